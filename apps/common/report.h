@@ -1,0 +1,21 @@
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <ostream>
+#include <string>
+
+#include "edgert/model.h"
+#include "edgert/tensor_desc.h"
+
+namespace edgert::app {
+
+// "(1,224,224,3,)" the way hrt_model_exec prints shapes.
+std::string HrtShape(const std::vector<int64_t>& shape);
+
+// Prints one tensor the way `hrt_model_exec model_info` does, indented by two spaces.
+void PrintTensorDesc(std::ostream& os, const TensorDesc& d, const PreprocessInfo* pre);
+
+// The JSON form of a tensor description; field names say their units.
+nlohmann::json TensorDescJson(const TensorDesc& d, const PreprocessInfo* pre);
+
+}  // namespace edgert::app

@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# The test command: installs what is missing, then builds and tests
+#   1. host        native build, all tests;
+#   2. host-asan   native build with ASan + UBSan, all tests;
+#   3. aarch64     cross build, all tests under qemu-aarch64-static;
+# and checks that model_info prints the same on both architectures.
+# Exits non-zero on the first failure. Usage: scripts/test.sh [--skip-setup] [--no-asan]
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+SETUP=1
+ASAN=1
+for arg in "$@"; do
+  case "$arg" in
+    --skip-setup) SETUP=0 ;;
+    --no-asan) ASAN=0 ;;
+    *) echo "test.sh: unknown option '$arg'" >&2; exit 2 ;;
+  esac
+done
+JOBS="$(nproc)"
+step() { echo; echo "=== $* ==="; }
+
+if [ "$SETUP" = 1 ]; then step "setup"; scripts/setup.sh; fi
+
+presets=(host)
+if [ "$ASAN" = 1 ]; then presets+=(host-asan); fi
+presets+=(aarch64)
+for preset in "${presets[@]}"; do
+  step "build: $preset"
+  cmake --preset "$preset" >/dev/null
+  cmake --build --preset "$preset" -j "$JOBS"
+  step "test: $preset"
+  ctest --preset "$preset" -j "$JOBS"
+done
+
+step "model_info: aarch64 under qemu prints what the host prints"
+tmp="$(mktemp -d)"
+trap 'rm -rf "$tmp"' EXIT
+build/host/samples/write_sample_model "$tmp/sample.bin"
+SYSROOT="$ROOT/.cache/sysroot-aarch64"
+strip_time() { grep -v -e 'Load model to DDR cost' -e '"load_time_ms"'; }
+for fmt in "" "--json"; do
+  build/host/apps/model_info --model_file "$tmp/sample.bin" $fmt 2>/dev/null | strip_time >"$tmp/host.txt"
+  qemu-aarch64-static -L "$SYSROOT" build/aarch64/apps/model_info --model_file "$tmp/sample.bin" $fmt \
+    2>/dev/null | strip_time >"$tmp/arm.txt"
+  diff -u "$tmp/host.txt" "$tmp/arm.txt"
+done
+/usr/bin/python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$tmp/arm.txt"
+echo "model_info outputs identical (text and JSON); JSON parses"
+echo
+echo "ALL TESTS PASSED"
