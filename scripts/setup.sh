@@ -34,7 +34,7 @@ HOST_PACKAGES=(
   libonnx-dev libprotobuf-dev protobuf-compiler
   g++-aarch64-linux-gnu qemu-user-static mmdebstrap
   libonnx-testdata opencv-doc
-  python3-numpy python3-onnx python3-opencv python3-torch python3-torchvision
+  python3-numpy python3-onnx python3-opencv python3-torch python3-torchvision python3-jsonschema
 )
 # Node.js may already come from elsewhere with its own npm; Debian's npm conflicts with that.
 if ! command -v npm >/dev/null 2>&1; then HOST_PACKAGES+=(nodejs npm); fi

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The test command: installs what is missing, then builds and tests
-#   1. host        native build, all tests;
+#   1. host        native build, whole-model data (scripts/prepare_models.sh), all tests;
 #   2. host-asan   native build with ASan + UBSan, all tests;
 #   3. aarch64     cross build, all tests under qemu-aarch64-static;
 # and checks that model_info prints the same on both architectures.
@@ -29,6 +29,10 @@ for preset in "${presets[@]}"; do
   step "build: $preset"
   cmake --preset "$preset" >/dev/null
   cmake --build --preset "$preset" -j "$JOBS"
+  if [ "$preset" = host ]; then
+    step "whole-model data: ONNX models, ONNX Runtime references, compiled .bin"
+    scripts/prepare_models.sh build/models build/host/apps/model_compiler
+  fi
   step "test: $preset"
   ctest --preset "$preset" -j "$JOBS"
 done

@@ -38,7 +38,8 @@ ModelDef TinyModel(const std::string& name) {
   TensorDef in_t{"data", TensorType::kF32, {1, 3, 5, 8}, {}, {}};
   TensorDef out_t{"out", TensorType::kF32, {1, 4, 5, 8}, {}, {}};
   m.tensors = {in_t, x, w, b, y, out_t};
-  m.nodes.push_back({"data_adapter", "InputAdapter", false, {0}, {1}, {}, ""});
+  m.nodes.push_back({"data_adapter", "InputAdapter", false, {0}, {1},
+                     {AttrDef::Ints("perm", {0, 2, 3, 1})}, ""});
   m.nodes.push_back({"conv",
                      "Conv2D",
                      false,
@@ -46,7 +47,8 @@ ModelDef TinyModel(const std::string& name) {
                      {4},
                      {AttrDef::Ints("pads", {1, 1, 1, 1}), AttrDef::Ints("strides", {1, 1})},
                      "Conv"});
-  m.nodes.push_back({"out_adapter", "OutputAdapter", false, {4}, {5}, {}, ""});
+  m.nodes.push_back({"out_adapter", "OutputAdapter", false, {4}, {5},
+                     {AttrDef::Ints("perm", {0, 3, 1, 2})}, ""});
   m.inputs.push_back({*in, 0, {}});
   m.outputs.push_back({*out, 5, {}});
   return m;

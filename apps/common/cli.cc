@@ -16,13 +16,14 @@ void AddModelOptions(po::options_description& desc, ModelParams& p) {
 }
 
 int ParseCommandLine(int argc, char** argv, const std::string& tool, const std::string& usage,
-                     const po::options_description& all, bool* help_shown) {
+                     const po::options_description& all, bool* help_shown,
+                     const std::string& epilog) {
   *help_shown = false;
   po::variables_map vm;
   try {
     po::store(po::command_line_parser(argc, argv).options(all).run(), vm);
     if (vm.count("help")) {
-      std::cout << "Usage: " << tool << " " << usage << "\n\n" << all << "\n";
+      std::cout << "Usage: " << tool << " " << usage << "\n\n" << all << "\n" << epilog;
       *help_shown = true;
       return kExitOk;
     }

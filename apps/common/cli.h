@@ -27,8 +27,10 @@ void AddModelOptions(po::options_description& desc, ModelParams& p);
 // Parses argv against `all` (unknown options are errors). Returns kExitOk to go on, or the exit
 // code to return now: kExitOk after printing --help, kExitUsage after a usage error (printed to
 // stderr with a hint to use --help). `*help_shown` tells the two kExitOk cases apart.
+// `epilog` is printed after the options in --help (e.g. what each reported metric means).
 int ParseCommandLine(int argc, char** argv, const std::string& tool, const std::string& usage,
-                     const po::options_description& all, bool* help_shown);
+                     const po::options_description& all, bool* help_shown,
+                     const std::string& epilog = "");
 
 // Sets up logging to stderr (stdout stays for results) at "info" or the EDGERT_LOG_LEVEL level.
 void InitLogging(const std::string& tool);

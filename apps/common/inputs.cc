@@ -1,0 +1,118 @@
+#include "common/inputs.h"
+
+#include <cstring>
+#include <fstream>
+#include <iterator>
+#include <random>
+#include <sstream>
+
+#include "edgert/tensor_io.h"
+
+namespace edgert::app {
+
+std::vector<std::string> SplitList(const std::string& s, char sep) {
+  std::vector<std::string> out;
+  std::string cur;
+  std::istringstream is(s);
+  while (std::getline(is, cur, sep)) {
+    const auto b = cur.find_first_not_of(" \t");
+    if (b == std::string::npos) continue;
+    const auto e = cur.find_last_not_of(" \t");
+    out.push_back(cur.substr(b, e - b + 1));
+  }
+  return out;
+}
+
+Result<std::vector<uint8_t>> ReadFile(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f) return FileError(path + ": cannot open");
+  std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(f)), {});
+  if (f.bad()) return FileError(path + ": read failed");
+  return bytes;
+}
+
+namespace {
+
+bool EndsWith(const std::string& s, const std::string& suffix) {
+  if (s.size() < suffix.size()) return false;
+  std::string tail = s.substr(s.size() - suffix.size());
+  for (char& c : tail) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return tail == suffix;
+}
+
+template <typename T>
+void Put(std::vector<uint8_t>* out, size_t i, double v) {
+  T t = static_cast<T>(v);
+  std::memcpy(out->data() + i * sizeof(T), &t, sizeof(T));
+}
+
+Result<std::vector<uint8_t>> ParseText(const std::string& path, const std::vector<uint8_t>& text,
+                                       const TensorDesc& d) {
+  if (IsImageType(d.type) || d.type == TensorType::kF16)
+    return InputError(path + ": .txt input is for featuremaps; input '" + d.name + "' is " +
+                      TensorTypeName(d.type));
+  std::istringstream is(std::string(text.begin(), text.end()));
+  std::vector<double> values;
+  double v;
+  while (is >> v) values.push_back(v);
+  if (!is.eof())
+    return InputError(path + ": not a number after " + std::to_string(values.size()) + " values");
+  if (static_cast<int64_t>(values.size()) != d.element_count())
+    return InputError(path + ": input '" + d.name + "' expects " +
+                      std::to_string(d.element_count()) + " numbers (valid shape " +
+                      ShapeToString(d.valid_shape) + "), the file has " +
+                      std::to_string(values.size()));
+  std::vector<uint8_t> dense(static_cast<size_t>(d.valid_byte_size()));
+  for (size_t i = 0; i < values.size(); ++i) {
+    switch (d.type) {
+      case TensorType::kF32: Put<float>(&dense, i, values[i]); break;
+      case TensorType::kS8: Put<int8_t>(&dense, i, values[i]); break;
+      case TensorType::kU8: Put<uint8_t>(&dense, i, values[i]); break;
+      case TensorType::kS16: Put<int16_t>(&dense, i, values[i]); break;
+      default: Put<int32_t>(&dense, i, values[i]); break;
+    }
+  }
+  return dense;
+}
+
+}  // namespace
+
+Result<std::vector<uint8_t>> LoadInputFile(const std::string& path, const TensorDesc& d) {
+  auto bytes = ReadFile(path);
+  if (!bytes.ok()) return bytes.status();
+  std::vector<uint8_t> data = std::move(*bytes);
+  if (EndsWith(path, ".txt")) {
+    auto dense = ParseText(path, data, d);
+    if (!dense.ok()) return dense.status();
+    data = std::move(*dense);
+  } else if (EndsWith(path, ".jpg") || EndsWith(path, ".jpeg") || EndsWith(path, ".png") ||
+             EndsWith(path, ".bmp")) {
+    return Unsupported(path + ": image files are not supported yet; pass np.tofile .bin data");
+  }
+  std::vector<uint8_t> aligned(static_cast<size_t>(d.aligned_byte_size));
+  Status s = PrepareInput(d, data.data(), data.size(), aligned.data());
+  if (!s.ok()) return InputError(path + ": " + s.message());
+  return aligned;
+}
+
+std::vector<uint8_t> RandomInput(const TensorDesc& d, uint32_t seed) {
+  std::mt19937 rng(seed);
+  std::vector<uint8_t> dense(static_cast<size_t>(d.valid_byte_size()));
+  const size_t esize = ElementSize(d.type);
+  const size_t n = dense.size() / esize;
+  std::uniform_real_distribution<float> unit(-1.f, 1.f);
+  for (size_t i = 0; i < n; ++i) {
+    switch (d.type) {
+      case TensorType::kF32: Put<float>(&dense, i, unit(rng)); break;
+      case TensorType::kS16: Put<int16_t>(&dense, i, static_cast<int16_t>(rng())); break;
+      case TensorType::kS32: Put<int32_t>(&dense, i, static_cast<int32_t>(rng() % 2001) - 1000); break;
+      case TensorType::kF16: Put<uint16_t>(&dense, i, 0x3C00); break;  // 1.0
+      default: dense[i] = static_cast<uint8_t>(rng()); break;
+    }
+  }
+  std::vector<uint8_t> aligned(static_cast<size_t>(d.aligned_byte_size));
+  (void)PrepareInput(d, dense.data(), dense.size(), aligned.data());
+  return aligned;
+}
+
+}  // namespace edgert::app

@@ -1,0 +1,3 @@
+#include "perf/perf.h"
+
+int main(int argc, char** argv) { return edgert::app::RunPerf(argc, argv); }

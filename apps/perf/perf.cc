@@ -1,0 +1,517 @@
+#include "perf/perf.h"
+
+#include <pthread.h>
+#include <sched.h>
+#include <sys/resource.h>
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <filesystem>
+#include <fstream>
+#include <iomanip>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <thread>
+
+#include "common/inputs.h"
+#include "edgert/model.h"
+#include "edgert/model_writer.h"
+#include "edgert/session.h"
+#include "perf/stats.h"
+
+namespace edgert::app {
+namespace {
+
+constexpr const char* kTool = "perf";
+using Clock = std::chrono::steady_clock;
+
+double MsSince(Clock::time_point t0, Clock::time_point t1) {
+  return std::chrono::duration<double, std::milli>(t1 - t0).count();
+}
+
+const char* kMetricHelp = R"(Metrics (all times in ms):
+  model load time      opening, checking and mapping the .bin (once)
+  first inference      the first Run() of thread 0's session, after its setup; not in the stats
+  latency              wall time of one Run() per frame; with --perf_fps, from the frame's
+                       scheduled arrival to the end of its Run() (queueing included)
+  min/mean/median/p90/p95/p99/max/stddev
+                       over all measured frames of all threads; percentiles interpolate
+                       linearly between ranks (numpy's default); stddev is the population one
+  CoV                  stddev / mean; above 0.10 the run is flagged as noisy
+  throughput           measured frames / wall time of the measured phase, in frames/s
+  CPU usage            process CPU time / wall time of the measured phase (100% = one core)
+  peak RSS             the process's maximum resident set size (getrusage), in MiB
+  missed frames        --perf_fps only: frames that finished later than one frame period
+                       after their arrival
+  profile              --profile_path: per node count/total/avg/min/max ms and share of the
+                       summed Run() time; "runtime overhead" is Run() time outside any node
+)";
+
+Status Validate(const PerfParams& p) {
+  if (p.model.model_file.empty()) return InvalidArgument("--model_file is required");
+  if (p.run.thread_num < 1 || p.run.thread_num > 256)
+    return InvalidArgument("--thread_num must be in 1..256, got " + std::to_string(p.run.thread_num));
+  if (p.run.intra_threads < 1 || p.run.intra_threads > 256)
+    return InvalidArgument("--intra_threads must be in 1..256, got " +
+                           std::to_string(p.run.intra_threads));
+  if (p.run.frame_count < 1) return InvalidArgument("--frame_count must be >= 1");
+  if (p.run.perf_time < 0 || p.run.perf_time_in_seconds < 0)
+    return InvalidArgument("--perf_time and --perf_time_in_seconds must be >= 0");
+  if (p.run.perf_time > 0 && p.run.perf_time_in_seconds > 0)
+    return InvalidArgument("give --perf_time (minutes) or --perf_time_in_seconds, not both");
+  if (p.run.perf_fps < 0) return InvalidArgument("--perf_fps must be >= 0");
+  if (p.report.progress_frames < 1) return InvalidArgument("--progress_frames must be >= 1");
+  const std::string& w = p.run.warmup;
+  if (w.empty() || w.find_first_not_of("0123456789.s") != std::string::npos ||
+      (w.back() != 's' && w.find('.') != std::string::npos))
+    return InvalidArgument("--warmup takes frames (\"10\") or seconds (\"2s\"), got '" + w + "'");
+  for (const auto& c : SplitList(p.run.core_id))
+    if (c.find_first_not_of("0123456789") != std::string::npos)
+      return InvalidArgument("--core_id takes a comma list of core numbers, got '" +
+                             p.run.core_id + "'");
+  return Status::Ok();
+}
+
+struct NodeAgg {
+  int64_t count = 0;
+  double total_ms = 0, min_ms = 1e300, max_ms = 0;
+};
+
+// What one perf thread measured.
+struct ThreadResult {
+  std::vector<double> latencies_ms;
+  std::vector<NodeAgg> nodes;
+  double run_ms_total = 0;  // summed Run() wall time of measured frames
+  int64_t missed = 0;
+  double first_inference_ms = 0;
+  double setup_ms = 0;
+  std::atomic<int64_t> done{0};
+  std::atomic<int64_t> sum_us{0};
+  std::atomic<int64_t> max_us{0};
+  std::atomic<int64_t> min_us{INT64_MAX};
+};
+
+// Everything the threads share.
+struct Shared {
+  std::shared_ptr<const Model> model;
+  std::vector<std::vector<uint8_t>> inputs;
+  const PerfParams* params = nullptr;
+  std::vector<int> cores;
+  std::atomic<int64_t> next_frame{0};
+  std::atomic<bool> stop{false};
+  std::atomic<int> exited{0};  // threads that have returned
+  double duration_s = 0;  // 0: frame_count bounds the run
+  // Start barrier: every thread sets up and warms up, then all start together.
+  std::mutex mu;
+  std::condition_variable cv;
+  int ready = 0;
+  bool go = false;
+  Clock::time_point t0;
+  Status error;
+};
+
+void PinToCores(const std::vector<int>& cores) {
+  if (cores.empty()) return;
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  for (int c : cores) CPU_SET(c, &set);
+  pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
+}
+
+void UpdateMinMax(std::atomic<int64_t>& a, int64_t v, bool is_max) {
+  int64_t cur = a.load(std::memory_order_relaxed);
+  while (is_max ? v > cur : v < cur)
+    if (a.compare_exchange_weak(cur, v, std::memory_order_relaxed)) break;
+}
+
+void PerfThread(Shared* sh, int index, ThreadResult* r) {
+  const PerfParams& p = *sh->params;
+  // The session's worker threads inherit this thread's affinity.
+  PinToCores(sh->cores);
+  Status status;
+  std::unique_ptr<Session> session;
+  const auto ts = Clock::now();
+  SessionOptions opts;
+  opts.num_threads = p.run.intra_threads;
+  opts.profile = !p.report.profile_path.empty();
+  auto created = Session::Create(sh->model, opts);
+  if (!created.ok()) {
+    status = created.status();
+  } else {
+    session = std::move(*created);
+    for (size_t i = 0; i < sh->inputs.size() && status.ok(); ++i)
+      status = session->SetInput(i, sh->inputs[i].data(), sh->inputs[i].size());
+  }
+  r->setup_ms = MsSince(ts, Clock::now());
+  if (status.ok()) {
+    const auto t = Clock::now();
+    status = session->Run();
+    r->first_inference_ms = MsSince(t, Clock::now());
+  }
+  if (status.ok()) {
+    const std::string& w = p.run.warmup;
+    if (w.back() == 's') {
+      const auto until = Clock::now() + std::chrono::duration<double>(std::stod(w.substr(0, w.size() - 1)));
+      while (status.ok() && Clock::now() < until) status = session->Run();
+    } else {
+      for (int64_t i = 0, n = std::stoll(w); i < n && status.ok(); ++i) status = session->Run();
+    }
+  }
+  {
+    std::unique_lock<std::mutex> lock(sh->mu);
+    if (!status.ok() && sh->error.ok())
+      sh->error = Status(status.code(), "thread " + std::to_string(index) + ": " + status.message());
+    ++sh->ready;
+    sh->cv.notify_all();
+    sh->cv.wait(lock, [&] { return sh->go; });
+    if (!sh->error.ok()) return;
+  }
+  if (opts.profile) r->nodes.resize(sh->model->nodes().size());
+  const bool paced = p.run.perf_fps > 0;
+  const double period_ms = paced ? 1000.0 / p.run.perf_fps : 0;
+  const auto deadline = sh->t0 + std::chrono::duration_cast<Clock::duration>(
+                                     std::chrono::duration<double>(sh->duration_s));
+  while (!sh->stop.load(std::memory_order_relaxed)) {
+    const int64_t f = sh->next_frame.fetch_add(1);
+    if (sh->duration_s == 0 && f >= p.run.frame_count) break;
+    Clock::time_point arrival = Clock::now();
+    if (paced) {
+      arrival = sh->t0 + std::chrono::duration_cast<Clock::duration>(
+                             std::chrono::duration<double, std::milli>(period_ms * static_cast<double>(f)));
+      if (sh->duration_s > 0 && arrival >= deadline) break;
+      std::this_thread::sleep_until(arrival);
+    } else if (sh->duration_s > 0 && arrival >= deadline) {
+      break;
+    }
+    const auto start = Clock::now();
+    Status s = session->Run();
+    const auto end = Clock::now();
+    if (!s.ok()) {
+      std::lock_guard<std::mutex> lock(sh->mu);
+      if (sh->error.ok()) sh->error = s;
+      sh->stop = true;
+      return;
+    }
+    const double run_ms = MsSince(start, end);
+    const double lat = MsSince(paced ? arrival : start, end);
+    if (paced && lat > period_ms) ++r->missed;
+    r->latencies_ms.push_back(lat);
+    r->run_ms_total += run_ms;
+    if (opts.profile) {
+      for (const NodeTiming& t : session->timings()) {
+        NodeAgg& a = r->nodes[static_cast<size_t>(t.node)];
+        ++a.count;
+        a.total_ms += t.ms;
+        a.min_ms = std::min(a.min_ms, t.ms);
+        a.max_ms = std::max(a.max_ms, t.ms);
+      }
+    }
+    const auto us = static_cast<int64_t>(lat * 1000.0);
+    r->sum_us.fetch_add(us, std::memory_order_relaxed);
+    UpdateMinMax(r->max_us, us, true);
+    UpdateMinMax(r->min_us, us, false);
+    r->done.fetch_add(1, std::memory_order_release);
+  }
+}
+
+Status WriteProfile(const std::string& dir, const Model& model,
+                    const std::vector<std::unique_ptr<ThreadResult>>& results, double* overhead_pct) {
+  std::vector<NodeAgg> agg(model.nodes().size());
+  double run_total = 0, node_total = 0;
+  for (const auto& r : results) {
+    run_total += r->run_ms_total;
+    for (size_t i = 0; i < r->nodes.size(); ++i) {
+      const NodeAgg& a = r->nodes[i];
+      if (!a.count) continue;
+      agg[i].count += a.count;
+      agg[i].total_ms += a.total_ms;
+      agg[i].min_ms = std::min(agg[i].min_ms, a.min_ms);
+      agg[i].max_ms = std::max(agg[i].max_ms, a.max_ms);
+      node_total += a.total_ms;
+    }
+  }
+  const double overhead_ms = std::max(0.0, run_total - node_total);
+  *overhead_pct = run_total > 0 ? 100.0 * overhead_ms / run_total : 0;
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) return FileError(dir + ": cannot create directory: " + ec.message());
+  std::ostringstream csv;
+  csv << "node,name,op_type,precision,count,total_ms,avg_ms,min_ms,max_ms,share_percent\n";
+  nlohmann::json j;
+  j["schema_version"] = 1;
+  j["summed_run_ms"] = run_total;
+  j["runtime_overhead_ms"] = overhead_ms;
+  j["runtime_overhead_percent"] = *overhead_pct;
+  j["nodes"] = nlohmann::json::array();
+  csv << std::setprecision(6);
+  for (size_t i = 0; i < agg.size(); ++i) {
+    const NodeInfo& n = model.nodes()[i];
+    const NodeAgg& a = agg[i];
+    const double avg = a.count ? a.total_ms / static_cast<double>(a.count) : 0;
+    const double share = run_total > 0 ? 100.0 * a.total_ms / run_total : 0;
+    const double mn = a.count ? a.min_ms : 0;
+    csv << i << "," << n.name << "," << n.op_type << "," << n.precision << "," << a.count << ","
+        << a.total_ms << "," << avg << "," << mn << "," << a.max_ms << "," << share << "\n";
+    j["nodes"].push_back({{"node", i}, {"name", n.name}, {"op_type", n.op_type},
+                          {"precision", n.precision}, {"count", a.count},
+                          {"total_ms", a.total_ms}, {"avg_ms", avg}, {"min_ms", mn},
+                          {"max_ms", a.max_ms}, {"share_percent", share}});
+  }
+  csv << "-1,(runtime overhead),,," << 0 << "," << overhead_ms << ",,,," << *overhead_pct << "\n";
+  const std::string c = csv.str(), js = j.dump(2) + "\n";
+  EDGERT_RETURN_IF_ERROR(WriteFileAtomic(dir + "/profile.csv", c.data(), c.size()));
+  return WriteFileAtomic(dir + "/profile.json", js.data(), js.size());
+}
+
+}  // namespace
+
+int RunPerf(int argc, char** argv, std::ostream& out) {
+  InitLogging(kTool);
+  PerfParams p;
+  po::options_description model_opts("Model");
+  AddModelOptions(model_opts, p.model);
+  po::options_description input_opts("Input");
+  input_opts.add_options()
+      ("input_file", po::value(&p.input.input_file)->value_name("FILES"),
+       "comma list of input files in model input order (.bin np.tofile data of the valid or "
+       "aligned size, .txt numbers); default: deterministic random inputs")
+      ("seed", po::value(&p.input.seed)->default_value(p.input.seed), "seed of the random inputs");
+  po::options_description run_opts("Run");
+  run_opts.add_options()
+      ("thread_num", po::value(&p.run.thread_num)->default_value(p.run.thread_num),
+       "concurrent threads, each with its own session over the one shared model")
+      ("intra_threads", po::value(&p.run.intra_threads)->default_value(p.run.intra_threads),
+       "engine threads inside each session")
+      ("frame_count", po::value(&p.run.frame_count)->default_value(p.run.frame_count),
+       "measured frames over all threads (ignored with --perf_time*)")
+      ("perf_time", po::value(&p.run.perf_time)->default_value(p.run.perf_time),
+       "run for this many minutes instead of --frame_count (hrt_model_exec's unit)")
+      ("perf_time_in_seconds",
+       po::value(&p.run.perf_time_in_seconds)->default_value(p.run.perf_time_in_seconds),
+       "run for this many seconds instead of --frame_count")
+      ("warmup", po::value(&p.run.warmup)->default_value(p.run.warmup),
+       "per-thread warm-up before measuring, not counted: frames (\"10\") or seconds (\"2s\")")
+      ("core_id", po::value(&p.run.core_id)->value_name("CORES"),
+       "comma list of CPU cores the threads (and their engine workers) may run on")
+      ("perf_fps", po::value(&p.run.perf_fps)->default_value(p.run.perf_fps),
+       "paced run: frames arrive at this rate like from a camera; latency counts from arrival");
+  po::options_description report_opts("Report");
+  report_opts.add_options()
+      ("json", po::bool_switch(&p.report.json), "print the report as JSON on stdout")
+      ("profile_path", po::value(&p.report.profile_path)->value_name("DIR"),
+       "write per-op timing to DIR/profile.csv and DIR/profile.json")
+      ("progress_frames", po::value(&p.report.progress_frames)->default_value(p.report.progress_frames),
+       "progress line on stderr every N frames (and at most every second)")
+      ("help,h", "show this help");
+  po::options_description all;
+  all.add(model_opts).add(input_opts).add(run_opts).add(report_opts);
+  bool help = false;
+  int rc = ParseCommandLine(argc, argv, kTool, "--model_file model.bin [options]", all, &help,
+                            kMetricHelp);
+  if (rc != kExitOk || help) return rc;
+  if (Status s = Validate(p); !s.ok()) {
+    std::cerr << kTool << ": " << s.message() << "\nTry '" << kTool << " --help'.\n";
+    return kExitUsage;
+  }
+  Shared sh;
+  sh.params = &p;
+  for (const auto& c : SplitList(p.run.core_id)) sh.cores.push_back(std::stoi(c));
+  sh.duration_s = p.run.perf_time_in_seconds > 0 ? p.run.perf_time_in_seconds : p.run.perf_time * 60;
+  spdlog::info("=== perf settings === model_file: {}, model_name: {}, thread_num: {}, intra_threads: {}, "
+               "{}, warmup: {}, core_id: {}, perf_fps: {}, inputs: {}",
+               p.model.model_file, p.model.model_name.empty() ? "(only)" : p.model.model_name,
+               p.run.thread_num, p.run.intra_threads,
+               sh.duration_s > 0 ? fmt::format("duration: {} s", sh.duration_s)
+                                 : fmt::format("frame_count: {}", p.run.frame_count),
+               p.run.warmup, p.run.core_id.empty() ? "any" : p.run.core_id, p.run.perf_fps,
+               p.input.input_file.empty() ? fmt::format("random (seed {})", p.input.seed)
+                                          : p.input.input_file);
+
+  const auto tl = Clock::now();
+  auto file = ModelFile::Open(p.model.model_file);
+  if (!file.ok()) {
+    spdlog::error("{}", file.status().ToString());
+    return kExitFailure;
+  }
+  auto model = (*file)->GetModel(p.model.model_name);
+  const double load_ms = MsSince(tl, Clock::now());
+  if (!model.ok()) {
+    spdlog::error("{}", model.status().ToString());
+    return ExitCodeFor(model.status());
+  }
+  sh.model = *model;
+  const Model& m = **model;
+  const auto files = SplitList(p.input.input_file);
+  if (!files.empty() && files.size() != m.input_count()) {
+    spdlog::error("--input_file has {} file(s), model '{}' has {} input(s)", files.size(), m.name(),
+                  m.input_count());
+    return kExitUsage;
+  }
+  for (size_t i = 0; i < m.input_count(); ++i) {
+    if (files.empty()) {
+      sh.inputs.push_back(RandomInput(m.inputs()[i], p.input.seed + static_cast<uint32_t>(i)));
+    } else {
+      auto data = LoadInputFile(files[i], m.inputs()[i]);
+      if (!data.ok()) {
+        spdlog::error("{}", data.status().ToString());
+        return kExitFailure;
+      }
+      sh.inputs.push_back(std::move(*data));
+    }
+  }
+
+  std::vector<std::unique_ptr<ThreadResult>> results;
+  for (int t = 0; t < p.run.thread_num; ++t) {
+    results.push_back(std::make_unique<ThreadResult>());
+    if (sh.duration_s == 0) results.back()->latencies_ms.reserve(static_cast<size_t>(p.run.frame_count));
+    else results.back()->latencies_ms.reserve(1 << 16);
+  }
+  std::vector<std::thread> threads;
+  for (int t = 0; t < p.run.thread_num; ++t)
+    threads.emplace_back([&sh, &results, t] {
+      PerfThread(&sh, t, results[static_cast<size_t>(t)].get());
+      sh.exited.fetch_add(1);
+    });
+  rusage ru0{}, ru1{};
+  {
+    std::unique_lock<std::mutex> lock(sh.mu);
+    sh.cv.wait(lock, [&] { return sh.ready == p.run.thread_num; });
+    getrusage(RUSAGE_SELF, &ru0);
+    sh.t0 = Clock::now();
+    sh.go = true;
+    sh.cv.notify_all();
+  }
+  // Progress on stderr while the threads run.
+  int64_t last = 0;
+  auto last_print = Clock::now();
+  while (sh.exited.load() < p.run.thread_num) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    int64_t done = 0, sum_us = 0, mx = 0, mn = INT64_MAX;
+    for (const auto& r : results) {
+      done += r->done.load(std::memory_order_acquire);
+      sum_us += r->sum_us.load(std::memory_order_relaxed);
+      mx = std::max(mx, r->max_us.load(std::memory_order_relaxed));
+      mn = std::min(mn, r->min_us.load(std::memory_order_relaxed));
+    }
+    const auto now = Clock::now();
+    if (done > last &&
+        (done - last >= p.report.progress_frames || MsSince(last_print, now) >= 1000)) {
+      std::ostringstream line;
+      line << std::fixed << std::setprecision(3) << "Frame count: " << done
+           << ", Thread Average: " << static_cast<double>(sum_us) / 1000.0 / static_cast<double>(done)
+           << " ms, thread max latency: " << static_cast<double>(mx) / 1000.0
+           << " ms, thread min latency: " << static_cast<double>(mn) / 1000.0
+           << " ms, FPS: " << std::setprecision(2)
+           << static_cast<double>(done) * 1000.0 / MsSince(sh.t0, now) << "\n";
+      std::cerr << line.str();
+      last = done;
+      last_print = now;
+    }
+  }
+  for (auto& t : threads) t.join();
+  const double wall_ms = MsSince(sh.t0, Clock::now());
+  getrusage(RUSAGE_SELF, &ru1);
+  if (!sh.error.ok()) {
+    spdlog::error("{}", sh.error.ToString());
+    return kExitFailure;
+  }
+  auto tv_ms = [](const timeval& tv) { return static_cast<double>(tv.tv_sec) * 1e3 + static_cast<double>(tv.tv_usec) / 1e3; };
+  const double cpu_ms = tv_ms(ru1.ru_utime) + tv_ms(ru1.ru_stime) - tv_ms(ru0.ru_utime) - tv_ms(ru0.ru_stime);
+  const double cpu_pct = wall_ms > 0 ? 100.0 * cpu_ms / wall_ms : 0;
+  const double rss_mib = static_cast<double>(ru1.ru_maxrss) / 1024.0;
+
+  std::vector<double> all_lat;
+  int64_t missed = 0;
+  for (const auto& r : results) {
+    all_lat.insert(all_lat.end(), r->latencies_ms.begin(), r->latencies_ms.end());
+    missed += r->missed;
+  }
+  const LatencyStats st = ComputeStats(all_lat);
+  const double fps = wall_ms > 0 ? static_cast<double>(st.count) * 1000.0 / wall_ms : 0;
+  std::vector<std::string> warnings;
+  if (st.cov > 0.10) {
+    std::ostringstream w;
+    w << "latency coefficient of variation is " << std::setprecision(3) << st.cov
+      << " (> 0.10): the machine was noisy or throttling; results may be unstable";
+    warnings.push_back(w.str());
+  }
+  double overhead_pct = -1;
+  if (!p.report.profile_path.empty()) {
+    Status s = WriteProfile(p.report.profile_path, m, results, &overhead_pct);
+    if (!s.ok()) {
+      spdlog::error("{}", s.ToString());
+      return kExitFailure;
+    }
+  }
+  for (const auto& w : warnings) spdlog::warn("{}", w);
+
+  if (p.report.json) {
+    nlohmann::json j;
+    j["schema_version"] = 1;
+    j["model_file"] = p.model.model_file;
+    j["model_name"] = m.name();
+    j["thread_num"] = p.run.thread_num;
+    j["intra_threads"] = p.run.intra_threads;
+    j["frame_count"] = st.count;
+    j["duration_ms"] = wall_ms;
+    j["cores"] = sh.cores;
+    j["perf_fps"] = p.run.perf_fps;
+    j["inputs"] = p.input.input_file.empty() ? "random" : p.input.input_file;
+    j["seed"] = p.input.seed;
+    j["load_time_ms"] = load_ms;
+    j["first_inference_ms"] = results[0]->first_inference_ms;
+    j["session_setup_ms"] = results[0]->setup_ms;
+    j["latency_min_ms"] = st.min_ms;
+    j["latency_mean_ms"] = st.mean_ms;
+    j["latency_median_ms"] = st.median_ms;
+    j["latency_p90_ms"] = st.p90_ms;
+    j["latency_p95_ms"] = st.p95_ms;
+    j["latency_p99_ms"] = st.p99_ms;
+    j["latency_max_ms"] = st.max_ms;
+    j["latency_stddev_ms"] = st.stddev_ms;
+    j["latency_cov"] = st.cov;
+    j["throughput_fps"] = fps;
+    j["cpu_usage_percent"] = cpu_pct;
+    j["peak_rss_mib"] = rss_mib;
+    j["missed_frames"] = missed;
+    if (overhead_pct >= 0) j["runtime_overhead_percent"] = overhead_pct;
+    j["warnings"] = warnings;
+    out << j.dump(2) << "\n";
+    return kExitOk;
+  }
+  out << std::fixed << std::setprecision(3);
+  out << "=== Running condition ===\n"
+      << "Model: " << m.name() << " (" << p.model.model_file << ")\n"
+      << "Threads: " << p.run.thread_num << " session(s) x " << p.run.intra_threads
+      << " intra thread(s)\n"
+      << "Frames measured: " << st.count << "\n"
+      << "Measured phase: " << wall_ms << " ms\n"
+      << "Cores: " << (p.run.core_id.empty() ? "any" : p.run.core_id) << "\n";
+  if (p.run.perf_fps > 0) out << "Pacing: " << p.run.perf_fps << " frames/s\n";
+  out << "=== Perf result ===\n"
+      << "Model load time: " << load_ms << " ms\n"
+      << "Session setup (thread 0): " << results[0]->setup_ms << " ms\n"
+      << "First inference (thread 0): " << results[0]->first_inference_ms << " ms\n"
+      << "Latency min: " << st.min_ms << " ms\n"
+      << "Latency mean: " << st.mean_ms << " ms\n"
+      << "Latency median: " << st.median_ms << " ms\n"
+      << "Latency p90: " << st.p90_ms << " ms\n"
+      << "Latency p95: " << st.p95_ms << " ms\n"
+      << "Latency p99: " << st.p99_ms << " ms\n"
+      << "Latency max: " << st.max_ms << " ms\n"
+      << "Latency stddev: " << st.stddev_ms << " ms (CoV " << st.cov << ")\n"
+      << "Throughput: " << fps << " FPS\n"
+      << "CPU usage: " << cpu_pct << " % (100% = one core)\n"
+      << "Peak RSS: " << rss_mib << " MiB\n";
+  if (p.run.perf_fps > 0) out << "Missed frames: " << missed << " of " << st.count << "\n";
+  if (overhead_pct >= 0)
+    out << "Profile: " << p.report.profile_path << "/profile.{csv,json} (runtime overhead "
+        << overhead_pct << " % of Run() time)\n";
+  for (const auto& w : warnings) out << "WARNING: " << w << "\n";
+  return kExitOk;
+}
+
+}  // namespace edgert::app

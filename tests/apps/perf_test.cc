@@ -1,0 +1,136 @@
+// perf driven in-process on a tiny model: frame accounting across threads, JSON fields,
+// profile files, pacing and usage errors. Timing values are only checked for consistency.
+#include "perf/perf.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "edgert/model_writer.h"
+#include "test_util.h"
+
+namespace edgert::app {
+namespace {
+
+int RunTool(std::vector<std::string> args, std::string* out) {
+  args.insert(args.begin(), "perf");
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  std::ostringstream os;
+  int rc = RunPerf(static_cast<int>(argv.size()), argv.data(), os);
+  *out = os.str();
+  return rc;
+}
+
+class PerfTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = test::TempDir(::testing::UnitTest::GetInstance()->current_test_info()->name());
+    model_ = dir_ + "/tiny.bin";
+    ASSERT_TRUE(WriteModelFile(model_, {test::TinyModel()}).ok());
+  }
+  std::string dir_, model_;
+};
+
+TEST_F(PerfTest, TwoThreadsCountEveryFrameOnce) {
+  std::string out;
+  ASSERT_EQ(RunTool({"--model_file", model_, "--thread_num", "2", "--frame_count", "37",
+                     "--warmup", "2", "--json"},
+                    &out),
+            kExitOk);
+  auto j = nlohmann::json::parse(out);
+  EXPECT_EQ(j["frame_count"], 37);
+  EXPECT_EQ(j["thread_num"], 2);
+  EXPECT_EQ(j["model_name"], "tiny");
+  EXPECT_EQ(j["inputs"], "random");
+  for (const char* k : {"latency_min_ms", "latency_median_ms", "latency_p90_ms", "latency_p95_ms",
+                        "latency_p99_ms", "latency_max_ms"})
+    ASSERT_TRUE(j.contains(k)) << k;
+  EXPECT_LE(j["latency_min_ms"].get<double>(), j["latency_median_ms"].get<double>());
+  EXPECT_LE(j["latency_median_ms"].get<double>(), j["latency_p90_ms"].get<double>());
+  EXPECT_LE(j["latency_p90_ms"].get<double>(), j["latency_p99_ms"].get<double>());
+  EXPECT_LE(j["latency_p99_ms"].get<double>(), j["latency_max_ms"].get<double>());
+  EXPECT_GT(j["throughput_fps"].get<double>(), 0);
+  EXPECT_GT(j["peak_rss_mib"].get<double>(), 0);
+  // Throughput is frames over the measured wall time.
+  EXPECT_NEAR(j["throughput_fps"].get<double>(),
+              37.0 * 1000.0 / j["duration_ms"].get<double>(), 1e-6);
+}
+
+TEST_F(PerfTest, TimeBoundRunAndTextReport) {
+  std::string out;
+  ASSERT_EQ(RunTool({"--model_file", model_, "--perf_time_in_seconds", "0.2", "--warmup", "0"},
+                    &out),
+            kExitOk);
+  for (const char* want : {"=== Running condition ===", "=== Perf result ===", "Latency p99:",
+                           "Throughput:", "Peak RSS:", "First inference (thread 0):"})
+    EXPECT_NE(out.find(want), std::string::npos) << want << " missing in\n" << out;
+}
+
+TEST_F(PerfTest, ProfileWritesEveryNodeAndOverhead) {
+  std::string out;
+  const std::string prof = dir_ + "/prof";
+  ASSERT_EQ(RunTool({"--model_file", model_, "--frame_count", "20", "--profile_path", prof,
+                     "--json"},
+                    &out),
+            kExitOk);
+  auto j = nlohmann::json::parse(out);
+  ASSERT_TRUE(j.contains("runtime_overhead_percent"));
+  std::ifstream pj(prof + "/profile.json");
+  auto p = nlohmann::json::parse(pj);
+  ASSERT_EQ(p["nodes"].size(), 3u);
+  EXPECT_EQ(p["nodes"][1]["op_type"], "Conv2D");
+  EXPECT_EQ(p["nodes"][1]["count"], 20);
+  std::ifstream csv(prof + "/profile.csv");
+  std::string line;
+  int lines = 0;
+  while (std::getline(csv, line)) ++lines;
+  EXPECT_EQ(lines, 1 + 3 + 1);  // header, nodes, overhead
+}
+
+TEST_F(PerfTest, PacedRunCountsMissedFrames) {
+  std::string out;
+  ASSERT_EQ(RunTool({"--model_file", model_, "--frame_count", "10", "--perf_fps", "200",
+                     "--warmup", "0", "--json"},
+                    &out),
+            kExitOk);
+  auto j = nlohmann::json::parse(out);
+  EXPECT_EQ(j["frame_count"], 10);
+  // Frame 9 arrives 45 ms after the start, so the run cannot be shorter.
+  EXPECT_GE(j["duration_ms"].get<double>(), 45.0);
+  EXPECT_LE(j["missed_frames"].get<int>(), 10);
+}
+
+TEST_F(PerfTest, InputFilesValidAndWrongSize) {
+  std::string out;
+  std::vector<uint8_t> valid(3 * 5 * 7 * 4, 0);
+  test::WriteFileBytes(dir_ + "/in.bin", valid);
+  EXPECT_EQ(RunTool({"--model_file", model_, "--frame_count", "3", "--input_file",
+                     dir_ + "/in.bin"},
+                    &out),
+            kExitOk);
+  test::WriteFileBytes(dir_ + "/bad.bin", std::vector<uint8_t>(10));
+  EXPECT_EQ(RunTool({"--model_file", model_, "--input_file", dir_ + "/bad.bin"}, &out),
+            kExitFailure);
+  EXPECT_EQ(RunTool({"--model_file", model_, "--input_file", "a.bin,b.bin"}, &out), kExitUsage);
+}
+
+TEST_F(PerfTest, UsageErrors) {
+  std::string out;
+  EXPECT_EQ(RunTool({}, &out), kExitUsage);
+  EXPECT_EQ(RunTool({"--model_file", model_, "--thread_num", "0"}, &out), kExitUsage);
+  EXPECT_EQ(RunTool({"--model_file", model_, "--perf_time", "1", "--perf_time_in_seconds", "1"},
+                    &out),
+            kExitUsage);
+  EXPECT_EQ(RunTool({"--model_file", model_, "--warmup", "ten"}, &out), kExitUsage);
+  EXPECT_EQ(RunTool({"--model_file", model_, "--core_id", "a,b"}, &out), kExitUsage);
+  EXPECT_EQ(RunTool({"--model_file", model_, "--nope"}, &out), kExitUsage);
+  EXPECT_EQ(RunTool({"--help"}, &out), kExitOk);
+  EXPECT_EQ(RunTool({"--model_file", dir_ + "/absent.bin"}, &out), kExitFailure);
+}
+
+}  // namespace
+}  // namespace edgert::app

@@ -1,0 +1,267 @@
+// Runs the ONNX backend node tests shipped in Debian's libonnx-testdata through
+// model_compiler and the engine and compares with their output_*.pb.
+//
+// A test is *applicable* when every op in its graph is one edgert supports. Each applicable
+// test must pass, or be listed in node_skips.txt with a one-line reason. Inputs that edgert
+// requires to be constant (weights, shapes, pads, scales...) are baked into the graph as
+// initializers from the test's own input_*.pb, since compiled models are static.
+//
+//   node_conformance [--data_dir DIR] [--skips FILE] [--filter SUBSTR] [--verbose]
+// Exit code 0 when no applicable test fails.
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <set>
+#include <sstream>
+#include <unistd.h>
+
+#include "edgert/model.h"
+#include "edgert/model_writer.h"
+#include "edgert/session.h"
+#include "model_compiler/compiler.h"
+#include "onnx_tensor.h"
+
+namespace fs = std::filesystem;
+
+namespace edgert::test {
+namespace {
+
+const std::set<std::string> kSupportedOps = {
+    "Conv",      "ConvTranspose", "Gemm",        "MatMul",    "BatchNormalization",
+    "Relu",      "Clip",          "LeakyRelu",   "PRelu",     "Sigmoid",
+    "Tanh",      "HardSigmoid",   "HardSwish",   "Add",       "Sub",
+    "Mul",       "Div",           "MaxPool",     "AveragePool", "GlobalAveragePool",
+    "GlobalMaxPool", "Concat",    "Split",       "Slice",     "Reshape",
+    "Flatten",   "Transpose",     "Squeeze",     "Unsqueeze", "Pad",
+    "Resize",    "Upsample",      "Softmax",     "ReduceMean", "Identity",
+    "Constant"};
+
+// Input positions edgert needs as constants, per op.
+const std::map<std::string, std::set<int>> kConstantInputs = {
+    {"Conv", {1, 2}},    {"ConvTranspose", {1, 2}}, {"Gemm", {1, 2}},
+    {"MatMul", {1}},     {"BatchNormalization", {1, 2, 3, 4}},
+    {"PRelu", {1}},      {"Clip", {1, 2}},          {"Reshape", {1}},
+    {"Slice", {1, 2, 3, 4}}, {"Pad", {1, 2, 3}},    {"Resize", {1, 2, 3}},
+    {"Upsample", {1}},   {"Split", {1}},            {"Squeeze", {1}},
+    {"Unsqueeze", {1}},  {"ReduceMean", {1}}};
+
+constexpr float kRtol = 1e-4f;
+constexpr float kAtol = 1e-5f;
+
+struct Outcome {
+  enum Kind { kPass, kFail, kSkip, kNotApplicable } kind;
+  std::string detail;
+};
+
+std::map<std::string, std::string> LoadSkips(const std::string& path) {
+  std::map<std::string, std::string> skips;
+  std::ifstream f(path);
+  std::string line;
+  while (std::getline(f, line)) {
+    if (line.empty() || line[0] == '#') continue;
+    std::istringstream is(line);
+    std::string name, reason;
+    is >> name;
+    std::getline(is, reason);
+    reason.erase(0, reason.find_first_not_of(" \t"));
+    skips[name] = reason;
+  }
+  return skips;
+}
+
+Outcome RunOne(const fs::path& dir, const std::string& tmp_dir, bool verbose) {
+  onnx::ModelProto model;
+  {
+    std::ifstream f(dir / "model.onnx", std::ios::binary);
+    if (!model.ParseFromIstream(&f)) return {Outcome::kFail, "cannot parse model.onnx"};
+  }
+  std::set<std::string> unsupported;
+  for (const auto& n : model.graph().node())
+    if (!kSupportedOps.count(n.op_type())) unsupported.insert(n.op_type());
+  if (!unsupported.empty()) return {Outcome::kNotApplicable, *unsupported.begin()};
+
+  // Which graph inputs must become constants.
+  std::set<std::string> to_bake;
+  for (const auto& n : model.graph().node()) {
+    auto it = kConstantInputs.find(n.op_type());
+    if (it == kConstantInputs.end()) continue;
+    for (int pos : it->second)
+      if (pos < n.input_size() && !n.input(pos).empty()) to_bake.insert(n.input(pos));
+  }
+  std::vector<fs::path> sets;
+  for (const auto& e : fs::directory_iterator(dir))
+    if (e.is_directory() && e.path().filename().string().rfind("test_data_set_", 0) == 0)
+      sets.push_back(e.path());
+  std::sort(sets.begin(), sets.end());
+  if (sets.empty()) return {Outcome::kFail, "no test_data_set_*"};
+
+  std::string worst;
+  for (const fs::path& set : sets) {
+    onnx::ModelProto m = model;
+    auto* graph = m.mutable_graph();
+    std::vector<FloatTensor> feeds;
+    google::protobuf::RepeatedPtrField<onnx::ValueInfoProto> kept;
+    int idx = 0;
+    for (const auto& in : model.graph().input()) {
+      bool is_init = false;
+      for (const auto& init : model.graph().initializer()) is_init |= init.name() == in.name();
+      if (is_init) {
+        *kept.Add() = in;
+        continue;
+      }
+      auto t = ReadTensorProto((set / ("input_" + std::to_string(idx++) + ".pb")).string());
+      if (!t.ok()) return {Outcome::kFail, t.status().ToString()};
+      if (to_bake.count(in.name())) {
+        onnx::TensorProto init = *t;
+        init.set_name(in.name());
+        *graph->add_initializer() = init;
+        continue;
+      }
+      *kept.Add() = in;
+      auto ft = ToFloat(*t);
+      if (!ft.ok()) return {Outcome::kFail, ft.status().ToString()};
+      ft->name = in.name();
+      feeds.push_back(*ft);
+    }
+    *graph->mutable_input() = kept;
+    const std::string onnx_path = tmp_dir + "/model.onnx";
+    {
+      std::ofstream f(onnx_path, std::ios::binary | std::ios::trunc);
+      m.SerializeToOstream(&f);
+    }
+    compiler::CompileConfig config;
+    auto def = compiler::CompileOnnxFile(onnx_path, config);
+    if (!def.ok()) return {Outcome::kFail, "compile: " + def.status().ToString()};
+    auto bytes = SerializeModelFile({*def});
+    if (!bytes.ok()) return {Outcome::kFail, "serialize: " + bytes.status().ToString()};
+    auto file = ModelFile::FromBytes(bytes->data(), bytes->size(), dir.filename().string());
+    if (!file.ok()) return {Outcome::kFail, "load: " + file.status().ToString()};
+    auto session = Session::Create(*(*file)->GetModel());
+    if (!session.ok()) return {Outcome::kFail, "session: " + session.status().ToString()};
+    const Model& cm = (*session)->model();
+    for (size_t i = 0; i < cm.input_count(); ++i) {
+      const auto& desc = cm.inputs()[i];
+      auto it = std::find_if(feeds.begin(), feeds.end(),
+                             [&](const FloatTensor& f) { return f.name == desc.name; });
+      if (it == feeds.end()) return {Outcome::kFail, "no data for input '" + desc.name + "'"};
+      Status s = (*session)->SetInput(i, it->values.data(), it->values.size() * sizeof(float));
+      if (!s.ok()) return {Outcome::kFail, s.ToString()};
+    }
+    if (Status s = (*session)->Run(); !s.ok()) return {Outcome::kFail, "run: " + s.ToString()};
+    for (int o = 0; o < model.graph().output_size(); ++o) {
+      auto t = ReadTensorProto((set / ("output_" + std::to_string(o) + ".pb")).string());
+      if (!t.ok()) return {Outcome::kFail, t.status().ToString()};
+      auto want = ToFloat(*t);
+      if (!want.ok()) return {Outcome::kFail, want.status().ToString()};
+      const std::string& name = model.graph().output(o).name();
+      size_t oi = cm.output_count();
+      for (size_t k = 0; k < cm.output_count(); ++k)
+        if (cm.outputs()[k].name == name) oi = k;
+      if (oi == cm.output_count()) return {Outcome::kFail, "missing output '" + name + "'"};
+      std::vector<float> got;
+      if (Status s = (*session)->GetOutput(oi, &got); !s.ok()) return {Outcome::kFail, s.ToString()};
+      if (cm.outputs()[oi].valid_shape != want->dims && !(want->dims.empty() && got.size() == 1))
+        return {Outcome::kFail, "output '" + name + "' shape " +
+                                    ShapeToString(cm.outputs()[oi].valid_shape) + ", expected " +
+                                    ShapeToString(want->dims)};
+      if (got.size() != want->values.size())
+        return {Outcome::kFail, "output '" + name + "' has " + std::to_string(got.size()) +
+                                    " values, expected " + std::to_string(want->values.size())};
+      size_t bad = 0, first_bad = 0;
+      double max_err = 0;
+      for (size_t i = 0; i < got.size(); ++i) {
+        const float g = got[i], w = want->values[i];
+        if (std::isnan(w) && std::isnan(g)) continue;
+        const float err = std::fabs(g - w);
+        max_err = std::max<double>(max_err, err);
+        if (!(err <= kAtol + kRtol * std::fabs(w))) {
+          if (!bad) first_bad = i;
+          ++bad;
+        }
+      }
+      if (bad) {
+        std::ostringstream os;
+        os << "output '" << name << "': " << bad << "/" << got.size()
+           << " elements outside rtol 1e-4 atol 1e-5, max abs error " << max_err << "; first at "
+           << first_bad << ": got " << got[first_bad] << " expected " << want->values[first_bad];
+        return {Outcome::kFail, os.str()};
+      }
+      if (verbose) {
+        std::ostringstream os;
+        os << " max_err(" << name << ")=" << max_err;
+        worst += os.str();
+      }
+    }
+  }
+  return {Outcome::kPass, worst};
+}
+
+}  // namespace
+}  // namespace edgert::test
+
+int main(int argc, char** argv) {
+  using edgert::test::Outcome;
+  std::string data_dir = "/usr/share/libonnx-testdata/data/node";
+  std::string skips_path = EDGERT_NODE_SKIPS;
+  std::string filter;
+  bool verbose = false;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    if (a == "--data_dir" && i + 1 < argc) data_dir = argv[++i];
+    else if (a == "--skips" && i + 1 < argc) skips_path = argv[++i];
+    else if (a == "--filter" && i + 1 < argc) filter = argv[++i];
+    else if (a == "--verbose") verbose = true;
+    else {
+      std::cerr << "usage: node_conformance [--data_dir DIR] [--skips FILE] [--filter SUBSTR] "
+                   "[--verbose]\n";
+      return 2;
+    }
+  }
+  if (!fs::is_directory(data_dir)) {
+    std::cerr << "node_conformance: " << data_dir
+              << " is missing (install Debian's libonnx-testdata: scripts/setup.sh)\n";
+    return 1;
+  }
+  const auto skips = edgert::test::LoadSkips(skips_path);
+  std::vector<fs::path> dirs;
+  for (const auto& e : fs::directory_iterator(data_dir))
+    if (e.is_directory() && e.path().filename().string().find(filter) != std::string::npos)
+      dirs.push_back(e.path());
+  std::sort(dirs.begin(), dirs.end());
+  const std::string tmp = (fs::temp_directory_path() / ("edgert_node_" + std::to_string(getpid()))).string();
+  fs::create_directories(tmp);
+  int passed = 0, failed = 0, skipped = 0, not_applicable = 0;
+  std::set<std::string> listed_but_passing;
+  for (const fs::path& dir : dirs) {
+    const std::string name = dir.filename().string();
+    Outcome r = edgert::test::RunOne(dir, tmp, verbose);
+    auto skip = skips.find(name);
+    if (r.kind == Outcome::kNotApplicable) {
+      ++not_applicable;
+      if (verbose) std::cout << "n/a   " << name << " (" << r.detail << ")\n";
+      continue;
+    }
+    if (skip != skips.end()) {
+      ++skipped;
+      std::cout << "SKIP  " << name << ": " << skip->second << "\n";
+      if (r.kind == Outcome::kPass) listed_but_passing.insert(name);
+      continue;
+    }
+    if (r.kind == Outcome::kPass) {
+      ++passed;
+      if (verbose) std::cout << "PASS  " << name << r.detail << "\n";
+    } else {
+      ++failed;
+      std::cout << "FAIL  " << name << ": " << r.detail << "\n";
+    }
+  }
+  fs::remove_all(tmp);
+  for (const auto& n : listed_but_passing)
+    std::cout << "note: " << n << " is in the skip list but passes now; remove it\n";
+  std::cout << "node tests (" << not_applicable << " not applicable: ops outside the supported set)\n";
+  std::cout << passed << " passed, " << failed << " failed, " << skipped << " skipped\n";
+  return failed == 0 ? 0 : 1;
+}
