@@ -65,11 +65,21 @@ Result<std::vector<uint8_t>> ParseText(const std::string& path, const std::vecto
   std::vector<uint8_t> dense(static_cast<size_t>(d.valid_byte_size()));
   for (size_t i = 0; i < values.size(); ++i) {
     switch (d.type) {
-      case TensorType::kF32: Put<float>(&dense, i, values[i]); break;
-      case TensorType::kS8: Put<int8_t>(&dense, i, values[i]); break;
-      case TensorType::kU8: Put<uint8_t>(&dense, i, values[i]); break;
-      case TensorType::kS16: Put<int16_t>(&dense, i, values[i]); break;
-      default: Put<int32_t>(&dense, i, values[i]); break;
+      case TensorType::kF32:
+        Put<float>(&dense, i, values[i]);
+        break;
+      case TensorType::kS8:
+        Put<int8_t>(&dense, i, values[i]);
+        break;
+      case TensorType::kU8:
+        Put<uint8_t>(&dense, i, values[i]);
+        break;
+      case TensorType::kS16:
+        Put<int16_t>(&dense, i, values[i]);
+        break;
+      default:
+        Put<int32_t>(&dense, i, values[i]);
+        break;
     }
   }
   return dense;
@@ -103,11 +113,21 @@ std::vector<uint8_t> RandomInput(const TensorDesc& d, uint32_t seed) {
   std::uniform_real_distribution<float> unit(-1.f, 1.f);
   for (size_t i = 0; i < n; ++i) {
     switch (d.type) {
-      case TensorType::kF32: Put<float>(&dense, i, unit(rng)); break;
-      case TensorType::kS16: Put<int16_t>(&dense, i, static_cast<int16_t>(rng())); break;
-      case TensorType::kS32: Put<int32_t>(&dense, i, static_cast<int32_t>(rng() % 2001) - 1000); break;
-      case TensorType::kF16: Put<uint16_t>(&dense, i, 0x3C00); break;  // 1.0
-      default: dense[i] = static_cast<uint8_t>(rng()); break;
+      case TensorType::kF32:
+        Put<float>(&dense, i, unit(rng));
+        break;
+      case TensorType::kS16:
+        Put<int16_t>(&dense, i, static_cast<int16_t>(rng()));
+        break;
+      case TensorType::kS32:
+        Put<int32_t>(&dense, i, static_cast<int32_t>(rng() % 2001) - 1000);
+        break;
+      case TensorType::kF16:
+        Put<uint16_t>(&dense, i, 0x3C00);
+        break;  // 1.0
+      default:
+        dense[i] = static_cast<uint8_t>(rng());
+        break;
     }
   }
   std::vector<uint8_t> aligned(static_cast<size_t>(d.aligned_byte_size));

@@ -2,8 +2,8 @@
 
 #include <pthread.h>
 #include <sched.h>
-#include <sys/resource.h>
 #include <spdlog/spdlog.h>
+#include <sys/resource.h>
 
 #include <atomic>
 #include <chrono>
@@ -53,7 +53,8 @@ const char* kMetricHelp = R"(Metrics (all times in ms):
 Status Validate(const PerfParams& p) {
   if (p.model.model_file.empty()) return InvalidArgument("--model_file is required");
   if (p.run.thread_num < 1 || p.run.thread_num > 256)
-    return InvalidArgument("--thread_num must be in 1..256, got " + std::to_string(p.run.thread_num));
+    return InvalidArgument("--thread_num must be in 1..256, got " +
+                           std::to_string(p.run.thread_num));
   if (p.run.intra_threads < 1 || p.run.intra_threads > 256)
     return InvalidArgument("--intra_threads must be in 1..256, got " +
                            std::to_string(p.run.intra_threads));
@@ -70,8 +71,8 @@ Status Validate(const PerfParams& p) {
     return InvalidArgument("--warmup takes frames (\"10\") or seconds (\"2s\"), got '" + w + "'");
   for (const auto& c : SplitList(p.run.core_id))
     if (c.find_first_not_of("0123456789") != std::string::npos)
-      return InvalidArgument("--core_id takes a comma list of core numbers, got '" +
-                             p.run.core_id + "'");
+      return InvalidArgument("--core_id takes a comma list of core numbers, got '" + p.run.core_id +
+                             "'");
   return Status::Ok();
 }
 
@@ -103,7 +104,7 @@ struct Shared {
   std::atomic<int64_t> next_frame{0};
   std::atomic<bool> stop{false};
   std::atomic<int> exited{0};  // threads that have returned
-  double duration_s = 0;  // 0: frame_count bounds the run
+  double duration_s = 0;       // 0: frame_count bounds the run
   // Start barrier: every thread sets up and warms up, then all start together.
   std::mutex mu;
   std::condition_variable cv;
@@ -154,7 +155,8 @@ void PerfThread(Shared* sh, int index, ThreadResult* r) {
   if (status.ok()) {
     const std::string& w = p.run.warmup;
     if (w.back() == 's') {
-      const auto until = Clock::now() + std::chrono::duration<double>(std::stod(w.substr(0, w.size() - 1)));
+      const auto until =
+          Clock::now() + std::chrono::duration<double>(std::stod(w.substr(0, w.size() - 1)));
       while (status.ok() && Clock::now() < until) status = session->Run();
     } else {
       for (int64_t i = 0, n = std::stoll(w); i < n && status.ok(); ++i) status = session->Run();
@@ -163,7 +165,8 @@ void PerfThread(Shared* sh, int index, ThreadResult* r) {
   {
     std::unique_lock<std::mutex> lock(sh->mu);
     if (!status.ok() && sh->error.ok())
-      sh->error = Status(status.code(), "thread " + std::to_string(index) + ": " + status.message());
+      sh->error =
+          Status(status.code(), "thread " + std::to_string(index) + ": " + status.message());
     ++sh->ready;
     sh->cv.notify_all();
     sh->cv.wait(lock, [&] { return sh->go; });
@@ -179,8 +182,9 @@ void PerfThread(Shared* sh, int index, ThreadResult* r) {
     if (sh->duration_s == 0 && f >= p.run.frame_count) break;
     Clock::time_point arrival = Clock::now();
     if (paced) {
-      arrival = sh->t0 + std::chrono::duration_cast<Clock::duration>(
-                             std::chrono::duration<double, std::milli>(period_ms * static_cast<double>(f)));
+      arrival = sh->t0 +
+                std::chrono::duration_cast<Clock::duration>(
+                    std::chrono::duration<double, std::milli>(period_ms * static_cast<double>(f)));
       if (sh->duration_s > 0 && arrival >= deadline) break;
       std::this_thread::sleep_until(arrival);
     } else if (sh->duration_s > 0 && arrival >= deadline) {
@@ -218,7 +222,8 @@ void PerfThread(Shared* sh, int index, ThreadResult* r) {
 }
 
 Status WriteProfile(const std::string& dir, const Model& model,
-                    const std::vector<std::unique_ptr<ThreadResult>>& results, double* overhead_pct) {
+                    const std::vector<std::unique_ptr<ThreadResult>>& results,
+                    double* overhead_pct) {
   std::vector<NodeAgg> agg(model.nodes().size());
   double run_total = 0, node_total = 0;
   for (const auto& r : results) {
@@ -255,10 +260,16 @@ Status WriteProfile(const std::string& dir, const Model& model,
     const double mn = a.count ? a.min_ms : 0;
     csv << i << "," << n.name << "," << n.op_type << "," << n.precision << "," << a.count << ","
         << a.total_ms << "," << avg << "," << mn << "," << a.max_ms << "," << share << "\n";
-    j["nodes"].push_back({{"node", i}, {"name", n.name}, {"op_type", n.op_type},
-                          {"precision", n.precision}, {"count", a.count},
-                          {"total_ms", a.total_ms}, {"avg_ms", avg}, {"min_ms", mn},
-                          {"max_ms", a.max_ms}, {"share_percent", share}});
+    j["nodes"].push_back({{"node", i},
+                          {"name", n.name},
+                          {"op_type", n.op_type},
+                          {"precision", n.precision},
+                          {"count", a.count},
+                          {"total_ms", a.total_ms},
+                          {"avg_ms", avg},
+                          {"min_ms", mn},
+                          {"max_ms", a.max_ms},
+                          {"share_percent", share}});
   }
   csv << "-1,(runtime overhead),,," << 0 << "," << overhead_ms << ",,,," << *overhead_pct << "\n";
   const std::string c = csv.str(), js = j.dump(2) + "\n";
@@ -274,38 +285,39 @@ int RunPerf(int argc, char** argv, std::ostream& out) {
   po::options_description model_opts("Model");
   AddModelOptions(model_opts, p.model);
   po::options_description input_opts("Input");
-  input_opts.add_options()
-      ("input_file", po::value(&p.input.input_file)->value_name("FILES"),
-       "comma list of input files in model input order (.bin np.tofile data of the valid or "
-       "aligned size, .txt numbers); default: deterministic random inputs")
-      ("seed", po::value(&p.input.seed)->default_value(p.input.seed), "seed of the random inputs");
+  input_opts.add_options()(
+      "input_file", po::value(&p.input.input_file)->value_name("FILES"),
+      "comma list of input files in model input order (.bin np.tofile data of the valid or "
+      "aligned size, .txt numbers); default: deterministic random inputs")(
+      "seed", po::value(&p.input.seed)->default_value(p.input.seed), "seed of the random inputs");
   po::options_description run_opts("Run");
-  run_opts.add_options()
-      ("thread_num", po::value(&p.run.thread_num)->default_value(p.run.thread_num),
-       "concurrent threads, each with its own session over the one shared model")
-      ("intra_threads", po::value(&p.run.intra_threads)->default_value(p.run.intra_threads),
-       "engine threads inside each session")
-      ("frame_count", po::value(&p.run.frame_count)->default_value(p.run.frame_count),
-       "measured frames over all threads (ignored with --perf_time*)")
-      ("perf_time", po::value(&p.run.perf_time)->default_value(p.run.perf_time),
-       "run for this many minutes instead of --frame_count (hrt_model_exec's unit)")
-      ("perf_time_in_seconds",
-       po::value(&p.run.perf_time_in_seconds)->default_value(p.run.perf_time_in_seconds),
-       "run for this many seconds instead of --frame_count")
-      ("warmup", po::value(&p.run.warmup)->default_value(p.run.warmup),
-       "per-thread warm-up before measuring, not counted: frames (\"10\") or seconds (\"2s\")")
-      ("core_id", po::value(&p.run.core_id)->value_name("CORES"),
-       "comma list of CPU cores the threads (and their engine workers) may run on")
-      ("perf_fps", po::value(&p.run.perf_fps)->default_value(p.run.perf_fps),
-       "paced run: frames arrive at this rate like from a camera; latency counts from arrival");
+  run_opts.add_options()("thread_num",
+                         po::value(&p.run.thread_num)->default_value(p.run.thread_num),
+                         "concurrent threads, each with its own session over the one shared model")(
+      "intra_threads", po::value(&p.run.intra_threads)->default_value(p.run.intra_threads),
+      "engine threads inside each session")(
+      "frame_count", po::value(&p.run.frame_count)->default_value(p.run.frame_count),
+      "measured frames over all threads (ignored with --perf_time*)")(
+      "perf_time", po::value(&p.run.perf_time)->default_value(p.run.perf_time),
+      "run for this many minutes instead of --frame_count (hrt_model_exec's unit)")(
+      "perf_time_in_seconds",
+      po::value(&p.run.perf_time_in_seconds)->default_value(p.run.perf_time_in_seconds),
+      "run for this many seconds instead of --frame_count")(
+      "warmup", po::value(&p.run.warmup)->default_value(p.run.warmup),
+      "per-thread warm-up before measuring, not counted: frames (\"10\") or seconds (\"2s\")")(
+      "core_id", po::value(&p.run.core_id)->value_name("CORES"),
+      "comma list of CPU cores the threads (and their engine workers) may run on")(
+      "perf_fps", po::value(&p.run.perf_fps)->default_value(p.run.perf_fps),
+      "paced run: frames arrive at this rate like from a camera; latency counts from arrival");
   po::options_description report_opts("Report");
-  report_opts.add_options()
-      ("json", po::bool_switch(&p.report.json), "print the report as JSON on stdout")
-      ("profile_path", po::value(&p.report.profile_path)->value_name("DIR"),
-       "write per-op timing to DIR/profile.csv and DIR/profile.json")
-      ("progress_frames", po::value(&p.report.progress_frames)->default_value(p.report.progress_frames),
-       "progress line on stderr every N frames (and at most every second)")
-      ("help,h", "show this help");
+  report_opts.add_options()("json", po::bool_switch(&p.report.json),
+                            "print the report as JSON on stdout")(
+      "profile_path", po::value(&p.report.profile_path)->value_name("DIR"),
+      "write per-op timing to DIR/profile.csv and DIR/profile.json")(
+      "progress_frames",
+      po::value(&p.report.progress_frames)->default_value(p.report.progress_frames),
+      "progress line on stderr every N frames (and at most every second)")("help,h",
+                                                                           "show this help");
   po::options_description all;
   all.add(model_opts).add(input_opts).add(run_opts).add(report_opts);
   bool help = false;
@@ -319,16 +331,18 @@ int RunPerf(int argc, char** argv, std::ostream& out) {
   Shared sh;
   sh.params = &p;
   for (const auto& c : SplitList(p.run.core_id)) sh.cores.push_back(std::stoi(c));
-  sh.duration_s = p.run.perf_time_in_seconds > 0 ? p.run.perf_time_in_seconds : p.run.perf_time * 60;
-  spdlog::info("=== perf settings === model_file: {}, model_name: {}, thread_num: {}, intra_threads: {}, "
-               "{}, warmup: {}, core_id: {}, perf_fps: {}, inputs: {}",
-               p.model.model_file, p.model.model_name.empty() ? "(only)" : p.model.model_name,
-               p.run.thread_num, p.run.intra_threads,
-               sh.duration_s > 0 ? fmt::format("duration: {} s", sh.duration_s)
-                                 : fmt::format("frame_count: {}", p.run.frame_count),
-               p.run.warmup, p.run.core_id.empty() ? "any" : p.run.core_id, p.run.perf_fps,
-               p.input.input_file.empty() ? fmt::format("random (seed {})", p.input.seed)
-                                          : p.input.input_file);
+  sh.duration_s =
+      p.run.perf_time_in_seconds > 0 ? p.run.perf_time_in_seconds : p.run.perf_time * 60;
+  spdlog::info(
+      "=== perf settings === model_file: {}, model_name: {}, thread_num: {}, intra_threads: {}, "
+      "{}, warmup: {}, core_id: {}, perf_fps: {}, inputs: {}",
+      p.model.model_file, p.model.model_name.empty() ? "(only)" : p.model.model_name,
+      p.run.thread_num, p.run.intra_threads,
+      sh.duration_s > 0 ? fmt::format("duration: {} s", sh.duration_s)
+                        : fmt::format("frame_count: {}", p.run.frame_count),
+      p.run.warmup, p.run.core_id.empty() ? "any" : p.run.core_id, p.run.perf_fps,
+      p.input.input_file.empty() ? fmt::format("random (seed {})", p.input.seed)
+                                 : p.input.input_file);
 
   const auto tl = Clock::now();
   auto file = ModelFile::Open(p.model.model_file);
@@ -366,8 +380,10 @@ int RunPerf(int argc, char** argv, std::ostream& out) {
   std::vector<std::unique_ptr<ThreadResult>> results;
   for (int t = 0; t < p.run.thread_num; ++t) {
     results.push_back(std::make_unique<ThreadResult>());
-    if (sh.duration_s == 0) results.back()->latencies_ms.reserve(static_cast<size_t>(p.run.frame_count));
-    else results.back()->latencies_ms.reserve(1 << 16);
+    if (sh.duration_s == 0)
+      results.back()->latencies_ms.reserve(static_cast<size_t>(p.run.frame_count));
+    else
+      results.back()->latencies_ms.reserve(1 << 16);
   }
   std::vector<std::thread> threads;
   for (int t = 0; t < p.run.thread_num; ++t)
@@ -400,8 +416,8 @@ int RunPerf(int argc, char** argv, std::ostream& out) {
     if (done > last &&
         (done - last >= p.report.progress_frames || MsSince(last_print, now) >= 1000)) {
       std::ostringstream line;
-      line << std::fixed << std::setprecision(3) << "Frame count: " << done
-           << ", Thread Average: " << static_cast<double>(sum_us) / 1000.0 / static_cast<double>(done)
+      line << std::fixed << std::setprecision(3) << "Frame count: " << done << ", Thread Average: "
+           << static_cast<double>(sum_us) / 1000.0 / static_cast<double>(done)
            << " ms, thread max latency: " << static_cast<double>(mx) / 1000.0
            << " ms, thread min latency: " << static_cast<double>(mn) / 1000.0
            << " ms, FPS: " << std::setprecision(2)
@@ -418,8 +434,11 @@ int RunPerf(int argc, char** argv, std::ostream& out) {
     spdlog::error("{}", sh.error.ToString());
     return kExitFailure;
   }
-  auto tv_ms = [](const timeval& tv) { return static_cast<double>(tv.tv_sec) * 1e3 + static_cast<double>(tv.tv_usec) / 1e3; };
-  const double cpu_ms = tv_ms(ru1.ru_utime) + tv_ms(ru1.ru_stime) - tv_ms(ru0.ru_utime) - tv_ms(ru0.ru_stime);
+  auto tv_ms = [](const timeval& tv) {
+    return static_cast<double>(tv.tv_sec) * 1e3 + static_cast<double>(tv.tv_usec) / 1e3;
+  };
+  const double cpu_ms =
+      tv_ms(ru1.ru_utime) + tv_ms(ru1.ru_stime) - tv_ms(ru0.ru_utime) - tv_ms(ru0.ru_stime);
   const double cpu_pct = wall_ms > 0 ? 100.0 * cpu_ms / wall_ms : 0;
   const double rss_mib = static_cast<double>(ru1.ru_maxrss) / 1024.0;
 

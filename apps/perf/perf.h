@@ -15,19 +15,19 @@ struct PerfInputParams {
 };
 
 struct PerfRunParams {
-  int thread_num = 1;       // concurrent sessions, one per thread
-  int intra_threads = 1;    // engine threads inside each session
+  int thread_num = 1;     // concurrent sessions, one per thread
+  int intra_threads = 1;  // engine threads inside each session
   int64_t frame_count = 200;
-  double perf_time = 0;     // minutes (hrt_model_exec); 0: use frame_count
+  double perf_time = 0;  // minutes (hrt_model_exec); 0: use frame_count
   double perf_time_in_seconds = 0;
   std::string warmup = "10";  // frames, or seconds with an "s" suffix ("2s")
-  std::string core_id;      // comma list of CPU cores to run on; empty: any
-  double perf_fps = 0;      // paced arrival rate in frames/s; 0: back to back
+  std::string core_id;        // comma list of CPU cores to run on; empty: any
+  double perf_fps = 0;        // paced arrival rate in frames/s; 0: back to back
 };
 
 struct PerfReportParams {
-  bool json = false;          // JSON report on stdout
-  std::string profile_path;   // directory for per-op profile.csv / profile.json
+  bool json = false;              // JSON report on stdout
+  std::string profile_path;       // directory for per-op profile.csv / profile.json
   int64_t progress_frames = 200;  // progress line every N frames (and at most once a second)
 };
 

@@ -15,7 +15,7 @@ TEST(PerfStatsTest, OneToFive) {
   EXPECT_DOUBLE_EQ(s.max_ms, 5);
   EXPECT_DOUBLE_EQ(s.mean_ms, 3);
   EXPECT_DOUBLE_EQ(s.median_ms, 3);
-  EXPECT_NEAR(s.p90_ms, 4.6, 1e-12);   // rank 0.9*4 = 3.6 between 4 and 5
+  EXPECT_NEAR(s.p90_ms, 4.6, 1e-12);  // rank 0.9*4 = 3.6 between 4 and 5
   EXPECT_NEAR(s.p95_ms, 4.8, 1e-12);
   EXPECT_NEAR(s.p99_ms, 4.96, 1e-12);
   EXPECT_NEAR(s.stddev_ms, std::sqrt(2.0), 1e-12);  // population: mean of squares 2

@@ -37,8 +37,8 @@ class PerfTest : public ::testing::Test {
 
 TEST_F(PerfTest, TwoThreadsCountEveryFrameOnce) {
   std::string out;
-  ASSERT_EQ(RunTool({"--model_file", model_, "--thread_num", "2", "--frame_count", "37",
-                     "--warmup", "2", "--json"},
+  ASSERT_EQ(RunTool({"--model_file", model_, "--thread_num", "2", "--frame_count", "37", "--warmup",
+                     "2", "--json"},
                     &out),
             kExitOk);
   auto j = nlohmann::json::parse(out);
@@ -56,15 +56,15 @@ TEST_F(PerfTest, TwoThreadsCountEveryFrameOnce) {
   EXPECT_GT(j["throughput_fps"].get<double>(), 0);
   EXPECT_GT(j["peak_rss_mib"].get<double>(), 0);
   // Throughput is frames over the measured wall time.
-  EXPECT_NEAR(j["throughput_fps"].get<double>(),
-              37.0 * 1000.0 / j["duration_ms"].get<double>(), 1e-6);
+  EXPECT_NEAR(j["throughput_fps"].get<double>(), 37.0 * 1000.0 / j["duration_ms"].get<double>(),
+              1e-6);
 }
 
 TEST_F(PerfTest, TimeBoundRunAndTextReport) {
   std::string out;
-  ASSERT_EQ(RunTool({"--model_file", model_, "--perf_time_in_seconds", "0.2", "--warmup", "0"},
-                    &out),
-            kExitOk);
+  ASSERT_EQ(
+      RunTool({"--model_file", model_, "--perf_time_in_seconds", "0.2", "--warmup", "0"}, &out),
+      kExitOk);
   for (const char* want : {"=== Running condition ===", "=== Perf result ===", "Latency p99:",
                            "Throughput:", "Peak RSS:", "First inference (thread 0):"})
     EXPECT_NE(out.find(want), std::string::npos) << want << " missing in\n" << out;
@@ -73,10 +73,10 @@ TEST_F(PerfTest, TimeBoundRunAndTextReport) {
 TEST_F(PerfTest, ProfileWritesEveryNodeAndOverhead) {
   std::string out;
   const std::string prof = dir_ + "/prof";
-  ASSERT_EQ(RunTool({"--model_file", model_, "--frame_count", "20", "--profile_path", prof,
-                     "--json"},
-                    &out),
-            kExitOk);
+  ASSERT_EQ(
+      RunTool({"--model_file", model_, "--frame_count", "20", "--profile_path", prof, "--json"},
+              &out),
+      kExitOk);
   auto j = nlohmann::json::parse(out);
   ASSERT_TRUE(j.contains("runtime_overhead_percent"));
   std::ifstream pj(prof + "/profile.json");
@@ -93,8 +93,8 @@ TEST_F(PerfTest, ProfileWritesEveryNodeAndOverhead) {
 
 TEST_F(PerfTest, PacedRunCountsMissedFrames) {
   std::string out;
-  ASSERT_EQ(RunTool({"--model_file", model_, "--frame_count", "10", "--perf_fps", "200",
-                     "--warmup", "0", "--json"},
+  ASSERT_EQ(RunTool({"--model_file", model_, "--frame_count", "10", "--perf_fps", "200", "--warmup",
+                     "0", "--json"},
                     &out),
             kExitOk);
   auto j = nlohmann::json::parse(out);
@@ -108,10 +108,10 @@ TEST_F(PerfTest, InputFilesValidAndWrongSize) {
   std::string out;
   std::vector<uint8_t> valid(3 * 5 * 7 * 4, 0);
   test::WriteFileBytes(dir_ + "/in.bin", valid);
-  EXPECT_EQ(RunTool({"--model_file", model_, "--frame_count", "3", "--input_file",
-                     dir_ + "/in.bin"},
-                    &out),
-            kExitOk);
+  EXPECT_EQ(
+      RunTool({"--model_file", model_, "--frame_count", "3", "--input_file", dir_ + "/in.bin"},
+              &out),
+      kExitOk);
   test::WriteFileBytes(dir_ + "/bad.bin", std::vector<uint8_t>(10));
   EXPECT_EQ(RunTool({"--model_file", model_, "--input_file", dir_ + "/bad.bin"}, &out),
             kExitFailure);
@@ -122,9 +122,9 @@ TEST_F(PerfTest, UsageErrors) {
   std::string out;
   EXPECT_EQ(RunTool({}, &out), kExitUsage);
   EXPECT_EQ(RunTool({"--model_file", model_, "--thread_num", "0"}, &out), kExitUsage);
-  EXPECT_EQ(RunTool({"--model_file", model_, "--perf_time", "1", "--perf_time_in_seconds", "1"},
-                    &out),
-            kExitUsage);
+  EXPECT_EQ(
+      RunTool({"--model_file", model_, "--perf_time", "1", "--perf_time_in_seconds", "1"}, &out),
+      kExitUsage);
   EXPECT_EQ(RunTool({"--model_file", model_, "--warmup", "ten"}, &out), kExitUsage);
   EXPECT_EQ(RunTool({"--model_file", model_, "--core_id", "a,b"}, &out), kExitUsage);
   EXPECT_EQ(RunTool({"--model_file", model_, "--nope"}, &out), kExitUsage);

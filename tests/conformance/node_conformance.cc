@@ -8,6 +8,8 @@
 //
 //   node_conformance [--data_dir DIR] [--skips FILE] [--filter SUBSTR] [--verbose]
 // Exit code 0 when no applicable test fails.
+#include <unistd.h>
+
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
@@ -16,7 +18,6 @@
 #include <map>
 #include <set>
 #include <sstream>
-#include <unistd.h>
 
 #include "edgert/model.h"
 #include "edgert/model_writer.h"
@@ -30,23 +31,32 @@ namespace edgert::test {
 namespace {
 
 const std::set<std::string> kSupportedOps = {
-    "Conv",      "ConvTranspose", "Gemm",        "MatMul",    "BatchNormalization",
-    "Relu",      "Clip",          "LeakyRelu",   "PRelu",     "Sigmoid",
-    "Tanh",      "HardSigmoid",   "HardSwish",   "Add",       "Sub",
-    "Mul",       "Div",           "MaxPool",     "AveragePool", "GlobalAveragePool",
-    "GlobalMaxPool", "Concat",    "Split",       "Slice",     "Reshape",
-    "Flatten",   "Transpose",     "Squeeze",     "Unsqueeze", "Pad",
-    "Resize",    "Upsample",      "Softmax",     "ReduceMean", "Identity",
+    "Conv",          "ConvTranspose", "Gemm",      "MatMul",      "BatchNormalization",
+    "Relu",          "Clip",          "LeakyRelu", "PRelu",       "Sigmoid",
+    "Tanh",          "HardSigmoid",   "HardSwish", "Add",         "Sub",
+    "Mul",           "Div",           "MaxPool",   "AveragePool", "GlobalAveragePool",
+    "GlobalMaxPool", "Concat",        "Split",     "Slice",       "Reshape",
+    "Flatten",       "Transpose",     "Squeeze",   "Unsqueeze",   "Pad",
+    "Resize",        "Upsample",      "Softmax",   "ReduceMean",  "Identity",
     "Constant"};
 
 // Input positions edgert needs as constants, per op.
-const std::map<std::string, std::set<int>> kConstantInputs = {
-    {"Conv", {1, 2}},    {"ConvTranspose", {1, 2}}, {"Gemm", {1, 2}},
-    {"MatMul", {1}},     {"BatchNormalization", {1, 2, 3, 4}},
-    {"PRelu", {1}},      {"Clip", {1, 2}},          {"Reshape", {1}},
-    {"Slice", {1, 2, 3, 4}}, {"Pad", {1, 2, 3}},    {"Resize", {1, 2, 3}},
-    {"Upsample", {1}},   {"Split", {1}},            {"Squeeze", {1}},
-    {"Unsqueeze", {1}},  {"ReduceMean", {1}}};
+const std::map<std::string, std::set<int>> kConstantInputs = {{"Conv", {1, 2}},
+                                                              {"ConvTranspose", {1, 2}},
+                                                              {"Gemm", {1, 2}},
+                                                              {"MatMul", {1}},
+                                                              {"BatchNormalization", {1, 2, 3, 4}},
+                                                              {"PRelu", {1}},
+                                                              {"Clip", {1, 2}},
+                                                              {"Reshape", {1}},
+                                                              {"Slice", {1, 2, 3, 4}},
+                                                              {"Pad", {1, 2, 3}},
+                                                              {"Resize", {1, 2, 3}},
+                                                              {"Upsample", {1}},
+                                                              {"Split", {1}},
+                                                              {"Squeeze", {1}},
+                                                              {"Unsqueeze", {1}},
+                                                              {"ReduceMean", {1}}};
 
 constexpr float kRtol = 1e-4f;
 constexpr float kAtol = 1e-5f;
@@ -162,7 +172,8 @@ Outcome RunOne(const fs::path& dir, const std::string& tmp_dir, bool verbose) {
         if (cm.outputs()[k].name == name) oi = k;
       if (oi == cm.output_count()) return {Outcome::kFail, "missing output '" + name + "'"};
       std::vector<float> got;
-      if (Status s = (*session)->GetOutput(oi, &got); !s.ok()) return {Outcome::kFail, s.ToString()};
+      if (Status s = (*session)->GetOutput(oi, &got); !s.ok())
+        return {Outcome::kFail, s.ToString()};
       if (cm.outputs()[oi].valid_shape != want->dims && !(want->dims.empty() && got.size() == 1))
         return {Outcome::kFail, "output '" + name + "' shape " +
                                     ShapeToString(cm.outputs()[oi].valid_shape) + ", expected " +
@@ -210,10 +221,14 @@ int main(int argc, char** argv) {
   bool verbose = false;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
-    if (a == "--data_dir" && i + 1 < argc) data_dir = argv[++i];
-    else if (a == "--skips" && i + 1 < argc) skips_path = argv[++i];
-    else if (a == "--filter" && i + 1 < argc) filter = argv[++i];
-    else if (a == "--verbose") verbose = true;
+    if (a == "--data_dir" && i + 1 < argc)
+      data_dir = argv[++i];
+    else if (a == "--skips" && i + 1 < argc)
+      skips_path = argv[++i];
+    else if (a == "--filter" && i + 1 < argc)
+      filter = argv[++i];
+    else if (a == "--verbose")
+      verbose = true;
     else {
       std::cerr << "usage: node_conformance [--data_dir DIR] [--skips FILE] [--filter SUBSTR] "
                    "[--verbose]\n";
@@ -231,7 +246,8 @@ int main(int argc, char** argv) {
     if (e.is_directory() && e.path().filename().string().find(filter) != std::string::npos)
       dirs.push_back(e.path());
   std::sort(dirs.begin(), dirs.end());
-  const std::string tmp = (fs::temp_directory_path() / ("edgert_node_" + std::to_string(getpid()))).string();
+  const std::string tmp =
+      (fs::temp_directory_path() / ("edgert_node_" + std::to_string(getpid()))).string();
   fs::create_directories(tmp);
   int passed = 0, failed = 0, skipped = 0, not_applicable = 0;
   std::set<std::string> listed_but_passing;
@@ -261,7 +277,8 @@ int main(int argc, char** argv) {
   fs::remove_all(tmp);
   for (const auto& n : listed_but_passing)
     std::cout << "note: " << n << " is in the skip list but passes now; remove it\n";
-  std::cout << "node tests (" << not_applicable << " not applicable: ops outside the supported set)\n";
+  std::cout << "node tests (" << not_applicable
+            << " not applicable: ops outside the supported set)\n";
   std::cout << passed << " passed, " << failed << " failed, " << skipped << " skipped\n";
   return failed == 0 ? 0 : 1;
 }

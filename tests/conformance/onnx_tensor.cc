@@ -37,29 +37,41 @@ Result<FloatTensor> ToFloat(const onnx::TensorProto& t) {
   const bool raw = t.has_raw_data();
   switch (t.data_type()) {
     case TP::FLOAT:
-      if (raw) FromRaw<float>(t.raw_data(), &out.values);
-      else out.values.assign(t.float_data().begin(), t.float_data().end());
+      if (raw)
+        FromRaw<float>(t.raw_data(), &out.values);
+      else
+        out.values.assign(t.float_data().begin(), t.float_data().end());
       break;
     case TP::DOUBLE:
-      if (raw) FromRaw<double>(t.raw_data(), &out.values);
-      else for (double d : t.double_data()) out.values.push_back(static_cast<float>(d));
+      if (raw)
+        FromRaw<double>(t.raw_data(), &out.values);
+      else
+        for (double d : t.double_data()) out.values.push_back(static_cast<float>(d));
       break;
     case TP::INT64:
-      if (raw) FromRaw<int64_t>(t.raw_data(), &out.values);
-      else for (int64_t v : t.int64_data()) out.values.push_back(static_cast<float>(v));
+      if (raw)
+        FromRaw<int64_t>(t.raw_data(), &out.values);
+      else
+        for (int64_t v : t.int64_data()) out.values.push_back(static_cast<float>(v));
       break;
     case TP::INT32:
-      if (raw) FromRaw<int32_t>(t.raw_data(), &out.values);
-      else for (int32_t v : t.int32_data()) out.values.push_back(static_cast<float>(v));
+      if (raw)
+        FromRaw<int32_t>(t.raw_data(), &out.values);
+      else
+        for (int32_t v : t.int32_data()) out.values.push_back(static_cast<float>(v));
       break;
     case TP::INT8:
-      if (raw) FromRaw<int8_t>(t.raw_data(), &out.values);
-      else for (int32_t v : t.int32_data()) out.values.push_back(static_cast<float>(v));
+      if (raw)
+        FromRaw<int8_t>(t.raw_data(), &out.values);
+      else
+        for (int32_t v : t.int32_data()) out.values.push_back(static_cast<float>(v));
       break;
     case TP::UINT8:
     case TP::BOOL:
-      if (raw) FromRaw<uint8_t>(t.raw_data(), &out.values);
-      else for (int32_t v : t.int32_data()) out.values.push_back(static_cast<float>(v));
+      if (raw)
+        FromRaw<uint8_t>(t.raw_data(), &out.values);
+      else
+        for (int32_t v : t.int32_data()) out.values.push_back(static_cast<float>(v));
       break;
     default:
       return Unsupported("tensor '" + t.name() + "' has ONNX data type " +

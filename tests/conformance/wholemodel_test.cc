@@ -66,8 +66,8 @@ TEST_P(WholeModelTest, MatchesOnnxRuntime) {
     const double cosine = dot / (std::sqrt(na) * std::sqrt(nb) + 1e-30);
     EXPECT_GE(cosine, 0.99999) << name << "/" << desc.name;
     EXPECT_LE(max_err, 1e-4 * max_ref) << name << "/" << desc.name << " max |ref| " << max_ref;
-    std::cout << name << "/" << desc.name << ": cosine " << cosine << ", max abs error "
-              << max_err << " (" << max_err / (max_ref + 1e-30) << " of max |ref|)\n";
+    std::cout << name << "/" << desc.name << ": cosine " << cosine << ", max abs error " << max_err
+              << " (" << max_err / (max_ref + 1e-30) << " of max |ref|)\n";
   }
 }
 

@@ -1,0 +1,36 @@
+#include "common/dump.h"
+
+#include <iomanip>
+#include <sstream>
+
+#include "edgert/model_writer.h"
+
+namespace edgert::app {
+
+std::string SanitizeName(const std::string& name) {
+  std::string s = name;
+  for (char& c : s)
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-')) c = '_';
+  return s.empty() ? "unnamed" : s;
+}
+
+Status WriteFloatBin(const std::string& path, const std::vector<float>& values) {
+  return WriteFileAtomic(path, values.data(), values.size() * sizeof(float));
+}
+
+Status WriteFloatTxt(const std::string& path, const std::vector<float>& values,
+                     const std::vector<int64_t>& shape, int precision, int axis) {
+  int64_t per_line = 1;
+  for (size_t i = static_cast<size_t>(std::max(axis, 0)); i < shape.size(); ++i)
+    per_line *= shape[i];
+  std::ostringstream os;
+  os << std::setprecision(precision);
+  for (size_t i = 0; i < values.size(); ++i) {
+    os << values[i];
+    os << (((static_cast<int64_t>(i) + 1) % per_line == 0) ? '\n' : ' ');
+  }
+  const std::string s = os.str();
+  return WriteFileAtomic(path, s.data(), s.size());
+}
+
+}  // namespace edgert::app

@@ -1,0 +1,3 @@
+#include "verifier/verifier.h"
+
+int main(int argc, char** argv) { return edgert::app::RunVerifier(argc, argv); }

@@ -1,0 +1,397 @@
+#include "verifier/verifier.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iomanip>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "common/dump.h"
+#include "common/inputs.h"
+#include "edgert/model.h"
+#include "edgert/session.h"
+
+namespace edgert::app {
+namespace {
+
+constexpr const char* kTool = "verifier";
+namespace fs = std::filesystem;
+
+const char* kHelpEpilog =
+    R"(Verdict: a tensor passes when its cosine similarity >= --cos_threshold, NaN/Inf appear
+at the same positions on both sides, and, when given, no element is outside --atol/--rtol
+(|a - ref| <= atol + rtol * |ref|) and every element agrees to --decimal places
+(|a - ref| < 1.5 * 10^-decimal, hb_model_verifier's strict check). Cosine is taken over the
+elements finite on both sides; two all-zero tensors have cosine 1, one all-zero tensor 0.
+The last line is PASSED or FAILED; the exit code is 0 on PASSED, 1 on FAILED, 2 on usage.
+)";
+
+struct Row {
+  std::string name;
+  std::string op;  // intermediate mode: op type
+  std::vector<int64_t> shape;
+  CompareResult r;
+  bool pass = false;
+  std::string error;  // size mismatch or unreadable file: fails the tensor
+};
+
+bool Passes(const CompareResult& r, const VerifierParams& p) {
+  if (r.cosine < p.cos_threshold || r.nonfinite_mismatch) return false;
+  if (p.tol_given && r.tol_mismatch) return false;
+  if (p.tol.decimal >= 0 && r.decimal_mismatch) return false;
+  return true;
+}
+
+Result<std::vector<float>> ReadFloatFile(const std::string& path,
+                                         TensorType dtype = TensorType::kF32) {
+  auto bytes = ReadFile(path);
+  if (!bytes.ok()) return bytes.status();
+  const size_t es = ElementSize(dtype);
+  if (bytes->size() % es)
+    return InputError(path + ": " + std::to_string(bytes->size()) +
+                      " bytes is not a whole number of " + TensorTypeName(dtype) + " elements");
+  std::vector<float> v(bytes->size() / es);
+  for (size_t i = 0; i < v.size(); ++i) {
+    const uint8_t* p = bytes->data() + i * es;
+    switch (dtype) {
+      case TensorType::kF32:
+        std::memcpy(&v[i], p, 4);
+        break;
+      case TensorType::kS8:
+        v[i] = static_cast<float>(static_cast<int8_t>(*p));
+        break;
+      case TensorType::kS32: {
+        int32_t x;
+        std::memcpy(&x, p, 4);
+        v[i] = static_cast<float>(x);
+        break;
+      }
+      default:
+        v[i] = *p;
+        break;
+    }
+  }
+  return v;
+}
+
+Row CompareNamed(const std::string& name, const std::vector<int64_t>& shape,
+                 const std::vector<float>& a, const std::vector<float>& b,
+                 const VerifierParams& p) {
+  Row row;
+  row.name = name;
+  row.shape = shape;
+  if (a.size() != b.size()) {
+    row.error = "size mismatch: " + std::to_string(a.size()) + " elements vs reference " +
+                std::to_string(b.size()) + " elements";
+    return row;
+  }
+  row.r = Compare(a, b, p.tol);
+  row.pass = Passes(row.r, p);
+  return row;
+}
+
+void PrintTable(std::ostream& out, const std::vector<Row>& rows, const VerifierParams& p) {
+  out << std::left << std::setw(40) << "tensor" << std::right << std::setw(12) << "cosine"
+      << std::setw(13) << "max_abs"
+      << "  " << std::left << std::setw(16) << "at" << std::right << std::setw(12) << "max_rel"
+      << std::setw(12) << "mean_abs" << std::setw(12) << "rmse" << std::setw(10) << "nan a/b"
+      << std::setw(10) << "inf a/b" << std::setw(11) << "mismatch"
+      << "  verdict\n";
+  for (const Row& r : rows) {
+    std::string label = r.name + (r.op.empty() ? "" : " [" + r.op + "]");
+    if (label.size() > 39) label = label.substr(0, 36) + "...";
+    out << std::left << std::setw(40) << label << std::right;
+    if (!r.error.empty()) {
+      out << "  ERROR: " << r.error << "\n";
+      continue;
+    }
+    const CompareResult& c = r.r;
+    out << std::setw(12) << std::setprecision(6) << std::fixed << c.cosine << std::setw(13)
+        << std::scientific << std::setprecision(4) << c.max_abs_error << "  " << std::left
+        << std::setw(16) << IndexString(c.max_abs_index, r.shape) << std::right << std::setw(12)
+        << c.max_rel_error << std::setw(12) << c.mean_abs_error << std::setw(12) << c.rmse
+        << std::setw(10) << (std::to_string(c.nan_a) + "/" + std::to_string(c.nan_b))
+        << std::setw(10) << (std::to_string(c.inf_a) + "/" + std::to_string(c.inf_b))
+        << std::setw(11) << (p.tol.decimal >= 0 ? c.decimal_mismatch : c.tol_mismatch) << "  "
+        << (r.pass ? "pass" : "FAIL") << "\n";
+    out.unsetf(std::ios::floatfield);
+  }
+}
+
+nlohmann::json RowJson(const Row& r) {
+  nlohmann::json j = {{"name", r.name}, {"pass", r.pass}};
+  if (!r.op.empty()) j["op_type"] = r.op;
+  if (!r.error.empty()) {
+    j["error"] = r.error;
+    return j;
+  }
+  const CompareResult& c = r.r;
+  j.update({{"count", c.count},
+            {"cosine", c.cosine},
+            {"max_abs_error", c.max_abs_error},
+            {"max_abs_index", IndexString(c.max_abs_index, r.shape)},
+            {"max_rel_error", c.max_rel_error},
+            {"mean_abs_error", c.mean_abs_error},
+            {"rmse", c.rmse},
+            {"nan_count", {c.nan_a, c.nan_b}},
+            {"inf_count", {c.inf_a, c.inf_b}},
+            {"tolerance_mismatches", c.tol_mismatch},
+            {"decimal_mismatches", c.decimal_mismatch}});
+  return j;
+}
+
+// Mode 1: run the model and compare its outputs with reference files.
+Status RunAndCompare(const VerifierParams& p, std::vector<Row>* rows) {
+  auto file = ModelFile::Open(p.model.model_file);
+  if (!file.ok()) return file.status();
+  auto model = (*file)->GetModel(p.model.model_name);
+  if (!model.ok()) return model.status();
+  const Model& m = **model;
+  const auto inputs = SplitList(p.input_file);
+  if (inputs.size() != m.input_count())
+    return InvalidArgument("--input_file has " + std::to_string(inputs.size()) +
+                           " file(s), model '" + m.name() + "' has " +
+                           std::to_string(m.input_count()) + " input(s)");
+  std::vector<std::string> refs = SplitList(p.ref_file);
+  if (!p.ref_dir.empty()) {
+    refs.clear();
+    for (size_t o = 0; o < m.output_count(); ++o)
+      refs.push_back(p.ref_dir + "/model_infer_output_" + std::to_string(o) + "_" +
+                     SanitizeName(m.outputs()[o].name) + ".bin");
+  }
+  if (refs.size() != m.output_count())
+    return InvalidArgument("--ref_file has " + std::to_string(refs.size()) + " file(s), model '" +
+                           m.name() + "' has " + std::to_string(m.output_count()) + " output(s)");
+  for (const auto& r : refs)
+    if (!fs::exists(r)) return FileError("reference file " + r + " does not exist");
+  auto session = Session::Create(*model);
+  if (!session.ok()) return session.status();
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    auto data = LoadInputFile(inputs[i], m.inputs()[i]);
+    if (!data.ok()) return data.status();
+    EDGERT_RETURN_IF_ERROR((*session)->SetInput(i, data->data(), data->size()));
+  }
+  EDGERT_RETURN_IF_ERROR((*session)->Run());
+  for (size_t o = 0; o < m.output_count(); ++o) {
+    const TensorDesc& d = m.outputs()[o];
+    std::vector<float> got;
+    EDGERT_RETURN_IF_ERROR((*session)->GetOutput(o, &got));
+    auto ref = ReadFloatFile(refs[o]);
+    if (!ref.ok()) return ref.status();
+    if (ref->size() != got.size())
+      return InputError("reference " + refs[o] + " for output " + std::to_string(o) + " '" +
+                        d.name + "' has " + std::to_string(ref->size() * 4) + " bytes (" +
+                        std::to_string(ref->size()) + " float32), the output has valid shape " +
+                        ShapeToString(d.valid_shape) + " = " + std::to_string(got.size()) +
+                        " float32 (" + std::to_string(got.size() * 4) + " bytes)");
+    rows->push_back(CompareNamed(d.name, d.valid_shape, got, *ref, p));
+  }
+  return Status::Ok();
+}
+
+// Mode 2: compare two dump directories.
+Status CompareDirs(const VerifierParams& p, std::vector<Row>* rows, std::string* first_divergence,
+                   std::vector<Row>* inter_rows) {
+  const std::string& a = p.compare_dir[0];
+  const std::string& b = p.compare_dir[1];
+  for (const auto& d : {a, b})
+    if (!fs::is_directory(d)) return FileError(d + ": not a directory");
+  std::vector<std::string> names;
+  for (const auto& e : fs::directory_iterator(a)) {
+    const std::string n = e.path().filename().string();
+    if (e.is_regular_file() && n.size() > 4 && n.substr(n.size() - 4) == ".bin") names.push_back(n);
+  }
+  std::sort(names.begin(), names.end());
+  for (const auto& n : names) {
+    if (!fs::exists(b + "/" + n)) {
+      spdlog::warn("{} is only in {}", n, a);
+      continue;
+    }
+    auto va = ReadFloatFile(a + "/" + n);
+    auto vb = ReadFloatFile(b + "/" + n);
+    if (!va.ok()) return va.status();
+    if (!vb.ok()) return vb.status();
+    Row row = CompareNamed(n, {}, *va, *vb, p);
+    if (!row.error.empty())
+      return InputError(n + ": " + a + " has " + std::to_string(va->size() * 4) + " bytes, " + b +
+                        " has " + std::to_string(vb->size() * 4) + " bytes");
+    rows->push_back(row);
+  }
+  const std::string ia = a + "/intermediate/index.json", ib = b + "/intermediate/index.json";
+  if (fs::exists(ia) && fs::exists(ib)) {
+    nlohmann::json ja, jb;
+    try {
+      std::ifstream fa(ia), fb(ib);
+      ja = nlohmann::json::parse(fa);
+      jb = nlohmann::json::parse(fb);
+    } catch (const std::exception& e) {
+      return FormatError(std::string("intermediate index.json: ") + e.what());
+    }
+    std::map<std::string, nlohmann::json> in_b;
+    for (const auto& n : jb["nodes"]) in_b[n["node"].get<std::string>()] = n;
+    for (const auto& n : ja["nodes"]) {
+      const std::string node = n["node"].get<std::string>();
+      auto it = in_b.find(node);
+      if (it == in_b.end()) continue;
+      auto dtype_a = ParseTensorType(n["dtype"].get<std::string>());
+      auto dtype_b = ParseTensorType(it->second["dtype"].get<std::string>());
+      if (!dtype_a.ok() || !dtype_b.ok()) return FormatError("bad dtype in index.json for " + node);
+      auto va = ReadFloatFile(a + "/intermediate/" + n["file"].get<std::string>(), *dtype_a);
+      auto vb =
+          ReadFloatFile(b + "/intermediate/" + it->second["file"].get<std::string>(), *dtype_b);
+      if (!va.ok()) return va.status();
+      if (!vb.ok()) return vb.status();
+      Row row = CompareNamed(node, n["shape"].get<std::vector<int64_t>>(), *va, *vb, p);
+      row.op = n["op_type"].get<std::string>();
+      // Intermediate tensors are judged by cosine only: they carry no tolerance contract.
+      if (row.error.empty())
+        row.pass = row.r.cosine >= p.cos_threshold && !row.r.nonfinite_mismatch;
+      if (!row.pass && first_divergence->empty())
+        *first_divergence = "node '" + node + "' (" + row.op + ", from " +
+                            n.value("source_op", std::string()) + ")";
+      inter_rows->push_back(row);
+    }
+  }
+  if (rows->empty() && inter_rows->empty())
+    return InputError(a + " and " + b + " share no .bin dump files");
+  return Status::Ok();
+}
+
+}  // namespace
+
+int RunVerifier(int argc, char** argv, std::ostream& out) {
+  InitLogging(kTool);
+  VerifierParams p;
+  double atol = p.tol.atol, rtol = p.tol.rtol;
+  po::options_description run_opts("Run and compare");
+  AddModelOptions(run_opts, p.model);
+  run_opts.add_options()(
+      "input_file", po::value(&p.input_file)->value_name("FILES"),
+      "comma list of input files in model input order (.bin valid or aligned size, .txt)")(
+      "ref_file", po::value(&p.ref_file)->value_name("FILES"),
+      "comma list of reference outputs in model output order: np.tofile float32, valid shape")(
+      "ref_dir", po::value(&p.ref_dir)->value_name("DIR"),
+      "directory of references named model_infer_output_<idx>_<name>.bin (infer's dumps)");
+  po::options_description dump_opts("Compare dumps");
+  dump_opts.add_options()(
+      "compare_dir", po::value(&p.compare_dir)->multitoken()->value_name("A B"),
+      "compare two dump directories (infer --enable_dump, --dump_intermediate): every .bin "
+      "they share, and with intermediate/ dumps the first node that diverges");
+  po::options_description thr_opts("Thresholds");
+  thr_opts.add_options()("cos_threshold",
+                         po::value(&p.cos_threshold)->default_value(p.cos_threshold),
+                         "minimum cosine similarity per tensor")(
+      "atol", po::value(&atol),
+      "absolute tolerance per element (default 1e-5; giving it or "
+      "--rtol makes element mismatches fail the verdict)")(
+      "rtol", po::value(&rtol), "relative tolerance per element (default 1e-3)")(
+      "decimal", po::value(&p.tol.decimal),
+      "hb_model_verifier's strict check: every element "
+      "agrees to N decimal places")(
+      "json", po::bool_switch(&p.json),
+      "print the results as JSON (the verdict line still ends the output)")("help,h",
+                                                                            "show this help");
+  po::options_description all;
+  all.add(run_opts).add(dump_opts).add(thr_opts);
+  bool help = false;
+  int rc = ParseCommandLine(argc, argv, kTool,
+                            "--model_file m.bin --input_file a.bin --ref_file out0.bin[,...]\n"
+                            "       verifier --compare_dir BOARD_DIR PC_DIR",
+                            all, &help, kHelpEpilog);
+  if (rc != kExitOk || help) return rc;
+  // Which of --atol/--rtol were given decides whether element mismatches count.
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    if (a.rfind("--atol", 0) == 0 || a.rfind("--rtol", 0) == 0) p.tol_given = true;
+  }
+  p.tol.atol = atol;
+  p.tol.rtol = rtol;
+  std::string usage_error;
+  const bool dump_mode = !p.compare_dir.empty();
+  if (dump_mode && p.compare_dir.size() != 2)
+    usage_error = "--compare_dir takes two directories";
+  else if (dump_mode && (!p.model.model_file.empty() || !p.ref_file.empty() || !p.ref_dir.empty()))
+    usage_error = "--compare_dir cannot be combined with --model_file/--ref_file/--ref_dir";
+  else if (!dump_mode && p.model.model_file.empty())
+    usage_error =
+        "give --model_file with --input_file and --ref_file/--ref_dir, or --compare_dir A B";
+  else if (!dump_mode && p.input_file.empty())
+    usage_error = "--input_file is required with --model_file";
+  else if (!dump_mode && p.ref_file.empty() == p.ref_dir.empty())
+    usage_error = "give exactly one of --ref_file and --ref_dir";
+  else if (p.cos_threshold < -1 || p.cos_threshold > 1)
+    usage_error = "--cos_threshold must be in [-1, 1]";
+  else if (p.tol.atol < 0 || p.tol.rtol < 0)
+    usage_error = "--atol and --rtol must be >= 0";
+  else if (p.tol.decimal > 15)
+    usage_error = "--decimal must be in 0..15";
+  if (!usage_error.empty()) {
+    std::cerr << kTool << ": " << usage_error << "\nTry '" << kTool << " --help'.\n";
+    return kExitUsage;
+  }
+  spdlog::info(
+      "=== verifier settings === mode: {}, cos_threshold: {}, atol: {}, rtol: {}{}, decimal: {}",
+      dump_mode ? "compare dumps" : "run and compare", p.cos_threshold, p.tol.atol, p.tol.rtol,
+      p.tol_given ? " (enforced)" : " (reported only)", p.tol.decimal);
+
+  std::vector<Row> rows, inter;
+  std::string first_divergence;
+  Status s = dump_mode ? CompareDirs(p, &rows, &first_divergence, &inter) : RunAndCompare(p, &rows);
+  if (!s.ok()) {
+    spdlog::error("{}", s.ToString());
+    out << "FAILED: " << s.message() << "\n";
+    return s.code() == StatusCode::kInvalidArgument ? kExitUsage : kExitFailure;
+  }
+  std::vector<std::string> failed;
+  for (const Row& r : rows)
+    if (!r.pass) failed.push_back(r.name);
+  if (p.json) {
+    nlohmann::json j = {{"mode", dump_mode ? "compare_dir" : "run"},
+                        {"cos_threshold", p.cos_threshold},
+                        {"atol", p.tol.atol},
+                        {"rtol", p.tol.rtol},
+                        {"tolerance_enforced", p.tol_given},
+                        {"decimal", p.tol.decimal}};
+    j["tensors"] = nlohmann::json::array();
+    for (const Row& r : rows) j["tensors"].push_back(RowJson(r));
+    j["intermediate"] = nlohmann::json::array();
+    for (const Row& r : inter) j["intermediate"].push_back(RowJson(r));
+    j["first_divergence"] = first_divergence;
+    j["passed"] = rows.empty()
+                      ? std::all_of(inter.begin(), inter.end(), [](const Row& r) { return r.pass; })
+                      : failed.empty();
+    out << j.dump(2) << "\n";
+  } else {
+    if (!rows.empty()) PrintTable(out, rows, p);
+    if (!inter.empty()) {
+      out << "\nIntermediate outputs in execution order (" << inter.size() << " node(s)):\n";
+      PrintTable(out, inter, p);
+    }
+  }
+  if (!first_divergence.empty())
+    out << "first divergence: " << first_divergence << "\n";
+  else if (!inter.empty())
+    out << "no intermediate output below cosine " << p.cos_threshold << "\n";
+  // The verdict is on the outputs; intermediates decide only when no output was compared.
+  if (rows.empty())
+    for (const Row& r : inter)
+      if (!r.pass) failed.push_back(r.name);
+  if (failed.empty()) {
+    out << "PASSED: " << rows.size() << " tensor(s)"
+        << (inter.empty() ? "" : " and " + std::to_string(inter.size()) + " intermediate(s)")
+        << " compared, all within thresholds (cosine >= " << p.cos_threshold << ")\n";
+    return kExitOk;
+  }
+  std::string list;
+  for (const auto& f : failed) list += (list.empty() ? "'" : ", '") + f + "'";
+  out << "FAILED: tensor(s) " << list
+      << (first_divergence.empty() ? "" : "; first divergence at " + first_divergence) << "\n";
+  return kExitFailure;
+}
+
+}  // namespace edgert::app

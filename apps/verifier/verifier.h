@@ -1,0 +1,28 @@
+#pragma once
+
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "common/cli.h"
+#include "verifier/metrics.h"
+
+namespace edgert::app {
+
+struct VerifierParams {
+  ModelParams model;
+  std::string input_file;                // run mode: comma list, one per model input
+  std::string ref_file;                  // run mode: comma list, one per model output
+  std::string ref_dir;                   // run mode: model_infer_output_<idx>_<name>.bin files
+  std::vector<std::string> compare_dir;  // dump mode: two directories
+  double cos_threshold = 0.999;
+  Tolerance tol;
+  bool tol_given = false;  // --atol/--rtol given: element mismatches fail the verdict
+  bool json = false;
+};
+
+// The verifier. Prints a table per tensor and ends with exactly one line starting "PASSED" or
+// "FAILED"; returns 0 on PASSED, 1 on FAILED or a failed run, 2 on usage errors.
+int RunVerifier(int argc, char** argv, std::ostream& out = std::cout);
+
+}  // namespace edgert::app

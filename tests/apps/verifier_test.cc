@@ -1,0 +1,162 @@
+// verifier end to end: run-and-compare against references, size and file errors, and the
+// first diverging layer between intermediate dumps of two compiles.
+#include "verifier/verifier.h"
+
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <sstream>
+
+#include "edgert/model_writer.h"
+#include "infer/infer.h"
+#include "test_util.h"
+
+namespace edgert::app {
+namespace {
+
+int Run(int (*tool)(int, char**, std::ostream&), std::vector<std::string> args, std::string* out) {
+  args.insert(args.begin(), "tool");
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  std::ostringstream os;
+  int rc = tool(static_cast<int>(argv.size()), argv.data(), os);
+  *out = os.str();
+  return rc;
+}
+
+std::string LastLine(const std::string& s) {
+  auto end = s.find_last_not_of('\n');
+  auto start = s.rfind('\n', end);
+  return s.substr(start == std::string::npos ? 0 : start + 1,
+                  end - (start == std::string::npos ? 0 : start + 1) + 1);
+}
+
+std::vector<uint8_t> Floats(const std::vector<float>& v) {
+  std::vector<uint8_t> b(v.size() * 4);
+  std::memcpy(b.data(), v.data(), b.size());
+  return b;
+}
+
+// Input 1x2x4x4 NCHW -> three 1x1 convs named c1, c2, c3 -> output. `scale2` scales c2's weights.
+ModelDef Chain(float scale2) {
+  ModelDef m;
+  m.name = "chain";
+  auto in = *MakeTensorDesc("x", TensorType::kF32, Layout::kNCHW, {1, 2, 4, 4});
+  auto out = *MakeTensorDesc("y", TensorType::kF32, Layout::kNCHW, {1, 2, 4, 4});
+  m.tensors.push_back({"x", TensorType::kF32, in.aligned_shape, {}, {}});
+  m.tensors.push_back({"x_nhwc", TensorType::kF32, {1, 4, 4, 2}, {}, {}});
+  m.nodes.push_back(
+      {"adapter", "InputAdapter", false, {0}, {1}, {AttrDef::Ints("perm", {0, 2, 3, 1})}, ""});
+  int prev = 1;
+  for (int i = 1; i <= 3; ++i) {
+    const float s = i == 2 ? scale2 : 1.f;
+    std::vector<float> w = {0.5f * s, -0.25f * s, 0.75f * s, 0.5f * s};
+    m.tensors.push_back({"w" + std::to_string(i), TensorType::kF32, {2, 1, 1, 2}, {}, Floats(w)});
+    m.tensors.push_back({"t" + std::to_string(i), TensorType::kF32, {1, 4, 4, 2}, {}, {}});
+    const int wi = static_cast<int>(m.tensors.size()) - 2, ti = wi + 1;
+    m.nodes.push_back({"c" + std::to_string(i), "Conv2D", false, {prev, wi, -1}, {ti}, {}, "Conv"});
+    prev = ti;
+  }
+  m.tensors.push_back({"y", TensorType::kF32, out.aligned_shape, {}, {}});
+  m.nodes.push_back({"out_adapter",
+                     "OutputAdapter",
+                     false,
+                     {prev},
+                     {static_cast<int>(m.tensors.size()) - 1},
+                     {AttrDef::Ints("perm", {0, 3, 1, 2})},
+                     ""});
+  m.inputs.push_back({in, 0, {}});
+  m.outputs.push_back({out, static_cast<int>(m.tensors.size()) - 1, {}});
+  return m;
+}
+
+class VerifierTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = test::TempDir(::testing::UnitTest::GetInstance()->current_test_info()->name());
+    ASSERT_TRUE(WriteModelFile(dir_ + "/a.bin", {Chain(1.f)}).ok());
+    ASSERT_TRUE(WriteModelFile(dir_ + "/b.bin", {Chain(1.5f)}).ok());
+    std::vector<float> x(32);
+    for (size_t i = 0; i < x.size(); ++i) x[i] = 0.1f * static_cast<float>(i) - 1.f;
+    test::WriteFileBytes(dir_ + "/x.bin", Floats(x));
+    std::string out;
+    for (const char* m : {"a", "b"})
+      ASSERT_EQ(
+          Run(RunInfer,
+              {"--model_file", dir_ + "/" + m + ".bin", "--input_file", dir_ + "/x.bin",
+               "--enable_dump", "--dump_intermediate", "1", "--output_dir", dir_ + "/dump_" + m},
+              &out),
+          kExitOk)
+          << out;
+  }
+  std::string dir_;
+};
+
+TEST_F(VerifierTest, RunAndCompareAgainstReferencePasses) {
+  std::string out;
+  ASSERT_EQ(Run(RunVerifier,
+                {"--model_file", dir_ + "/a.bin", "--input_file", dir_ + "/x.bin", "--ref_dir",
+                 dir_ + "/dump_a", "--atol", "1e-6"},
+                &out),
+            kExitOk)
+      << out;
+  EXPECT_EQ(LastLine(out).rfind("PASSED", 0), 0u) << out;
+  EXPECT_NE(out.find("1.000000"), std::string::npos) << out;
+}
+
+TEST_F(VerifierTest, WrongModelFailsAndNamesTheTensor) {
+  std::string out;
+  // Model b's outputs against model a's references: same shapes, different values.
+  EXPECT_EQ(Run(RunVerifier,
+                {"--model_file", dir_ + "/b.bin", "--input_file", dir_ + "/x.bin", "--ref_file",
+                 dir_ + "/dump_a/model_infer_output_0_y.bin", "--cos_threshold", "0.99999",
+                 "--atol", "1e-5"},
+                &out),
+            kExitFailure);
+  EXPECT_EQ(LastLine(out), "FAILED: tensor(s) 'y'") << out;
+}
+
+TEST_F(VerifierTest, SizeMismatchAndMissingFileAreErrors) {
+  std::string out;
+  test::WriteFileBytes(dir_ + "/short.bin", std::vector<uint8_t>(12));
+  EXPECT_EQ(Run(RunVerifier,
+                {"--model_file", dir_ + "/a.bin", "--input_file", dir_ + "/x.bin", "--ref_file",
+                 dir_ + "/short.bin"},
+                &out),
+            kExitFailure);
+  EXPECT_NE(out.find("has 12 bytes (3 float32), the output has valid shape 1x2x4x4 = 32 float32"),
+            std::string::npos)
+      << out;
+  EXPECT_EQ(LastLine(out).rfind("FAILED", 0), 0u);
+  EXPECT_EQ(Run(RunVerifier,
+                {"--model_file", dir_ + "/a.bin", "--input_file", dir_ + "/x.bin", "--ref_file",
+                 dir_ + "/nope.bin"},
+                &out),
+            kExitFailure);
+  EXPECT_NE(out.find("nope.bin does not exist"), std::string::npos) << out;
+}
+
+TEST_F(VerifierTest, CompareDirsNamesTheFirstDivergingLayer) {
+  std::string out;
+  EXPECT_EQ(Run(RunVerifier,
+                {"--compare_dir", dir_ + "/dump_a", dir_ + "/dump_b", "--cos_threshold", "0.99999"},
+                &out),
+            kExitFailure);
+  EXPECT_NE(out.find("first divergence: node 'c2' (Conv2D"), std::string::npos) << out;
+  EXPECT_EQ(LastLine(out).rfind("FAILED", 0), 0u) << out;
+  EXPECT_EQ(Run(RunVerifier, {"--compare_dir", dir_ + "/dump_a", dir_ + "/dump_a"}, &out), kExitOk);
+  EXPECT_NE(out.find("no intermediate output below cosine"), std::string::npos) << out;
+}
+
+TEST_F(VerifierTest, UsageErrors) {
+  std::string out;
+  EXPECT_EQ(Run(RunVerifier, {}, &out), kExitUsage);
+  EXPECT_EQ(Run(RunVerifier, {"--compare_dir", dir_}, &out), kExitUsage);
+  EXPECT_EQ(
+      Run(RunVerifier, {"--model_file", dir_ + "/a.bin", "--input_file", dir_ + "/x.bin"}, &out),
+      kExitUsage);
+  EXPECT_EQ(Run(RunVerifier, {"--help"}, &out), kExitOk);
+}
+
+}  // namespace
+}  // namespace edgert::app
