@@ -1,0 +1,104 @@
+#!/usr/bin/python3
+"""Benchmarks edgert against ONNX Runtime on the same models, same machine, same run.
+
+For each model and thread count, edgert (`perf --json`) and ONNX Runtime (`ort_run.js --bench`)
+are measured alternately for several rounds; the reported latency is the median over rounds of
+each round's median, and the ratio is edgert / ORT (below 1.0 means edgert is faster).
+
+  /usr/bin/python3 scripts/bench.py [--models mobilenet_v2,resnet18] [--threads 1,2]
+      [--rounds 3] [--frames 50] [--warmup 10] [--scaling 1,2,4] [--profile]
+
+Data comes from scripts/prepare_models.sh (build/models). This is a benchmark, not a test:
+numbers depend on the machine and its load.
+"""
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def run(cmd):
+    p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    if p.returncode != 0:
+        sys.exit(f"bench: {' '.join(cmd)} failed ({p.returncode}):\n{p.stderr[-2000:]}")
+    return p.stdout
+
+
+def edgert(perf, model_bin, inp, intra, sessions, frames, warmup, profile_dir=None):
+    cmd = [perf, "--model_file", model_bin, "--input_file", inp, "--intra_threads", str(intra),
+           "--thread_num", str(sessions), "--frame_count", str(frames), "--warmup", str(warmup),
+           "--json"]
+    if profile_dir:
+        cmd += ["--profile_path", profile_dir]
+    return json.loads(run(cmd))
+
+
+def ort(model_onnx, inp, threads, frames, warmup):
+    out = run(["node", os.path.join(ROOT, "scripts/ort_run.js"), "--model", model_onnx,
+               "--input", f"input={inp}", "--threads", str(threads), "--bench", str(frames),
+               "--warmup", str(warmup)])
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--models", default="mobilenet_v2,resnet18")
+    ap.add_argument("--threads", default="1,2")
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--frames", type=int, default=50)
+    ap.add_argument("--warmup", type=int, default=10)
+    ap.add_argument("--scaling", default="", help="session counts for a throughput table, e.g. 1,2,4")
+    ap.add_argument("--profile", action="store_true", help="also report runtime overhead at 1 thread")
+    ap.add_argument("--models_dir", default=os.path.join(ROOT, "build/models"))
+    ap.add_argument("--perf", default=os.path.join(ROOT, "build/host/apps/perf"))
+    ap.add_argument("--json_out", default="", help="also write all results as JSON here")
+    a = ap.parse_args()
+    results = []
+    print(f"{'model':<16}{'threads':>8}{'edgert ms':>12}{'ORT ms':>10}{'ratio':>8}")
+    for name in a.models.split(","):
+        onnx_path = os.path.join(a.models_dir, name + ".onnx")
+        model_bin = os.path.join(a.models_dir, name + ".bin")
+        inp = os.path.join(a.models_dir, name + ".input.bin")
+        for path in (onnx_path, model_bin, inp):
+            if not os.path.exists(path):
+                sys.exit(f"bench: {path} missing; run scripts/prepare_models.sh first")
+        for t in [int(x) for x in a.threads.split(",")]:
+            e_meds, o_meds = [], []
+            for _ in range(a.rounds):
+                e_meds.append(edgert(a.perf, model_bin, inp, t, 1, a.frames, a.warmup)["latency_median_ms"])
+                o_meds.append(ort(onnx_path, inp, t, a.frames, a.warmup)["median_ms"])
+            e, o = statistics.median(e_meds), statistics.median(o_meds)
+            results.append({"model": name, "threads": t, "edgert_median_ms": e, "ort_median_ms": o,
+                            "ratio": e / o, "edgert_rounds": e_meds, "ort_rounds": o_meds})
+            print(f"{name:<16}{t:>8}{e:>12.3f}{o:>10.3f}{e / o:>8.3f}", flush=True)
+    if a.profile:
+        print("\nruntime overhead outside kernels (profile on, 1 thread):")
+        for name in a.models.split(","):
+            with tempfile.TemporaryDirectory() as d:
+                r = edgert(a.perf, os.path.join(a.models_dir, name + ".bin"),
+                           os.path.join(a.models_dir, name + ".input.bin"), 1, 1, a.frames, a.warmup, d)
+            print(f"  {name}: {r['runtime_overhead_percent']:.2f} % of Run() time")
+            results.append({"model": name, "runtime_overhead_percent": r["runtime_overhead_percent"]})
+    if a.scaling:
+        print(f"\nthroughput scaling (sessions x 1 intra thread, {os.cpu_count()} CPUs):")
+        print(f"{'model':<16}{'sessions':>9}{'FPS':>10}{'median ms':>11}{'p99 ms':>9}")
+        for name in a.models.split(","):
+            for s in [int(x) for x in a.scaling.split(",")]:
+                r = edgert(a.perf, os.path.join(a.models_dir, name + ".bin"),
+                           os.path.join(a.models_dir, name + ".input.bin"), 1, s, a.frames * s, a.warmup)
+                print(f"{name:<16}{s:>9}{r['throughput_fps']:>10.1f}{r['latency_median_ms']:>11.3f}"
+                      f"{r['latency_p99_ms']:>9.3f}", flush=True)
+                results.append({"model": name, "sessions": s, "throughput_fps": r["throughput_fps"],
+                                "latency_median_ms": r["latency_median_ms"]})
+    if a.json_out:
+        with open(a.json_out, "w") as f:
+            json.dump(results, f, indent=2)
+
+
+if __name__ == "__main__":
+    main()
