@@ -50,7 +50,9 @@ bool IsIdentityPerm(const NodeContext& ctx, size_t rank) {
 }
 
 // The dtype a node's kernel is looked up by: its first present input's, else its first output's.
+// Int8-precision nodes are looked up as S8, so a float kernel never runs a quantized node.
 fb::DType KeyDType(const NodeContext& ctx) {
+  if (ctx.node && ctx.node->precision() == fb::Precision_Int8) return fb::DType_S8;
   for (const TensorRef* t : ctx.inputs)
     if (t) return t->dtype;
   return ctx.outputs.empty() ? fb::DType_F32 : ctx.outputs[0]->dtype;
