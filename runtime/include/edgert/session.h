@@ -1,0 +1,80 @@
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "edgert/model.h"
+#include "edgert/status.h"
+#include "edgert/tensor_desc.h"
+
+namespace edgert {
+
+struct SessionOptions {
+  int num_threads = 1;                 // pthreadpool size for this session (1 = no pool, inline)
+  bool profile = false;                // record per-node wall time of each Run()
+  bool capture_intermediates = false;  // keep every node output readable after Run()
+};
+
+// Wall time of one node in the last Run(), in execution order.
+struct NodeTiming {
+  int node;
+  double ms;
+};
+
+// One f32 inference context over a shared, immutable Model. Owns the activation arena, the
+// kernels and a thread pool. Not thread-safe: use one Session per thread.
+class Session {
+ public:
+  // Plans the arena and sets up every kernel. Errors: kUnsupported names every node it cannot
+  // run (op, dtype); kEngineError for setup failures; kInvalidArgument for bad options.
+  static Result<std::unique_ptr<Session>> Create(std::shared_ptr<const Model> model,
+                                                 const SessionOptions& options = {});
+  ~Session();
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
+
+  const Model& model() const;
+
+  // The session-owned aligned buffer of input i / output i: TensorDesc::aligned_byte_size bytes,
+  // 64-byte aligned, valid until the session is destroyed. Input buffers keep their contents
+  // across Run() calls. nullptr when i is out of range.
+  void* input_data(size_t i);
+  const void* output_data(size_t i) const;
+
+  // Copies user data into input i: valid byte size (rows padded) or aligned byte size (as is),
+  // see PrepareInput in tensor_io.h. kInputError names both accepted sizes otherwise.
+  Status SetInput(size_t i, const void* data, size_t bytes);
+
+  // Runs every node once. Allocates nothing.
+  Status Run();
+
+  // Output i as dense float32 in its valid shape (ReadOutputF32: padding stripped, dequantized).
+  Status GetOutput(size_t i, std::vector<float>* out) const;
+
+  // Per node of the last Run(), in execution order; empty unless options.profile.
+  const std::vector<NodeTiming>& timings() const;
+  // Wall time of the last Run() in ms (0 before the first).
+  double last_run_ms() const;
+
+  // With capture_intermediates: node `node`'s first output after Run(): stored shape (NHWC for
+  // 4-D activations), dtype and a pointer valid until the next Run(). An error otherwise.
+  struct TensorView {
+    std::vector<int64_t> shape;
+    TensorType dtype;
+    const void* data;
+  };
+  Result<TensorView> NodeOutput(int node) const;
+
+  // Bytes of the activation arena (model inputs and outputs included).
+  size_t arena_bytes() const;
+
+  struct Impl;
+
+ private:
+  explicit Session(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace edgert

@@ -1,0 +1,92 @@
+#include "engine/kernel.h"
+
+#include <xnnpack.h>
+
+namespace edgert::engine {
+namespace {
+
+const fb::Attr* Find(const fb::Node* node, const char* name) {
+  if (!node || !node->attrs()) return nullptr;
+  return node->attrs()->LookupByKey(name);
+}
+
+}  // namespace
+
+bool NodeContext::Has(const char* attr) const { return Find(node, attr) != nullptr; }
+
+int64_t NodeContext::Int(const char* attr, int64_t def) const {
+  const fb::Attr* a = Find(node, attr);
+  return a ? a->i() : def;
+}
+
+float NodeContext::Float(const char* attr, float def) const {
+  const fb::Attr* a = Find(node, attr);
+  return a ? a->f() : def;
+}
+
+std::string NodeContext::Str(const char* attr, const std::string& def) const {
+  const fb::Attr* a = Find(node, attr);
+  return a && a->s() ? a->s()->str() : def;
+}
+
+std::vector<int64_t> NodeContext::Ints(const char* attr, std::vector<int64_t> def) const {
+  const fb::Attr* a = Find(node, attr);
+  if (!a || !a->ints()) return def;
+  return std::vector<int64_t>(a->ints()->begin(), a->ints()->end());
+}
+
+std::vector<float> NodeContext::Floats(const char* attr, std::vector<float> def) const {
+  const fb::Attr* a = Find(node, attr);
+  if (!a || !a->floats()) return def;
+  return std::vector<float>(a->floats()->begin(), a->floats()->end());
+}
+
+std::string NodeContext::Where() const {
+  return "node " + std::to_string(index) + " '" + name + "' (" + fb::EnumNameOpType(op) + ")";
+}
+
+Status NodeContext::Error(const std::string& msg) const {
+  return EngineError(Where() + ": " + msg);
+}
+
+Status NodeContext::Decline(const std::string& msg) const {
+  return Unsupported(Where() + ": " + msg);
+}
+
+Status NodeContext::CheckArity(size_t min_in, size_t max_in, size_t outs) const {
+  if (inputs.size() < min_in || inputs.size() > max_in)
+    return Error("has " + std::to_string(inputs.size()) + " inputs, expected " +
+                 (min_in == max_in ? std::to_string(min_in)
+                                   : std::to_string(min_in) + ".." + std::to_string(max_in)));
+  for (size_t i = 0; i < min_in; ++i)
+    if (!inputs[i]) return Error("input " + std::to_string(i) + " is absent but required");
+  if (outputs.size() != outs)
+    return Error("has " + std::to_string(outputs.size()) + " outputs, expected " +
+                 std::to_string(outs));
+  return Status::Ok();
+}
+
+bool NodeContext::OverreadSafe(const TensorRef& t) const {
+  if (!t.constant) return true;  // the arena ends with XNN_EXTRA_BYTES of slack
+  const uint8_t* end = model->data_section + model->data_size;
+  return t.data + t.bytes() + XNN_EXTRA_BYTES <= end;
+}
+
+KernelFactory KernelProvider::Find(fb::OpType op, fb::DType dtype) const {
+  for (const Entry& e : entries_)
+    if (e.op == op && e.dtype == dtype) return e.factory;
+  return nullptr;
+}
+
+void KernelProvider::Register(fb::OpType op, fb::DType dtype, KernelFactory factory) {
+  entries_.push_back({op, dtype, factory});
+}
+
+void KernelProvider::RegisterAllDTypes(fb::OpType op, KernelFactory factory) {
+  for (int d = fb::DType_MIN; d <= fb::DType_MAX; ++d)
+    Register(op, static_cast<fb::DType>(d), factory);
+}
+
+std::vector<const KernelProvider*> Providers() { return {&XnnpackProvider(), &PortableProvider()}; }
+
+}  // namespace edgert::engine

@@ -1,0 +1,118 @@
+#pragma once
+
+// The kernel provider interface of the engine. A provider maps (op, dtype) to a kernel factory;
+// the session asks the providers in order (xnnpack, then portable) and the first kernel whose
+// Setup accepts the node runs it. Shapes are fixed at setup, and so are data pointers: the
+// arena is planned before any kernel is set up and never moves.
+
+#include <pthreadpool.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "edgert/status.h"
+#include "edgert/tensor_desc.h"
+#include "model_impl.h"
+
+namespace edgert::engine {
+
+// One graph tensor as the kernels see it. `data` is final when Setup runs: an arena slot, or
+// the constant's bytes in the mapped file (kernels never write their inputs).
+struct TensorRef {
+  int index = -1;
+  std::string name;
+  fb::DType dtype = fb::DType_F32;
+  std::vector<int64_t> shape;
+  size_t element_size = 4;
+  uint8_t* data = nullptr;
+  bool constant = false;
+  // The model input/output description when this tensor is a model input/output buffer.
+  const TensorDesc* io = nullptr;
+
+  int64_t elements() const {
+    int64_t n = 1;
+    for (int64_t d : shape) n *= d;
+    return n;
+  }
+  size_t bytes() const { return static_cast<size_t>(elements()) * element_size; }
+  int rank() const { return static_cast<int>(shape.size()); }
+  float* f32() const { return reinterpret_cast<float*>(data); }
+};
+
+// A node with its tensors and attributes, for kernel setup.
+struct NodeContext {
+  int index = -1;
+  const fb::Node* node = nullptr;
+  fb::OpType op = fb::OpType_Unknown;
+  std::string name;
+  std::vector<TensorRef*> inputs;  // nullptr where the input is absent (-1)
+  std::vector<TensorRef*> outputs;
+  const Model::Impl* model = nullptr;
+
+  bool Has(const char* attr) const;
+  int64_t Int(const char* attr, int64_t def) const;
+  float Float(const char* attr, float def) const;
+  std::string Str(const char* attr, const std::string& def) const;
+  std::vector<int64_t> Ints(const char* attr, std::vector<int64_t> def) const;
+  std::vector<float> Floats(const char* attr, std::vector<float> def) const;
+
+  // "node 3 'conv1' (Conv2D)", the prefix of every message about this node.
+  std::string Where() const;
+  Status Error(const std::string& msg) const;    // kEngineError with Where()
+  Status Decline(const std::string& msg) const;  // kUnsupported: let the next provider try
+  // An input that must be present, or nullptr.
+  TensorRef* In(size_t i) const { return i < inputs.size() ? inputs[i] : nullptr; }
+  TensorRef* Out(size_t i) const { return i < outputs.size() ? outputs[i] : nullptr; }
+  // Checks input/output counts (min..max inputs present by position, exact outputs).
+  Status CheckArity(size_t min_in, size_t max_in, size_t outs) const;
+  // True when XNNPACK may read XNN_EXTRA_BYTES past the end of `t` (arena tensors always are).
+  bool OverreadSafe(const TensorRef& t) const;
+};
+
+class Kernel {
+ public:
+  virtual ~Kernel() = default;
+  // Validates the node and prepares everything Run needs. kUnsupported declines the node (the
+  // next provider is asked); any other error fails session creation.
+  virtual Status Setup(const NodeContext& ctx, pthreadpool_t pool) = 0;
+  // Computes the outputs. Must not allocate.
+  virtual Status Run(pthreadpool_t pool) = 0;
+};
+
+using KernelFactory = std::unique_ptr<Kernel> (*)();
+
+class KernelProvider {
+ public:
+  explicit KernelProvider(const char* name) : name_(name) {}
+  virtual ~KernelProvider() = default;
+  const char* name() const { return name_; }
+  // The factory for (op, dtype), or nullptr when this provider has none.
+  KernelFactory Find(fb::OpType op, fb::DType dtype) const;
+
+ protected:
+  void Register(fb::OpType op, fb::DType dtype, KernelFactory factory);
+  void RegisterAllDTypes(fb::OpType op, KernelFactory factory);
+
+ private:
+  struct Entry {
+    fb::OpType op;
+    fb::DType dtype;
+    KernelFactory factory;
+  };
+  const char* name_;
+  std::vector<Entry> entries_;
+};
+
+const KernelProvider& XnnpackProvider();
+const KernelProvider& PortableProvider();
+// In order of preference.
+std::vector<const KernelProvider*> Providers();
+
+template <typename K>
+std::unique_ptr<Kernel> Make() {
+  return std::make_unique<K>();
+}
+
+}  // namespace edgert::engine

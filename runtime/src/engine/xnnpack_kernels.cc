@@ -1,0 +1,533 @@
+// The XNNPACK provider: compute-heavy f32 ops on the XNNPACK 2022 snapshot (Debian
+// libxnnpack-dev 0.0~git20220216). This file is the only place that calls XNNPACK.
+//
+// It uses XNNPACK's operator API (xnn_create_* / xnn_setup_* / xnn_run_operator), not the
+// subgraph API, because:
+//  - the arena is static, so every data pointer is known at session creation: each operator is
+//    created and set up exactly once, and Run() is just xnn_run_operator per node;
+//  - one operator per IR node keeps per-node timing and intermediate capture trivial hooks
+//    around each call, and the node order is ours;
+//  - the subgraph API would own memory planning and fuse or reorder nodes, hiding the nodes the
+//    tools report on and dump.
+#include <xnnpack.h>
+
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <mutex>
+
+#include "engine/kernel.h"
+#include "engine/resize_coords.h"
+
+namespace edgert::engine {
+namespace {
+
+constexpr float kInf = std::numeric_limits<float>::infinity();
+
+const char* XnnStatusName(xnn_status s) {
+  switch (s) {
+    case xnn_status_success:
+      return "success";
+    case xnn_status_uninitialized:
+      return "uninitialized";
+    case xnn_status_invalid_parameter:
+      return "invalid parameter";
+    case xnn_status_invalid_state:
+      return "invalid state";
+    case xnn_status_unsupported_parameter:
+      return "unsupported parameter";
+    case xnn_status_unsupported_hardware:
+      return "unsupported hardware";
+    case xnn_status_out_of_memory:
+      return "out of memory";
+  }
+  return "unknown status";
+}
+
+// xnn_initialize is thread-safe but is called once per process anyway.
+xnn_status InitXnnpack() {
+  static std::once_flag once;
+  static xnn_status status = xnn_status_uninitialized;
+  std::call_once(once, [] { status = xnn_initialize(nullptr); });
+  return status;
+}
+
+// Parameters XNNPACK rejects decline the node (the portable provider may still run it); other
+// failures are engine errors.
+Status XnnCheck(const NodeContext& ctx, xnn_status s, const char* call) {
+  if (s == xnn_status_success) return Status::Ok();
+  const std::string msg = std::string("xnnpack: ") + call + " failed: " + XnnStatusName(s);
+  if (s == xnn_status_invalid_parameter || s == xnn_status_unsupported_parameter ||
+      s == xnn_status_unsupported_hardware)
+    return ctx.Decline(msg);
+  return ctx.Error(msg);
+}
+
+#define XNN_CALL(ctx, call) EDGERT_RETURN_IF_ERROR(XnnCheck(ctx, call, #call))
+
+Status CheckOutShape(const NodeContext& ctx, const TensorRef& t, const std::vector<int64_t>& want) {
+  if (t.shape != want)
+    return ctx.Error("output '" + t.name + "' has shape " + ShapeToString(t.shape) + ", expected " +
+                     ShapeToString(want));
+  return Status::Ok();
+}
+
+class XnnKernel : public Kernel {
+ public:
+  ~XnnKernel() override {
+    if (op_) xnn_delete_operator(op_);
+  }
+  Status Run(pthreadpool_t pool) override {
+    const xnn_status s = xnn_run_operator(op_, pool);
+    if (s != xnn_status_success)
+      return EngineError(where_ + ": xnn_run_operator failed: " + XnnStatusName(s));
+    return Status::Ok();
+  }
+
+ protected:
+  Status Begin(const NodeContext& ctx) {
+    where_ = ctx.Where();
+    const xnn_status s = InitXnnpack();
+    if (s != xnn_status_success)
+      return ctx.Decline(std::string("xnnpack: xnn_initialize failed: ") + XnnStatusName(s));
+    return Status::Ok();
+  }
+  // A copy of a constant with XNN_EXTRA_BYTES of slack when the mapped one lacks it.
+  const float* Readable(const NodeContext& ctx, const TensorRef& t) {
+    if (ctx.OverreadSafe(t)) return t.f32();
+    owned_.assign(t.bytes() / sizeof(float) + XNN_EXTRA_BYTES / sizeof(float), 0.f);
+    std::memcpy(owned_.data(), t.data, t.bytes());
+    return owned_.data();
+  }
+
+  xnn_operator_t op_ = nullptr;
+  std::string where_;
+  std::vector<float> owned_;
+};
+
+struct ActRange {
+  float lo, hi;
+};
+Status ReadActivation(const NodeContext& ctx, ActRange* r) {
+  r->lo = ctx.Float("activation_min", -kInf);
+  r->hi = ctx.Float("activation_max", kInf);
+  if (std::isnan(r->lo) || std::isnan(r->hi) || r->lo > r->hi)
+    return ctx.Error("activation range [" + std::to_string(r->lo) + ", " + std::to_string(r->hi) +
+                     "] is empty");
+  return Status::Ok();
+}
+
+// Conv2D: weights [Cout,KH,KW,Cin/g] are XNNPACK's [g][Cout/g][KH][KW][Cin/g]; XNNPACK picks
+// its depthwise path itself when Cin/g == Cout/g == 1.
+class ConvKernel : public XnnKernel {
+ public:
+  explicit ConvKernel(bool transpose) : transpose_(transpose) {}
+  Status Setup(const NodeContext& ctx, pthreadpool_t pool) override {
+    EDGERT_RETURN_IF_ERROR(Begin(ctx));
+    EDGERT_RETURN_IF_ERROR(ctx.CheckArity(2, 3, 1));
+    const TensorRef* x = ctx.In(0);
+    const TensorRef* w = ctx.In(1);
+    const TensorRef* b = ctx.In(2);
+    const TensorRef* y = ctx.Out(0);
+    if (!w->constant) return ctx.Decline("weights are not constant");
+    if (b && !b->constant) return ctx.Decline("bias is not constant");
+    if (x->rank() != 4 || w->rank() != 4 || y->rank() != 4)
+      return ctx.Error("needs NHWC input/output and [Cout,KH,KW,Cin/group] weights, got " +
+                       ShapeToString(x->shape) + ", " + ShapeToString(w->shape));
+    const auto pads = ctx.Ints("pads", {0, 0, 0, 0});
+    const auto strides = ctx.Ints("strides", {1, 1});
+    const auto dil = ctx.Ints("dilations", {1, 1});
+    const auto adj = ctx.Ints("output_padding", {0, 0});
+    const int64_t g = ctx.Int("group", 1);
+    ActRange act;
+    EDGERT_RETURN_IF_ERROR(ReadActivation(ctx, &act));
+    if (pads.size() != 4 || strides.size() != 2 || dil.size() != 2 || adj.size() != 2 || g < 1)
+      return ctx.Error("needs pads [t,l,b,r], strides [h,w], dilations [h,w], group >= 1");
+    for (int64_t v : pads)
+      if (v < 0) return ctx.Error("negative pads");
+    const int64_t n = x->shape[0], h = x->shape[1], wd = x->shape[2], cin = x->shape[3];
+    const int64_t cout = w->shape[0], kh = w->shape[1], kw = w->shape[2];
+    if (cin % g || cout % g || w->shape[3] != cin / g)
+      return ctx.Error("weights " + ShapeToString(w->shape) + " do not fit " + std::to_string(cin) +
+                       " input channels in " + std::to_string(g) + " groups");
+    if (b && b->elements() != cout)
+      return ctx.Error("bias has " + std::to_string(b->elements()) + " elements for " +
+                       std::to_string(cout) + " output channels");
+    const int64_t ekh = (kh - 1) * dil[0] + 1, ekw = (kw - 1) * dil[1] + 1;
+    int64_t oh, ow;
+    if (!transpose_) {
+      oh = (h + pads[0] + pads[2] - ekh) / strides[0] + 1;
+      ow = (wd + pads[1] + pads[3] - ekw) / strides[1] + 1;
+    } else {
+      oh = (h - 1) * strides[0] + ekh + adj[0] - pads[0] - pads[2];
+      ow = (wd - 1) * strides[1] + ekw + adj[1] - pads[1] - pads[3];
+    }
+    EDGERT_RETURN_IF_ERROR(CheckOutShape(ctx, *y, {n, oh, ow, cout}));
+    const auto u = [](int64_t v) { return static_cast<uint32_t>(v); };
+    const auto z = [](int64_t v) { return static_cast<size_t>(v); };
+    const float* bias = b ? b->f32() : nullptr;
+    if (!transpose_) {
+      XNN_CALL(ctx, xnn_create_convolution2d_nhwc_f32(
+                        u(pads[0]), u(pads[3]), u(pads[2]), u(pads[1]), u(kh), u(kw), u(strides[0]),
+                        u(strides[1]), u(dil[0]), u(dil[1]), u(g), z(cin / g), z(cout / g), z(cin),
+                        z(cout), w->f32(), bias, act.lo, act.hi, 0, &op_));
+      XNN_CALL(ctx,
+               xnn_setup_convolution2d_nhwc_f32(op_, z(n), z(h), z(wd), x->f32(), y->f32(), pool));
+    } else {
+      XNN_CALL(ctx, xnn_create_deconvolution2d_nhwc_f32(
+                        u(pads[0]), u(pads[3]), u(pads[2]), u(pads[1]), u(kh), u(kw), u(strides[0]),
+                        u(strides[1]), u(dil[0]), u(dil[1]), u(g), z(cin / g), z(cout / g), z(cin),
+                        z(cout), w->f32(), bias, act.lo, act.hi, 0, &op_));
+      XNN_CALL(ctx, xnn_setup_deconvolution2d_nhwc_f32(op_, z(n), z(h), z(wd), u(adj[0]), u(adj[1]),
+                                                       x->f32(), y->f32(), pool));
+    }
+    return Status::Ok();
+  }
+
+ private:
+  bool transpose_;
+};
+
+class Conv2DKernel : public ConvKernel {
+ public:
+  Conv2DKernel() : ConvKernel(false) {}
+};
+class ConvTranspose2DKernel : public ConvKernel {
+ public:
+  ConvTranspose2DKernel() : ConvKernel(true) {}
+};
+
+class FullyConnectedKernel : public XnnKernel {
+ public:
+  Status Setup(const NodeContext& ctx, pthreadpool_t pool) override {
+    EDGERT_RETURN_IF_ERROR(Begin(ctx));
+    EDGERT_RETURN_IF_ERROR(ctx.CheckArity(2, 3, 1));
+    const TensorRef* x = ctx.In(0);
+    const TensorRef* w = ctx.In(1);
+    const TensorRef* b = ctx.In(2);
+    const TensorRef* y = ctx.Out(0);
+    if (!w->constant) return ctx.Decline("weights are not constant");
+    if (b && !b->constant) return ctx.Decline("bias is not constant");
+    if (x->rank() < 1 || w->rank() != 2 || w->shape[1] != x->shape.back())
+      return ctx.Error("weights " + ShapeToString(w->shape) + " do not fit input " +
+                       ShapeToString(x->shape) + " (need [N,K])");
+    const int64_t k = w->shape[1], nout = w->shape[0];
+    if (b && b->elements() != nout) return ctx.Error("bias size differs from N");
+    std::vector<int64_t> want(x->shape);
+    want.back() = nout;
+    EDGERT_RETURN_IF_ERROR(CheckOutShape(ctx, *y, want));
+    ActRange act;
+    EDGERT_RETURN_IF_ERROR(ReadActivation(ctx, &act));
+    const auto z = [](int64_t v) { return static_cast<size_t>(v); };
+    XNN_CALL(ctx,
+             xnn_create_fully_connected_nc_f32(z(k), z(nout), z(k), z(nout), w->f32(),
+                                               b ? b->f32() : nullptr, act.lo, act.hi, 0, &op_));
+    XNN_CALL(ctx,
+             xnn_setup_fully_connected_nc_f32(op_, z(x->elements() / k), x->f32(), y->f32(), pool));
+    return Status::Ok();
+  }
+};
+
+template <bool kMax>
+class Pool2DKernel : public XnnKernel {
+ public:
+  Status Setup(const NodeContext& ctx, pthreadpool_t pool) override {
+    EDGERT_RETURN_IF_ERROR(Begin(ctx));
+    EDGERT_RETURN_IF_ERROR(ctx.CheckArity(1, 1, 1));
+    const TensorRef* x = ctx.In(0);
+    const TensorRef* y = ctx.Out(0);
+    const auto k = ctx.Ints("kernel", {});
+    const auto s = ctx.Ints("strides", {1, 1});
+    const auto p = ctx.Ints("pads", {0, 0, 0, 0});
+    const auto d = ctx.Ints("dilations", {1, 1});
+    if (k.size() != 2 || s.size() != 2 || p.size() != 4 || d.size() != 2 || x->rank() != 4)
+      return ctx.Error("needs NHWC input, kernel [h,w], strides [h,w], pads [t,l,b,r]");
+    // XNNPACK's average pooling divides by the count of non-padding cells only.
+    if (!kMax && ctx.Int("count_include_pad", 0) != 0 && (p[0] || p[1] || p[2] || p[3]))
+      return ctx.Decline("count_include_pad=1 with padding");
+    if (!kMax && (d[0] != 1 || d[1] != 1)) return ctx.Decline("dilated average pooling");
+    ActRange act;
+    EDGERT_RETURN_IF_ERROR(ReadActivation(ctx, &act));
+    const auto u = [](int64_t v) { return static_cast<uint32_t>(v); };
+    const auto z = [](int64_t v) { return static_cast<size_t>(v); };
+    const int64_t c = x->shape[3];
+    const int64_t oh = (x->shape[1] + p[0] + p[2] - (k[0] - 1) * d[0] - 1) / s[0] + 1;
+    const int64_t ow = (x->shape[2] + p[1] + p[3] - (k[1] - 1) * d[1] - 1) / s[1] + 1;
+    EDGERT_RETURN_IF_ERROR(CheckOutShape(ctx, *y, {x->shape[0], oh, ow, c}));
+    if (kMax) {
+      XNN_CALL(ctx, xnn_create_max_pooling2d_nhwc_f32(u(p[0]), u(p[3]), u(p[2]), u(p[1]), u(k[0]),
+                                                      u(k[1]), u(s[0]), u(s[1]), u(d[0]), u(d[1]),
+                                                      z(c), z(c), z(c), act.lo, act.hi, 0, &op_));
+      XNN_CALL(ctx, xnn_setup_max_pooling2d_nhwc_f32(op_, z(x->shape[0]), z(x->shape[1]),
+                                                     z(x->shape[2]), x->f32(), y->f32(), pool));
+    } else {
+      XNN_CALL(ctx, xnn_create_average_pooling2d_nhwc_f32(u(p[0]), u(p[3]), u(p[2]), u(p[1]),
+                                                          u(k[0]), u(k[1]), u(s[0]), u(s[1]), z(c),
+                                                          z(c), z(c), act.lo, act.hi, 0, &op_));
+      XNN_CALL(ctx, xnn_setup_average_pooling2d_nhwc_f32(op_, z(x->shape[0]), z(x->shape[1]),
+                                                         z(x->shape[2]), x->f32(), y->f32(), pool));
+    }
+    return Status::Ok();
+  }
+};
+
+class GlobalAvgPoolKernel : public XnnKernel {
+ public:
+  Status Setup(const NodeContext& ctx, pthreadpool_t pool) override {
+    EDGERT_RETURN_IF_ERROR(Begin(ctx));
+    EDGERT_RETURN_IF_ERROR(ctx.CheckArity(1, 1, 1));
+    const TensorRef* x = ctx.In(0);
+    const TensorRef* y = ctx.Out(0);
+    if (x->rank() != 4) return ctx.Error("needs an NHWC input, got " + ShapeToString(x->shape));
+    const int64_t c = x->shape[3];
+    EDGERT_RETURN_IF_ERROR(CheckOutShape(ctx, *y, {x->shape[0], 1, 1, c}));
+    const auto z = [](int64_t v) { return static_cast<size_t>(v); };
+    XNN_CALL(ctx,
+             xnn_create_global_average_pooling_nwc_f32(z(c), z(c), z(c), -kInf, kInf, 0, &op_));
+    XNN_CALL(ctx, xnn_setup_global_average_pooling_nwc_f32(
+                      op_, z(x->shape[0]), z(x->shape[1] * x->shape[2]), x->f32(), y->f32(), pool));
+    return Status::Ok();
+  }
+};
+
+enum class Binary { kAdd, kSub, kMul, kDiv };
+
+template <Binary kOp>
+class BinaryKernel : public XnnKernel {
+ public:
+  Status Setup(const NodeContext& ctx, pthreadpool_t pool) override {
+    EDGERT_RETURN_IF_ERROR(Begin(ctx));
+    EDGERT_RETURN_IF_ERROR(ctx.CheckArity(2, 2, 1));
+    const TensorRef* a = ctx.In(0);
+    const TensorRef* b = ctx.In(1);
+    const TensorRef* y = ctx.Out(0);
+    if (a->rank() > XNN_MAX_TENSOR_DIMS || b->rank() > XNN_MAX_TENSOR_DIMS)
+      return ctx.Decline("rank above " + std::to_string(XNN_MAX_TENSOR_DIMS));
+    const int rank = std::max(a->rank(), b->rank());
+    std::vector<int64_t> want(static_cast<size_t>(rank));
+    for (int d = 0; d < rank; ++d) {
+      const int ia = d - (rank - a->rank()), ib = d - (rank - b->rank());
+      const int64_t da = ia >= 0 ? a->shape[ia] : 1, db = ib >= 0 ? b->shape[ib] : 1;
+      if (da != db && da != 1 && db != 1)
+        return ctx.Error("shapes " + ShapeToString(a->shape) + " and " + ShapeToString(b->shape) +
+                         " do not broadcast");
+      want[static_cast<size_t>(d)] = da == 1 ? db : da;
+    }
+    EDGERT_RETURN_IF_ERROR(CheckOutShape(ctx, *y, want));
+    ActRange act;
+    EDGERT_RETURN_IF_ERROR(ReadActivation(ctx, &act));
+    size_t sa[XNN_MAX_TENSOR_DIMS], sb[XNN_MAX_TENSOR_DIMS];
+    for (int d = 0; d < a->rank(); ++d) sa[d] = static_cast<size_t>(a->shape[d]);
+    for (int d = 0; d < b->rank(); ++d) sb[d] = static_cast<size_t>(b->shape[d]);
+    // Only one operand is ever a mapped constant in practice; copy it if it ends too close to
+    // the end of the mapping for XNNPACK's over-reads.
+    const float* pa = a->f32();
+    const float* pb = b->f32();
+    if (!ctx.OverreadSafe(*a)) pa = Readable(ctx, *a);
+    if (!ctx.OverreadSafe(*b)) {
+      if (!owned_.empty()) return ctx.Decline("both operands are constants at the mapping end");
+      pb = Readable(ctx, *b);
+    }
+    const size_t ra = static_cast<size_t>(a->rank()), rb = static_cast<size_t>(b->rank());
+    switch (kOp) {
+      case Binary::kAdd:
+        XNN_CALL(ctx, xnn_create_add_nd_f32(act.lo, act.hi, 0, &op_));
+        XNN_CALL(ctx, xnn_setup_add_nd_f32(op_, ra, sa, rb, sb, pa, pb, y->f32(), pool));
+        break;
+      case Binary::kSub:
+        XNN_CALL(ctx, xnn_create_subtract_nd_f32(act.lo, act.hi, 0, &op_));
+        XNN_CALL(ctx, xnn_setup_subtract_nd_f32(op_, ra, sa, rb, sb, pa, pb, y->f32(), pool));
+        break;
+      case Binary::kMul:
+        XNN_CALL(ctx, xnn_create_multiply_nd_f32(act.lo, act.hi, 0, &op_));
+        XNN_CALL(ctx, xnn_setup_multiply_nd_f32(op_, ra, sa, rb, sb, pa, pb, y->f32(), pool));
+        break;
+      case Binary::kDiv:
+        XNN_CALL(ctx, xnn_create_divide_nd_f32(act.lo, act.hi, 0, &op_));
+        XNN_CALL(ctx, xnn_setup_divide_nd_f32(op_, ra, sa, rb, sb, pa, pb, y->f32(), pool));
+        break;
+    }
+    return Status::Ok();
+  }
+};
+
+enum class Unary { kClamp, kSigmoid, kHardSwish, kLeakyRelu };
+
+template <Unary kOp>
+class UnaryKernel : public XnnKernel {
+ public:
+  Status Setup(const NodeContext& ctx, pthreadpool_t pool) override {
+    EDGERT_RETURN_IF_ERROR(Begin(ctx));
+    EDGERT_RETURN_IF_ERROR(ctx.CheckArity(1, 1, 1));
+    const TensorRef* x = ctx.In(0);
+    const TensorRef* y = ctx.Out(0);
+    if (x->elements() != y->elements()) return ctx.Error("input and output sizes differ");
+    if (x->elements() == 0) return ctx.Decline("empty tensor");
+    // Contiguous rows of the last dimension; XNNPACK treats dense rows as one long vector.
+    const size_t c = static_cast<size_t>(x->rank() ? std::max<int64_t>(x->shape.back(), 1) : 1);
+    const size_t batch = static_cast<size_t>(x->elements()) / c;
+    switch (kOp) {
+      case Unary::kClamp: {
+        const float lo = ctx.Float("min", -kInf), hi = ctx.Float("max", kInf);
+        if (std::isnan(lo) || std::isnan(hi) || lo > hi) return ctx.Error("min > max");
+        XNN_CALL(ctx, xnn_create_clamp_nc_f32(c, c, c, lo, hi, 0, &op_));
+        XNN_CALL(ctx, xnn_setup_clamp_nc_f32(op_, batch, x->f32(), y->f32(), pool));
+        break;
+      }
+      case Unary::kSigmoid:
+        XNN_CALL(ctx, xnn_create_sigmoid_nc_f32(c, c, c, 0, &op_));
+        XNN_CALL(ctx, xnn_setup_sigmoid_nc_f32(op_, batch, x->f32(), y->f32(), pool));
+        break;
+      case Unary::kHardSwish:
+        XNN_CALL(ctx, xnn_create_hardswish_nc_f32(c, c, c, 0, &op_));
+        XNN_CALL(ctx, xnn_setup_hardswish_nc_f32(op_, batch, x->f32(), y->f32(), pool));
+        break;
+      case Unary::kLeakyRelu:
+        XNN_CALL(ctx, xnn_create_leaky_relu_nc_f32(c, c, c, ctx.Float("alpha", 0.01f), 0, &op_));
+        XNN_CALL(ctx, xnn_setup_leaky_relu_nc_f32(op_, batch, x->f32(), y->f32(), pool));
+        break;
+    }
+    return Status::Ok();
+  }
+};
+
+// PRelu with a constant slope per channel of the last axis; other slopes go portable.
+class PReluKernel : public XnnKernel {
+ public:
+  Status Setup(const NodeContext& ctx, pthreadpool_t pool) override {
+    EDGERT_RETURN_IF_ERROR(Begin(ctx));
+    EDGERT_RETURN_IF_ERROR(ctx.CheckArity(2, 2, 1));
+    const TensorRef* x = ctx.In(0);
+    const TensorRef* slope = ctx.In(1);
+    const TensorRef* y = ctx.Out(0);
+    if (!slope->constant) return ctx.Decline("slope is not constant");
+    if (x->rank() < 1 || slope->rank() > x->rank() || y->shape != x->shape)
+      return ctx.Decline("slope does not broadcast per channel");
+    const int64_t c = x->shape.back();
+    for (int d = 0; d < slope->rank(); ++d) {
+      const int64_t want = d + 1 == slope->rank() ? c : 1;
+      if (slope->shape[d] != want) return ctx.Decline("slope is not per channel of the last axis");
+    }
+    if (slope->elements() != c || c == 0) return ctx.Decline("slope is not per channel");
+    const auto z = [](int64_t v) { return static_cast<size_t>(v); };
+    XNN_CALL(ctx, xnn_create_prelu_nc_f32(z(c), z(c), z(c), slope->f32(), 0, &op_));
+    XNN_CALL(ctx, xnn_setup_prelu_nc_f32(op_, z(x->elements() / c), x->f32(), y->f32(), pool));
+    return Status::Ok();
+  }
+};
+
+// Linear resize where XNNPACK's coordinates equal ONNX's: half_pixel (and pytorch_half_pixel
+// with outputs > 1), asymmetric (its TF legacy mode) and align_corners, with scales equal to
+// out/in (XNNPACK always scales by in/out).
+class ResizeKernel : public XnnKernel {
+ public:
+  Status Setup(const NodeContext& ctx, pthreadpool_t pool) override {
+    EDGERT_RETURN_IF_ERROR(Begin(ctx));
+    EDGERT_RETURN_IF_ERROR(ctx.CheckArity(1, 1, 1));
+    const TensorRef* x = ctx.In(0);
+    const TensorRef* y = ctx.Out(0);
+    if (x->rank() != 4 || y->rank() != 4 || x->shape[0] != y->shape[0] ||
+        x->shape[3] != y->shape[3])
+      return ctx.Decline("not a 4-D NHWC resize");
+    ResizeParams p;
+    EDGERT_RETURN_IF_ERROR(ParseResize(ctx, *x, *y, &p));
+    if (!p.linear) return ctx.Decline("nearest resize");
+    uint32_t flags = 0;
+    switch (p.coord) {
+      case CoordMode::kAlignCorners:
+        flags = XNN_FLAG_ALIGN_CORNERS;
+        break;
+      case CoordMode::kAsymmetric:
+        flags = XNN_FLAG_TENSORFLOW_LEGACY_MODE;
+        break;
+      case CoordMode::kHalfPixel:
+        break;
+      case CoordMode::kPytorchHalfPixel:
+        if (y->shape[1] == 1 || y->shape[2] == 1) return ctx.Decline("pytorch_half_pixel to 1");
+        break;
+      default:
+        return ctx.Decline("coordinate mode without an XNNPACK equivalent");
+    }
+    if (p.coord != CoordMode::kAlignCorners) {
+      for (int a = 0; a < 2; ++a) {
+        const double want =
+            static_cast<double>(y->shape[1 + a]) / static_cast<double>(x->shape[1 + a]);
+        if (std::fabs(p.scale[a] - want) > 1e-6 * want)
+          return ctx.Decline("scales differ from output/input sizes");
+      }
+    }
+    const auto z = [](int64_t v) { return static_cast<size_t>(v); };
+    const size_t c = z(x->shape[3]);
+    XNN_CALL(ctx, xnn_create_resize_bilinear2d_nhwc_f32(c, c, c, flags, &op_));
+    XNN_CALL(ctx, xnn_setup_resize_bilinear2d_nhwc_f32(op_, z(x->shape[0]), z(x->shape[1]),
+                                                       z(x->shape[2]), z(y->shape[1]),
+                                                       z(y->shape[2]), x->f32(), y->f32(), pool));
+    return Status::Ok();
+  }
+};
+
+class ConstantPadKernel : public XnnKernel {
+ public:
+  Status Setup(const NodeContext& ctx, pthreadpool_t pool) override {
+    EDGERT_RETURN_IF_ERROR(Begin(ctx));
+    EDGERT_RETURN_IF_ERROR(ctx.CheckArity(1, 1, 1));
+    const TensorRef* x = ctx.In(0);
+    const TensorRef* y = ctx.Out(0);
+    if (ctx.Str("mode", "constant") != "constant") return ctx.Decline("non-constant pad mode");
+    const size_t rank = static_cast<size_t>(x->rank());
+    if (rank == 0 || rank > XNN_MAX_TENSOR_DIMS) return ctx.Decline("rank outside 1..6");
+    const auto pads = ctx.Ints("pads", std::vector<int64_t>(2 * rank, 0));
+    if (pads.size() != 2 * rank) return ctx.Error("pads needs 2 entries per dimension");
+    size_t shape[XNN_MAX_TENSOR_DIMS], pre[XNN_MAX_TENSOR_DIMS], post[XNN_MAX_TENSOR_DIMS];
+    std::vector<int64_t> want(rank);
+    for (size_t d = 0; d < rank; ++d) {
+      if (pads[d] < 0 || pads[d + rank] < 0) return ctx.Decline("negative pads (crop)");
+      shape[d] = static_cast<size_t>(x->shape[d]);
+      pre[d] = static_cast<size_t>(pads[d]);
+      post[d] = static_cast<size_t>(pads[d + rank]);
+      want[d] = x->shape[d] + pads[d] + pads[d + rank];
+    }
+    EDGERT_RETURN_IF_ERROR(CheckOutShape(ctx, *y, want));
+    if (x->elements() == 0) return ctx.Decline("empty input");
+    const float value = ctx.Float("value", 0.f);
+    uint32_t bits;
+    std::memcpy(&bits, &value, 4);
+    XNN_CALL(ctx, xnn_create_constant_pad_nd_x32(&bits, 0, &op_));
+    XNN_CALL(ctx,
+             xnn_setup_constant_pad_nd_x32(op_, rank, shape, pre, post, x->data, y->data, pool));
+    return Status::Ok();
+  }
+};
+
+class XnnpackProviderImpl : public KernelProvider {
+ public:
+  XnnpackProviderImpl() : KernelProvider("xnnpack") {
+    const fb::DType f = fb::DType_F32;
+    Register(fb::OpType_Conv2D, f, Make<Conv2DKernel>);
+    Register(fb::OpType_ConvTranspose2D, f, Make<ConvTranspose2DKernel>);
+    Register(fb::OpType_FullyConnected, f, Make<FullyConnectedKernel>);
+    Register(fb::OpType_MaxPool2D, f, Make<Pool2DKernel<true>>);
+    Register(fb::OpType_AvgPool2D, f, Make<Pool2DKernel<false>>);
+    Register(fb::OpType_GlobalAvgPool, f, Make<GlobalAvgPoolKernel>);
+    Register(fb::OpType_Add, f, Make<BinaryKernel<Binary::kAdd>>);
+    Register(fb::OpType_Sub, f, Make<BinaryKernel<Binary::kSub>>);
+    Register(fb::OpType_Mul, f, Make<BinaryKernel<Binary::kMul>>);
+    Register(fb::OpType_Div, f, Make<BinaryKernel<Binary::kDiv>>);
+    Register(fb::OpType_Clamp, f, Make<UnaryKernel<Unary::kClamp>>);
+    Register(fb::OpType_Sigmoid, f, Make<UnaryKernel<Unary::kSigmoid>>);
+    Register(fb::OpType_HardSwish, f, Make<UnaryKernel<Unary::kHardSwish>>);
+    Register(fb::OpType_LeakyRelu, f, Make<UnaryKernel<Unary::kLeakyRelu>>);
+    Register(fb::OpType_PRelu, f, Make<PReluKernel>);
+    Register(fb::OpType_Resize, f, Make<ResizeKernel>);
+    Register(fb::OpType_Pad, f, Make<ConstantPadKernel>);
+  }
+};
+
+}  // namespace
+
+const KernelProvider& XnnpackProvider() {
+  static const XnnpackProviderImpl provider;
+  return provider;
+}
+
+}  // namespace edgert::engine
