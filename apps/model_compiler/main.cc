@@ -1,0 +1,3 @@
+#include "model_compiler/compiler.h"
+
+int main(int argc, char** argv) { return edgert::compiler::RunModelCompiler(argc, argv); }

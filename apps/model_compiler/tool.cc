@@ -1,0 +1,149 @@
+// The model_compiler command line: parse, validate, print the settings, compile, write.
+
+#include <openssl/evp.h>
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <filesystem>
+#include <iostream>
+#include <map>
+
+#include "common/cli.h"
+#include "model_compiler/compiler.h"
+
+namespace edgert::compiler {
+
+std::string Sha256Hex(const std::string& bytes) {
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  if (EVP_Digest(bytes.data(), bytes.size(), md, &len, EVP_sha256(), nullptr) != 1) return "";
+  static const char* kHex = "0123456789abcdef";
+  std::string s;
+  for (unsigned int i = 0; i < len; ++i) {
+    s += kHex[md[i] >> 4];
+    s += kHex[md[i] & 15];
+  }
+  return s;
+}
+
+namespace {
+
+constexpr const char* kTool = "model_compiler";
+
+struct ModelCompilerParams {
+  std::string config;  // --config: the conversion YAML
+  std::string model;   // --model: overrides model_parameters.onnx_model
+  std::string output;  // --output: default <working_dir>/<output_model_file_prefix>.bin
+};
+
+Status Validate(const ModelCompilerParams& p) {
+  if (p.config.empty() && p.model.empty())
+    return InvalidArgument("give --config model.yaml, or --model m.onnx (then --output)");
+  return Status::Ok();
+}
+
+}  // namespace
+
+int RunModelCompiler(int argc, char** argv) {
+  app::InitLogging(kTool);
+  ModelCompilerParams p;
+  namespace po = app::po;
+  po::options_description io("Input and output");
+  io.add_options()("config", po::value(&p.config)->value_name("YAML"),
+                   "conversion config in the Horizon style (model_parameters, input_parameters, "
+                   "calibration_parameters, compiler_parameters); see "
+                   "samples/configs/featuremap_example.yaml. Optional with --model: then every "
+                   "input is an F32 featuremap with its ONNX shape")(
+      "model", po::value(&p.model)->value_name("ONNX"),
+      "ONNX model; overrides model_parameters.onnx_model. Without --config the model is named "
+      "after this file")("output", po::value(&p.output)->value_name("BIN"),
+                         "compiled model file, written atomically; default "
+                         "<working_dir>/<output_model_file_prefix>.bin")("help,h",
+                                                                         "show this help");
+  po::options_description all;
+  all.add(io);
+  bool help = false;
+  int rc = app::ParseCommandLine(argc, argv, kTool,
+                                 "--config model.yaml [--model m.onnx] [--output model.bin]\n"
+                                 "       model_compiler --model m.onnx --output m.bin\n"
+                                 "Compiles a float ONNX model into an edgert .bin. Exit codes: 0 "
+                                 "ok, 1 compile or I/O failure, 2 usage or config error.",
+                                 all, &help);
+  if (rc != app::kExitOk || help) return rc;
+  if (Status s = Validate(p); !s.ok()) {
+    std::cerr << kTool << ": " << s.message() << "\nTry '" << kTool << " --help'.\n";
+    return app::kExitUsage;
+  }
+
+  CompileConfig cfg;
+  if (!p.config.empty()) {
+    auto loaded = LoadConfig(p.config);
+    if (!loaded.ok()) {
+      spdlog::error("{}", loaded.status().ToString());
+      return app::ExitCodeFor(loaded.status());
+    }
+    cfg = std::move(*loaded);
+  } else {
+    cfg.output_model_file_prefix = std::filesystem::path(p.model).stem().string();
+  }
+  if (!p.model.empty()) cfg.onnx_model = p.model;
+  if (cfg.onnx_model.empty()) {
+    std::cerr << kTool << ": no ONNX model: set model_parameters.onnx_model in " << p.config
+              << " or pass --model\n";
+    return app::kExitUsage;
+  }
+  std::string output = p.output;
+  if (output.empty())
+    output =
+        (std::filesystem::path(cfg.working_dir) / (cfg.output_model_file_prefix + ".bin")).string();
+  for (const std::string& w : cfg.warnings) spdlog::warn("{}", w);
+
+  spdlog::info("=== Compile settings ===");
+  spdlog::info("config: {}", p.config.empty() ? "(none, defaults)" : p.config);
+  spdlog::info("onnx_model: {}", cfg.onnx_model);
+  spdlog::info("output: {} (model name '{}')", output, cfg.output_model_file_prefix);
+  spdlog::info("row_align_bytes: {}", cfg.row_align_bytes);
+  for (size_t i = 0; i < cfg.inputs.size(); ++i) {
+    const InputConfig& in = cfg.inputs[i];
+    std::string shape;
+    for (int64_t d : in.shape) shape += (shape.empty() ? "" : "x") + std::to_string(d);
+    spdlog::info(
+        "input[{}]: name '{}', shape {}, type_rt {}, type_train {}, layout_rt {}, "
+        "layout_train {}, norm_type {}",
+        i, in.name.empty() ? "(by position)" : in.name, shape.empty() ? "(onnx)" : shape,
+        in.input_type_rt, in.input_type_train,
+        in.input_layout_rt.empty() ? "(train)" : in.input_layout_rt,
+        in.input_layout_train.empty() ? "(default)" : in.input_layout_train, in.norm_type);
+  }
+  if (!cfg.calibration_parameters.empty())
+    spdlog::warn(
+        "calibration_parameters are parsed but not used yet: the compiler emits float "
+        "models only");
+
+  const auto t0 = std::chrono::steady_clock::now();
+  auto model = CompileOnnxFile(cfg.onnx_model, cfg);
+  if (!model.ok()) {
+    spdlog::error("{}", model.status().ToString());
+    return app::ExitCodeFor(model.status());
+  }
+  std::map<std::string, int> ops;
+  for (const NodeDef& n : model->nodes) ++ops[n.op];
+  std::string op_text;
+  for (const auto& [op, count] : ops) op_text += " " + op + "=" + std::to_string(count);
+  spdlog::info("compiled {} nodes, {} tensors:{}", model->nodes.size(), model->tensors.size(),
+               op_text);
+
+  const auto parent = std::filesystem::path(output).parent_path();
+  std::error_code ec;
+  if (!parent.empty()) std::filesystem::create_directories(parent, ec);
+  if (Status s = WriteModelFile(output, {*model}); !s.ok()) {
+    spdlog::error("{}", s.ToString());
+    return app::kExitFailure;
+  }
+  const double ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+  spdlog::info("wrote {} ({:.1f} ms)", output, ms);
+  return app::kExitOk;
+}
+
+}  // namespace edgert::compiler

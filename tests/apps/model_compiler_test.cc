@@ -1,0 +1,788 @@
+// The compiler on small ONNX models built here with onnx's protobuf API: structure of the
+// lowered IR and the values of folded constants (the engine is not needed), error reporting,
+// the command line, and the generated sample models when they exist.
+#include <gtest/gtest.h>
+#include <onnx/onnx_pb.h>
+
+#include <cmath>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <numeric>
+
+#include "edgert/model.h"
+#include "model_compiler/compiler.h"
+#include "test_util.h"
+
+namespace edgert::compiler {
+namespace {
+
+bool Has(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
+
+// ---- a tiny ONNX graph builder ----
+class Onnx {
+ public:
+  explicit Onnx(int64_t opset = 13) {
+    m_.set_ir_version(8);
+    m_.set_producer_name("edgert-test");
+    auto* os = m_.add_opset_import();
+    os->set_domain("");
+    os->set_version(opset);
+    m_.mutable_graph()->set_name("test");
+  }
+  // dims < 0 are dynamic ("N").
+  Onnx& Input(const std::string& name, const std::vector<int64_t>& shape,
+              int elem = onnx::TensorProto::FLOAT) {
+    auto* vi = m_.mutable_graph()->add_input();
+    vi->set_name(name);
+    auto* tt = vi->mutable_type()->mutable_tensor_type();
+    tt->set_elem_type(elem);
+    for (int64_t d : shape) {
+      auto* dim = tt->mutable_shape()->add_dim();
+      if (d < 0) {
+        dim->set_dim_param("N");
+      } else {
+        dim->set_dim_value(d);
+      }
+    }
+    return *this;
+  }
+  Onnx& Output(const std::string& name) {
+    auto* vi = m_.mutable_graph()->add_output();
+    vi->set_name(name);
+    vi->mutable_type()->mutable_tensor_type()->set_elem_type(onnx::TensorProto::FLOAT);
+    return *this;
+  }
+  Onnx& Init(const std::string& name, const std::vector<int64_t>& shape,
+             const std::vector<float>& v) {
+    auto* t = m_.mutable_graph()->add_initializer();
+    t->set_name(name);
+    t->set_data_type(onnx::TensorProto::FLOAT);
+    for (int64_t d : shape) t->add_dims(d);
+    t->set_raw_data(std::string(reinterpret_cast<const char*>(v.data()), v.size() * 4));
+    return *this;
+  }
+  Onnx& InitInts(const std::string& name, const std::vector<int64_t>& shape,
+                 const std::vector<int64_t>& v) {
+    auto* t = m_.mutable_graph()->add_initializer();
+    t->set_name(name);
+    t->set_data_type(onnx::TensorProto::INT64);
+    for (int64_t d : shape) t->add_dims(d);
+    for (int64_t x : v) t->add_int64_data(x);
+    return *this;
+  }
+  onnx::NodeProto* Node(const std::string& op, const std::vector<std::string>& in,
+                        const std::vector<std::string>& out, const std::string& name = "") {
+    auto* n = m_.mutable_graph()->add_node();
+    n->set_op_type(op);
+    n->set_name(name.empty() ? op + std::to_string(m_.graph().node_size()) : name);
+    for (const auto& i : in) n->add_input(i);
+    for (const auto& o : out) n->add_output(o);
+    return n;
+  }
+  std::string Bytes() const { return m_.SerializeAsString(); }
+  onnx::ModelProto& proto() { return m_; }
+
+ private:
+  onnx::ModelProto m_;
+};
+
+void AttrI(onnx::NodeProto* n, const std::string& name, int64_t v) {
+  auto* a = n->add_attribute();
+  a->set_name(name);
+  a->set_type(onnx::AttributeProto::INT);
+  a->set_i(v);
+}
+void AttrF(onnx::NodeProto* n, const std::string& name, float v) {
+  auto* a = n->add_attribute();
+  a->set_name(name);
+  a->set_type(onnx::AttributeProto::FLOAT);
+  a->set_f(v);
+}
+void AttrS(onnx::NodeProto* n, const std::string& name, const std::string& v) {
+  auto* a = n->add_attribute();
+  a->set_name(name);
+  a->set_type(onnx::AttributeProto::STRING);
+  a->set_s(v);
+}
+void AttrInts(onnx::NodeProto* n, const std::string& name, const std::vector<int64_t>& v) {
+  auto* a = n->add_attribute();
+  a->set_name(name);
+  a->set_type(onnx::AttributeProto::INTS);
+  for (int64_t x : v) a->add_ints(x);
+}
+
+std::vector<float> Iota(size_t n, float start = 0.f, float step = 1.f) {
+  std::vector<float> v(n);
+  for (size_t i = 0; i < n; ++i) v[i] = start + step * static_cast<float>(i);
+  return v;
+}
+
+Result<ModelDef> Compile(const Onnx& o, CompileConfig cfg = CompileConfig()) {
+  return CompileOnnxBytes(o.Bytes(), "test.onnx", cfg);
+}
+
+ModelDef CompileOk(const Onnx& o, CompileConfig cfg = CompileConfig()) {
+  auto r = Compile(o, std::move(cfg));
+  EXPECT_TRUE(r.ok()) << r.status().ToString();
+  if (!r.ok()) return ModelDef();
+  // Every compiled model serializes and loads back through the runtime's checks.
+  auto bytes = SerializeModelFile({*r});
+  EXPECT_TRUE(bytes.ok()) << bytes.status().ToString();
+  if (bytes.ok()) {
+    auto file = ModelFile::FromBytes(bytes->data(), bytes->size(), "compiled");
+    EXPECT_TRUE(file.ok()) << file.status().ToString();
+  }
+  return *r;
+}
+
+std::vector<std::string> Ops(const ModelDef& m) {
+  std::vector<std::string> ops;
+  for (const NodeDef& n : m.nodes) ops.push_back(n.op);
+  return ops;
+}
+
+const NodeDef* FindOp(const ModelDef& m, const std::string& op, int nth = 0) {
+  for (const NodeDef& n : m.nodes)
+    if (n.op == op && nth-- == 0) return &n;
+  return nullptr;
+}
+
+const AttrDef* Attr(const NodeDef& n, const std::string& name) {
+  for (const AttrDef& a : n.attrs)
+    if (a.name == name) return &a;
+  return nullptr;
+}
+
+std::vector<float> Floats(const TensorDef& t) {
+  std::vector<float> v(t.data.size() / 4);
+  std::memcpy(v.data(), t.data.data(), t.data.size());
+  return v;
+}
+
+using Shape = std::vector<int64_t>;
+
+// ---------------------------------------------------------------------------------------------
+
+TEST(CompilerTest, ConvBnReluBecomesOneConvWithFoldedWeights) {
+  // x [1,3,4,5] -> Conv(w [2,3,2,3], b) -> BN -> Relu -> y
+  const int64_t co = 2, ci = 3, kh = 2, kw = 3;
+  const std::vector<float> w = Iota(co * ci * kh * kw, -1.f, 0.1f);
+  const std::vector<float> b = {0.5f, -0.25f};
+  const std::vector<float> gamma = {2.f, 0.5f}, beta = {1.f, -1.f}, mean = {0.1f, 0.2f},
+                           var = {4.f, 0.25f};
+  Onnx o;
+  o.Input("x", {1, ci, 4, 5}).Output("y");
+  o.Init("w", {co, ci, kh, kw}, w).Init("b", {co}, b);
+  o.Init("gamma", {co}, gamma).Init("beta", {co}, beta).Init("mean", {co}, mean);
+  o.Init("var", {co}, var);
+  auto* conv = o.Node("Conv", {"x", "w", "b"}, {"c"}, "conv1");
+  AttrInts(conv, "pads", {1, 0, 0, 1});
+  AttrInts(conv, "kernel_shape", {kh, kw});
+  auto* bn = o.Node("BatchNormalization", {"c", "gamma", "beta", "mean", "var"}, {"bn"}, "bn1");
+  AttrF(bn, "epsilon", 0.f);
+  o.Node("Relu", {"bn"}, {"y"}, "relu1");
+  const ModelDef m = CompileOk(o);
+  ASSERT_EQ(Ops(m), (std::vector<std::string>{"InputAdapter", "Conv2D", "OutputAdapter"}));
+  const NodeDef& c = m.nodes[1];
+  EXPECT_EQ(c.name, "conv1");
+  EXPECT_EQ(c.source_op, "Conv+BatchNormalization+Relu");
+  ASSERT_NE(Attr(c, "activation_min"), nullptr);
+  EXPECT_EQ(Attr(c, "activation_min")->f, 0.f);
+  EXPECT_EQ(Attr(c, "activation_max"), nullptr);
+  EXPECT_EQ(Attr(c, "pads")->ints, (std::vector<int64_t>{1, 0, 0, 1}));
+  const TensorDef& wt = m.tensors[c.inputs[1]];
+  const TensorDef& bt = m.tensors[c.inputs[2]];
+  ASSERT_EQ(wt.shape, (Shape{co, kh, kw, ci}));  // OHWI
+  const std::vector<float> wf = Floats(wt), bf = Floats(bt);
+  for (int64_t oc = 0; oc < co; ++oc) {
+    const float s = gamma[oc] / std::sqrt(var[oc]);
+    for (int64_t y = 0; y < kh; ++y)
+      for (int64_t x = 0; x < kw; ++x)
+        for (int64_t ic = 0; ic < ci; ++ic)
+          EXPECT_FLOAT_EQ(wf[((oc * kh + y) * kw + x) * ci + ic],
+                          w[((oc * ci + ic) * kh + y) * kw + x] * s);
+    EXPECT_FLOAT_EQ(bf[oc], (b[oc] - mean[oc]) * s + beta[oc]);
+  }
+  // Output: [1,2,4,4] NCHW for the user, NHWC inside.
+  EXPECT_EQ(m.tensors[c.outputs[0]].shape, (Shape{1, 4, 4, co}));
+  EXPECT_EQ(m.tensors[c.outputs[0]].name, "y_nhwc");
+  const NodeDef& in = m.nodes[0];
+  EXPECT_EQ(Attr(in, "perm")->ints, (std::vector<int64_t>{0, 2, 3, 1}));
+  EXPECT_EQ(Attr(m.nodes[2], "perm")->ints, (std::vector<int64_t>{0, 3, 1, 2}));
+  ASSERT_EQ(m.inputs.size(), 1u);
+  EXPECT_EQ(m.inputs[0].desc.layout, Layout::kNCHW);
+  EXPECT_EQ(m.inputs[0].desc.valid_shape, (Shape{1, 3, 4, 5}));
+  EXPECT_EQ(m.inputs[0].desc.aligned_shape, (Shape{1, 3, 4, 8}));  // 5 floats -> 32 bytes
+  EXPECT_EQ(m.tensors[m.inputs[0].tensor].shape, (Shape{1, 3, 4, 8}));
+  EXPECT_EQ(m.tensors[m.inputs[0].tensor].name, "x");
+  EXPECT_EQ(m.inputs[0].preprocess.input_type_rt, "featuremap");
+  EXPECT_EQ(m.inputs[0].preprocess.input_layout_train, "NCHW");
+  ASSERT_EQ(m.outputs.size(), 1u);
+  EXPECT_EQ(m.outputs[0].desc.name, "y");
+  EXPECT_EQ(m.outputs[0].desc.layout, Layout::kNCHW);
+  EXPECT_EQ(m.outputs[0].desc.valid_shape, (Shape{1, 2, 4, 4}));
+  EXPECT_EQ(m.tensors[m.outputs[0].tensor].name, "y");
+  EXPECT_EQ(m.tensors[m.outputs[0].tensor].shape, m.outputs[0].desc.aligned_shape);
+  EXPECT_EQ(m.source_sha256, Sha256Hex(o.Bytes()));
+  EXPECT_EQ(m.source_sha256.size(), 64u);
+}
+
+TEST(CompilerTest, Sha256MatchesAKnownDigest) {
+  EXPECT_EQ(Sha256Hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+}
+
+TEST(CompilerTest, RowAlignOverride) {
+  Onnx o;
+  o.Input("x", {1, 3, 4, 5}).Output("y");
+  o.Node("Relu", {"x"}, {"y"});
+  CompileConfig cfg;
+  cfg.row_align_bytes = 1;
+  ModelDef m = CompileOk(o, cfg);
+  EXPECT_EQ(m.inputs[0].desc.aligned_shape, (Shape{1, 3, 4, 5}));
+  cfg.row_align_bytes = 64;
+  m = CompileOk(o, cfg);
+  EXPECT_EQ(m.inputs[0].desc.aligned_shape, (Shape{1, 3, 4, 16}));
+  // A Relu on the input has no producer to fuse into: a Clamp node.
+  EXPECT_EQ(Ops(m), (std::vector<std::string>{"InputAdapter", "Clamp", "OutputAdapter"}));
+}
+
+TEST(CompilerTest, ConvWeightsUseIdentityOnInitializersAndAutoPad) {
+  // torch 1.13 exports Identity nodes on initializers.
+  Onnx o;
+  o.Input("x", {1, 2, 5, 5}).Output("y");
+  o.Init("w0", {4, 1, 3, 3}, Iota(36));
+  o.Node("Identity", {"w0"}, {"w"});
+  auto* conv = o.Node("Conv", {"x", "w"}, {"y"}, "dw");
+  AttrI(conv, "group", 2);
+  AttrInts(conv, "strides", {2, 2});
+  AttrS(conv, "auto_pad", "SAME_UPPER");
+  const ModelDef m = CompileOk(o);
+  const NodeDef* c = FindOp(m, "Conv2D");
+  ASSERT_NE(c, nullptr);
+  EXPECT_EQ(Attr(*c, "group")->i, 2);
+  // in 5, stride 2 -> out 3; total pad (3-1)*2+3-5 = 2 -> 1/1
+  EXPECT_EQ(Attr(*c, "pads")->ints, (std::vector<int64_t>{1, 1, 1, 1}));
+  EXPECT_EQ(m.tensors[c->inputs[1]].shape, (Shape{4, 3, 3, 1}));
+  EXPECT_EQ(c->inputs[2], -1);
+  EXPECT_EQ(m.tensors[c->outputs[0]].shape, (Shape{1, 3, 3, 4}));
+}
+
+TEST(CompilerTest, DetectionHeadTransposeReshapeMovesNoData) {
+  // Conv -> Transpose(0,2,3,1) -> Reshape [1,-1,K]: NHWC storage already is that order.
+  Onnx o;
+  o.Input("x", {1, 4, 3, 5}).Output("det");
+  o.Init("w", {6, 4, 1, 1}, Iota(24)).Init("b", {6}, Iota(6));
+  o.InitInts("shape", {3}, {1, -1, 3});
+  o.Node("Conv", {"x", "w", "b"}, {"c"}, "head");
+  auto* t = o.Node("Transpose", {"c"}, {"t"});
+  AttrInts(t, "perm", {0, 2, 3, 1});
+  o.Node("Reshape", {"t", "shape"}, {"r"});
+  o.Node("Sigmoid", {"r"}, {"det"});
+  const ModelDef m = CompileOk(o);
+  EXPECT_EQ(Ops(m), (std::vector<std::string>{"InputAdapter", "Conv2D", "Reshape", "Sigmoid",
+                                              "OutputAdapter"}));
+  const NodeDef* r = FindOp(m, "Reshape");
+  EXPECT_EQ(r->inputs[0], FindOp(m, "Conv2D")->outputs[0]);
+  EXPECT_EQ(m.tensors[r->outputs[0]].shape, (Shape{1, 30, 3}));
+  EXPECT_EQ(m.outputs[0].desc.valid_shape, (Shape{1, 30, 3}));
+  EXPECT_EQ(m.outputs[0].desc.layout, Layout::kNone);
+  EXPECT_EQ(Attr(m.nodes.back(), "perm")->ints, (std::vector<int64_t>{0, 1, 2}));
+}
+
+TEST(CompilerTest, ReshapeMixingChannelsAndSpaceNeedsARealTranspose) {
+  // NCHW flatten of C*H*W (torch's x.view(1, -1)) reads channels outermost.
+  Onnx o;
+  o.Input("x", {1, 2, 3, 3}).Output("y");
+  o.InitInts("shape", {2}, {1, -1});
+  o.Node("Relu", {"x"}, {"r"});
+  o.Node("Reshape", {"r", "shape"}, {"y"});
+  const ModelDef m = CompileOk(o);
+  EXPECT_EQ(Ops(m), (std::vector<std::string>{"InputAdapter", "Clamp", "Transpose", "Reshape",
+                                              "OutputAdapter"}));
+  const NodeDef* t = FindOp(m, "Transpose");
+  EXPECT_EQ(Attr(*t, "perm")->ints, (std::vector<int64_t>{0, 3, 1, 2}));
+  EXPECT_EQ(m.tensors[t->outputs[0]].shape, (Shape{1, 2, 3, 3}));
+}
+
+TEST(CompilerTest, FlattenAfterGlobalPoolNeedsNoTranspose) {
+  Onnx o;
+  o.Input("x", {1, 8, 4, 4}).Output("y");
+  o.Init("B", {5, 8}, Iota(40, 0.f, 0.5f)).Init("C", {5}, Iota(5));
+  o.Node("GlobalAveragePool", {"x"}, {"g"});
+  o.Node("Flatten", {"g"}, {"f"});
+  auto* gemm = o.Node("Gemm", {"f", "B", "C"}, {"y"}, "fc");
+  AttrI(gemm, "transB", 1);
+  AttrF(gemm, "alpha", 2.f);
+  AttrF(gemm, "beta", 0.5f);
+  const ModelDef m = CompileOk(o);
+  EXPECT_EQ(Ops(m), (std::vector<std::string>{"InputAdapter", "GlobalAvgPool", "Reshape",
+                                              "FullyConnected", "OutputAdapter"}));
+  const NodeDef* fc = FindOp(m, "FullyConnected");
+  EXPECT_EQ(fc->source_op, "Gemm");
+  EXPECT_EQ(m.tensors[fc->inputs[1]].shape, (Shape{5, 8}));
+  const auto w = Floats(m.tensors[fc->inputs[1]]);
+  const auto b = Floats(m.tensors[fc->inputs[2]]);
+  for (size_t i = 0; i < 40; ++i) EXPECT_FLOAT_EQ(w[i], 2.f * 0.5f * i);
+  for (size_t i = 0; i < 5; ++i) EXPECT_FLOAT_EQ(b[i], 0.5f * i);
+}
+
+TEST(CompilerTest, GemmWithoutTransBTransposesTheWeight) {
+  Onnx o;
+  o.Input("x", {2, 3}).Output("y");
+  o.Init("B", {3, 4}, Iota(12));
+  o.Node("Gemm", {"x", "B"}, {"y"});
+  const ModelDef m = CompileOk(o);
+  const NodeDef* fc = FindOp(m, "FullyConnected");
+  ASSERT_NE(fc, nullptr);
+  EXPECT_EQ(fc->inputs[2], -1);
+  const auto w = Floats(m.tensors[fc->inputs[1]]);
+  ASSERT_EQ(m.tensors[fc->inputs[1]].shape, (Shape{4, 3}));
+  for (int n = 0; n < 4; ++n)
+    for (int k = 0; k < 3; ++k) EXPECT_EQ(w[n * 3 + k], static_cast<float>(k * 4 + n));
+  EXPECT_EQ(m.outputs[0].desc.valid_shape, (Shape{2, 4}));
+  // MatMul with a constant B lowers the same way.
+  Onnx mm;
+  mm.Input("x", {1, 5, 3}).Output("y");
+  mm.Init("B", {3, 4}, Iota(12));
+  mm.Node("MatMul", {"x", "B"}, {"y"});
+  const ModelDef m2 = CompileOk(mm);
+  const NodeDef* fc2 = FindOp(m2, "FullyConnected");
+  ASSERT_NE(fc2, nullptr);
+  EXPECT_EQ(Floats(m2.tensors[fc2->inputs[1]]), w);
+  EXPECT_EQ(m2.outputs[0].desc.valid_shape, (Shape{1, 5, 4}));
+}
+
+TEST(CompilerTest, ClipOpset13WithConstantInputsFuses) {
+  Onnx o;
+  o.Input("x", {1, 2, 3, 3}).Output("y").Output("z");
+  o.Init("w", {2, 2, 1, 1}, Iota(4)).Init("lo", {}, {0.f}).Init("hi", {}, {6.f});
+  o.Node("Conv", {"x", "w"}, {"c"}, "conv");
+  o.Node("Clip", {"c", "lo", "hi"}, {"y"}, "relu6");
+  // Clip with only max ("" for min) after an Add.
+  o.Node("Add", {"x", "x"}, {"a"}, "add");
+  o.Node("Clip", {"a", "", "hi"}, {"z"}, "clip_max");
+  const ModelDef m = CompileOk(o);
+  const NodeDef* c = FindOp(m, "Conv2D");
+  EXPECT_EQ(c->source_op, "Conv+Clip");
+  EXPECT_EQ(Attr(*c, "activation_min")->f, 0.f);
+  EXPECT_EQ(Attr(*c, "activation_max")->f, 6.f);
+  const NodeDef* a = FindOp(m, "Add");
+  EXPECT_EQ(a->source_op, "Add+Clip");
+  EXPECT_EQ(Attr(*a, "activation_min"), nullptr);
+  EXPECT_EQ(Attr(*a, "activation_max")->f, 6.f);
+  EXPECT_EQ(FindOp(m, "Clamp"), nullptr);
+  // Opset 6-10 Clip takes attributes.
+  Onnx old(10);
+  old.Input("x", {1, 2, 3, 3}).Output("y");
+  old.Init("w", {2, 2, 1, 1}, Iota(4));
+  old.Node("Conv", {"x", "w"}, {"c"});
+  auto* clip = old.Node("Clip", {"c"}, {"y"});
+  AttrF(clip, "min", -1.f);
+  AttrF(clip, "max", 1.f);
+  const ModelDef m2 = CompileOk(old);
+  EXPECT_EQ(Attr(*FindOp(m2, "Conv2D"), "activation_min")->f, -1.f);
+}
+
+TEST(CompilerTest, NoFusionWhenTheProducerHasOtherConsumers) {
+  Onnx o;
+  o.Input("x", {1, 2, 3, 3}).Output("y").Output("c");
+  o.Init("w", {2, 2, 1, 1}, Iota(4));
+  o.Node("Conv", {"x", "w"}, {"c"});
+  o.Node("Relu", {"c"}, {"y"});
+  const ModelDef m = CompileOk(o);
+  EXPECT_EQ(Attr(*FindOp(m, "Conv2D"), "activation_min"), nullptr);
+  EXPECT_NE(FindOp(m, "Clamp"), nullptr);
+}
+
+TEST(CompilerTest, SwishAndStandaloneBatchNorm) {
+  Onnx o;
+  o.Input("x", {1, 3, 2, 2}).Output("y");
+  o.Init("gamma", {3}, {1, 2, 3}).Init("beta", {3}, {0, 1, 2});
+  o.Init("mean", {3}, {0, 0, 1}).Init("var", {3}, {1, 4, 9});
+  auto* bn = o.Node("BatchNormalization", {"x", "gamma", "beta", "mean", "var"}, {"b"});
+  AttrF(bn, "epsilon", 0.f);
+  o.Node("Sigmoid", {"b"}, {"s"});
+  o.Node("Mul", {"b", "s"}, {"y"}, "swish");
+  const ModelDef m = CompileOk(o);
+  EXPECT_EQ(Ops(m),
+            (std::vector<std::string>{"InputAdapter", "Mul", "Add", "Swish", "OutputAdapter"}));
+  const NodeDef* mul = FindOp(m, "Mul");
+  const TensorDef& s = m.tensors[mul->inputs[1]];
+  EXPECT_EQ(s.shape, (Shape{1, 1, 1, 3}));
+  EXPECT_EQ(Floats(s), (std::vector<float>{1, 1, 1}));
+  const TensorDef& t = m.tensors[FindOp(m, "Add")->inputs[1]];
+  EXPECT_EQ(Floats(t), (std::vector<float>{0, 1, 2 - 1}));
+  EXPECT_EQ(FindOp(m, "Swish")->source_op, "Sigmoid+Mul");
+  EXPECT_EQ(FindOp(m, "Swish")->name, "swish");
+}
+
+TEST(CompilerTest, BroadcastConstantsAreStoredInNhwcOrder) {
+  Onnx o;
+  o.Input("x", {1, 3, 2, 2}).Output("y");
+  o.Init("k", {3, 1, 1}, {1, 2, 3});
+  o.Node("Sub", {"k", "x"}, {"y"});
+  const ModelDef m = CompileOk(o);
+  const NodeDef* sub = FindOp(m, "Sub");
+  ASSERT_NE(sub, nullptr);
+  EXPECT_EQ(m.tensors[sub->inputs[0]].shape, (Shape{1, 1, 1, 3}));
+  EXPECT_EQ(Floats(m.tensors[sub->inputs[0]]), (std::vector<float>{1, 2, 3}));
+}
+
+TEST(CompilerTest, AxesArePermutedIntoStoredOrder) {
+  Onnx o;
+  o.Input("a", {1, 2, 4, 4}).Input("b", {1, 3, 4, 4}).Output("s").Output("p").Output("q");
+  o.Output("r").Output("sm");
+  auto* cat = o.Node("Concat", {"a", "b"}, {"c"});
+  AttrI(cat, "axis", 1);
+  o.InitInts("split", {2}, {1, 4});
+  auto* sp = o.Node("Split", {"c", "split"}, {"s", "s2"});
+  AttrI(sp, "axis", 1);
+  o.InitInts("pads", {8}, {0, 0, 1, 2, 0, 0, 3, 3});
+  auto* pad = o.Node("Pad", {"s2", "pads"}, {"p"});
+  AttrS(pad, "mode", "reflect");
+  o.InitInts("st", {1}, {1}).InitInts("en", {1}, {3}).InitInts("ax", {1}, {2});
+  o.Node("Slice", {"s2", "st", "en", "ax"}, {"q"});
+  auto* rm = o.Node("ReduceMean", {"s2"}, {"r"});
+  AttrInts(rm, "axes", {2, 3});
+  AttrI(rm, "keepdims", 0);
+  auto* sm = o.Node("Softmax", {"s2"}, {"sm"});
+  AttrI(sm, "axis", 1);
+  const ModelDef m = CompileOk(o);
+  ASSERT_EQ(m.nodes.size(), 13u);
+  EXPECT_EQ(FindOp(m, "Transpose"), nullptr);
+  EXPECT_EQ(Attr(*FindOp(m, "Concat"), "axis")->i, 3);
+  EXPECT_EQ(Attr(*FindOp(m, "Split"), "axis")->i, 3);
+  EXPECT_EQ(Attr(*FindOp(m, "Split"), "split")->ints, (std::vector<int64_t>{1, 4}));
+  EXPECT_EQ(Attr(*FindOp(m, "Pad"), "pads")->ints, (std::vector<int64_t>{0, 1, 2, 0, 0, 3, 3, 0}));
+  EXPECT_EQ(Attr(*FindOp(m, "Pad"), "mode")->s, "reflect");
+  const NodeDef* sl = FindOp(m, "Slice");
+  EXPECT_EQ(Attr(*sl, "starts")->ints, (std::vector<int64_t>{0, 1, 0, 0}));
+  EXPECT_EQ(Attr(*sl, "ends")->ints, (std::vector<int64_t>{1, 3, 4, 4}));
+  EXPECT_EQ(m.tensors[sl->outputs[0]].shape, (Shape{1, 2, 4, 4}));
+  const NodeDef* r = FindOp(m, "ReduceMean");
+  EXPECT_EQ(Attr(*r, "axes")->ints, (std::vector<int64_t>{1, 2}));
+  EXPECT_EQ(m.tensors[r->outputs[0]].shape, (Shape{1, 4}));
+  EXPECT_EQ(Attr(*FindOp(m, "Softmax"), "axis")->i, 3);
+  EXPECT_EQ(m.outputs[1].desc.valid_shape, (Shape{1, 4, 8, 9}));
+}
+
+TEST(CompilerTest, SoftmaxBeforeOpset13CoercesTo2D) {
+  Onnx o(11);
+  o.Input("x", {2, 3, 4}).Output("y");
+  auto* sm = o.Node("Softmax", {"x"}, {"y"});
+  AttrI(sm, "axis", 1);
+  const ModelDef m = CompileOk(o);
+  EXPECT_EQ(Ops(m), (std::vector<std::string>{"InputAdapter", "Reshape", "Softmax", "Reshape",
+                                              "OutputAdapter"}));
+  const NodeDef* s = FindOp(m, "Softmax");
+  EXPECT_EQ(m.tensors[s->inputs[0]].shape, (Shape{2, 12}));
+  EXPECT_EQ(Attr(*s, "axis")->i, 1);
+}
+
+TEST(CompilerTest, PoolingCeilModeAndCountIncludePad) {
+  Onnx o;
+  o.Input("x", {1, 2, 5, 5}).Output("mp").Output("ap");
+  auto* mp = o.Node("MaxPool", {"x"}, {"mp"});
+  AttrInts(mp, "kernel_shape", {2, 2});
+  AttrInts(mp, "strides", {2, 2});
+  AttrI(mp, "ceil_mode", 1);
+  auto* ap = o.Node("AveragePool", {"x"}, {"ap"});
+  AttrInts(ap, "kernel_shape", {3, 3});
+  AttrInts(ap, "strides", {2, 2});
+  AttrInts(ap, "pads", {1, 1, 1, 1});
+  AttrI(ap, "count_include_pad", 1);
+  AttrI(ap, "ceil_mode", 1);
+  const ModelDef m = CompileOk(o);
+  const NodeDef* p = FindOp(m, "MaxPool2D");
+  EXPECT_EQ(m.tensors[p->outputs[0]].shape, (Shape{1, 3, 3, 2}));
+  EXPECT_EQ(Attr(*p, "pads")->ints, (std::vector<int64_t>{0, 0, 1, 1}));
+  const NodeDef* a = FindOp(m, "AvgPool2D");
+  EXPECT_EQ(Attr(*a, "count_include_pad")->i, 1);
+  EXPECT_EQ(Attr(*a, "pads")->ints, (std::vector<int64_t>{1, 1, 1, 1}));
+  EXPECT_EQ(m.tensors[a->outputs[0]].shape, (Shape{1, 3, 3, 2}));
+}
+
+TEST(CompilerTest, ShapeArithmeticIsFolded) {
+  // torch's x.view(x.size(0), -1): Shape -> Gather -> Unsqueeze -> Concat -> Reshape.
+  Onnx o;
+  o.Input("x", {1, 4, 1, 1}).Output("y");
+  o.Node("Shape", {"x"}, {"shp"});
+  auto* c0 = o.Node("Constant", {}, {"zero"});
+  auto* a = c0->add_attribute();
+  a->set_name("value");
+  a->set_type(onnx::AttributeProto::TENSOR);
+  a->mutable_t()->set_data_type(onnx::TensorProto::INT64);
+  a->mutable_t()->add_int64_data(0);
+  o.Node("Gather", {"shp", "zero"}, {"n"});
+  o.InitInts("axes0", {1}, {0}).InitInts("minus1", {1}, {-1});
+  o.Node("Unsqueeze", {"n", "axes0"}, {"n1"});
+  auto* cat = o.Node("Concat", {"n1", "minus1"}, {"shape"});
+  AttrI(cat, "axis", 0);
+  o.Node("Cast", {"shape"}, {"shape64"})->add_attribute()->CopyFrom([] {
+    onnx::AttributeProto to;
+    to.set_name("to");
+    to.set_type(onnx::AttributeProto::INT);
+    to.set_i(onnx::TensorProto::INT64);
+    return to;
+  }());
+  o.Node("Reshape", {"x", "shape64"}, {"y"});
+  const ModelDef m = CompileOk(o);
+  EXPECT_EQ(Ops(m), (std::vector<std::string>{"InputAdapter", "Reshape", "OutputAdapter"}));
+  EXPECT_EQ(m.outputs[0].desc.valid_shape, (Shape{1, 4}));
+}
+
+TEST(CompilerTest, ConvTransposeWeightsPerGroup) {
+  // ONNX w [Cin=4, Cout/g=3, 2, 2], group 2 -> IR [Cout=6, 2, 2, Cin/g=2].
+  Onnx o;
+  o.Input("x", {1, 4, 3, 3}).Output("y");
+  const std::vector<float> w = Iota(4 * 3 * 2 * 2);
+  o.Init("w", {4, 3, 2, 2}, w);
+  auto* ct = o.Node("ConvTranspose", {"x", "w"}, {"y"});
+  AttrI(ct, "group", 2);
+  AttrInts(ct, "strides", {2, 2});
+  AttrInts(ct, "output_padding", {1, 1});
+  const ModelDef m = CompileOk(o);
+  const NodeDef* c = FindOp(m, "ConvTranspose2D");
+  ASSERT_NE(c, nullptr);
+  const TensorDef& wt = m.tensors[c->inputs[1]];
+  ASSERT_EQ(wt.shape, (Shape{6, 2, 2, 2}));
+  const auto wf = Floats(wt);
+  for (int g = 0; g < 2; ++g)
+    for (int oc = 0; oc < 3; ++oc)
+      for (int y = 0; y < 2; ++y)
+        for (int x = 0; x < 2; ++x)
+          for (int ic = 0; ic < 2; ++ic)
+            EXPECT_EQ(wf[(((g * 3 + oc) * 2 + y) * 2 + x) * 2 + ic],
+                      w[(((g * 2 + ic) * 3 + oc) * 2 + y) * 2 + x]);
+  // 2*(3-1) + 1 + 2 = 7
+  EXPECT_EQ(m.outputs[0].desc.valid_shape, (Shape{1, 6, 7, 7}));
+  EXPECT_EQ(Attr(*c, "output_padding")->ints, (std::vector<int64_t>{1, 1}));
+}
+
+TEST(CompilerTest, ResizeAndUpsample) {
+  Onnx o;
+  o.Input("x", {1, 2, 3, 4}).Output("y").Output("z");
+  o.Init("scales", {4}, {1, 1, 2, 2});
+  auto* r = o.Node("Resize", {"x", "", "scales"}, {"y"});
+  AttrS(r, "mode", "linear");
+  AttrS(r, "coordinate_transformation_mode", "align_corners");
+  o.InitInts("sizes", {4}, {1, 2, 6, 6});
+  auto* r2 = o.Node("Resize", {"x", "", "", "sizes"}, {"z"});
+  AttrS(r2, "nearest_mode", "floor");
+  const ModelDef m = CompileOk(o);
+  const NodeDef* a = FindOp(m, "Resize", 0);
+  EXPECT_EQ(Attr(*a, "mode")->s, "linear");
+  EXPECT_EQ(Attr(*a, "coordinate_transformation_mode")->s, "align_corners");
+  EXPECT_EQ(Attr(*a, "scales")->floats, (std::vector<float>{2, 2}));
+  EXPECT_EQ(m.outputs[0].desc.valid_shape, (Shape{1, 2, 6, 8}));
+  const NodeDef* b = FindOp(m, "Resize", 1);
+  EXPECT_EQ(Attr(*b, "nearest_mode")->s, "floor");
+  EXPECT_EQ(Attr(*b, "coordinate_transformation_mode")->s, "half_pixel");
+  EXPECT_EQ(Attr(*b, "scales")->floats, (std::vector<float>{2, 1.5f}));
+  Onnx up(9);
+  up.Input("x", {1, 2, 3, 4}).Output("y");
+  up.Init("scales", {4}, {1, 1, 2, 3});
+  up.Node("Upsample", {"x", "scales"}, {"y"});
+  const ModelDef m2 = CompileOk(up);
+  const NodeDef* u = FindOp(m2, "Resize");
+  EXPECT_EQ(u->source_op, "Upsample");
+  EXPECT_EQ(Attr(*u, "coordinate_transformation_mode")->s, "asymmetric");
+  EXPECT_EQ(Attr(*u, "nearest_mode")->s, "floor");
+  EXPECT_EQ(m2.outputs[0].desc.valid_shape, (Shape{1, 2, 6, 12}));
+}
+
+TEST(CompilerTest, InputLayoutsAndShapesFromTheConfig) {
+  Onnx o;
+  o.Input("x", {-1, 3, 4, 4}).Output("y");
+  o.Node("Sigmoid", {"x"}, {"y"});
+  auto dyn = Compile(o);
+  ASSERT_FALSE(dyn.ok());
+  EXPECT_EQ(dyn.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_TRUE(Has(dyn.status().message(), "input 'x'")) << dyn.status().message();
+  EXPECT_TRUE(Has(dyn.status().message(), "Nx3x4x4")) << dyn.status().message();
+  EXPECT_TRUE(Has(dyn.status().message(), "input_shape")) << dyn.status().message();
+
+  CompileConfig cfg;
+  cfg.inputs.resize(1);
+  cfg.inputs[0].name = "x";
+  cfg.inputs[0].shape = {2, 3, 4, 4};
+  cfg.inputs[0].input_layout_rt = "NHWC";
+  ModelDef m = CompileOk(o, cfg);
+  EXPECT_EQ(m.inputs[0].desc.layout, Layout::kNHWC);
+  EXPECT_EQ(m.inputs[0].desc.valid_shape, (Shape{2, 4, 4, 3}));
+  EXPECT_EQ(m.inputs[0].preprocess.input_layout_rt, "NHWC");
+  EXPECT_EQ(m.inputs[0].preprocess.input_layout_train, "NCHW");
+  EXPECT_EQ(Attr(m.nodes[0], "perm")->ints, (std::vector<int64_t>{0, 1, 2, 3}));
+
+  cfg.inputs[0].shape = {2, 5, 4, 4};
+  auto bad = Compile(o, cfg);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_TRUE(Has(bad.status().message(), "contradicts")) << bad.status().message();
+  cfg.inputs[0].name = "nope";
+  bad = Compile(o, cfg);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_TRUE(Has(bad.status().message(), "'nope' is not a graph input")) << bad.status().message();
+}
+
+TEST(CompilerTest, ImageInputTypesAreNotSupportedYet) {
+  Onnx o;
+  o.Input("x", {1, 3, 4, 4}).Output("y");
+  o.Node("Sigmoid", {"x"}, {"y"});
+  CompileConfig cfg;
+  cfg.inputs.resize(1);
+  cfg.inputs[0].input_type_rt = "nv12";
+  cfg.inputs[0].input_type_train = "rgb";
+  auto r = Compile(o, cfg);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kUnsupported);
+  EXPECT_TRUE(Has(r.status().message(),
+                  "input_type_rt 'nv12' for input 'x' is not supported yet (featuremap only "
+                  "until the input pipeline lands)"))
+      << r.status().message();
+  cfg.inputs[0].input_type_rt = "featuremap";
+  cfg.inputs[0].input_type_train = "featuremap";
+  cfg.inputs[0].norm_type = "data_mean";
+  cfg.inputs[0].mean_value = {1.f};
+  r = Compile(o, cfg);
+  ASSERT_FALSE(r.ok());
+  EXPECT_TRUE(Has(r.status().message(), "norm_type 'data_mean'")) << r.status().message();
+}
+
+TEST(CompilerTest, UnsupportedOpsAreListedInOneError) {
+  Onnx o;
+  o.Input("x", {1, 4}).Output("y");
+  o.Node("Relu", {"x"}, {"a"});
+  o.Node("Erf", {"a"}, {"b"}, "erf_1");
+  o.Node("TopK", {"b"}, {"c"}, "topk_1");
+  o.Node("Relu", {"c"}, {"y"});
+  auto r = Compile(o);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kUnsupported);
+  EXPECT_TRUE(Has(r.status().message(), "2 node(s)")) << r.status().message();
+  EXPECT_TRUE(Has(r.status().message(), "'erf_1' (Erf)")) << r.status().message();
+  EXPECT_TRUE(Has(r.status().message(), "'topk_1' (TopK)")) << r.status().message();
+  EXPECT_TRUE(Has(r.status().message(), "test.onnx")) << r.status().message();
+  // Supported op types with unsupported inputs name the node.
+  Onnx mm;
+  mm.Input("x", {2, 3}).Input("w", {3, 4}).Output("y");
+  mm.Node("MatMul", {"x", "w"}, {"y"}, "mm");
+  r = Compile(mm);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kUnsupported);
+  EXPECT_TRUE(Has(r.status().message(), "'mm' (MatMul)")) << r.status().message();
+}
+
+TEST(CompilerTest, MalformedOnnxIsAClearError) {
+  const std::string dir = test::TempDir("MalformedOnnx");
+  auto missing = CompileOnnxFile(dir + "/missing.onnx", CompileConfig());
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.status().code(), StatusCode::kFileError);
+  EXPECT_TRUE(Has(missing.status().message(), "missing.onnx"));
+
+  const std::string junk = dir + "/junk.onnx";
+  test::WriteFileBytes(junk, {0xff, 0xff, 0xff, 0x01, 0x02, 0x03, 0x04});
+  auto r = CompileOnnxFile(junk, CompileConfig());
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kFormatError);
+  EXPECT_TRUE(Has(r.status().message(), "junk.onnx")) << r.status().message();
+  EXPECT_TRUE(Has(r.status().message(), "not an ONNX model")) << r.status().message();
+
+  const std::string empty = dir + "/empty.onnx";
+  test::WriteFileBytes(empty, {});
+  r = CompileOnnxFile(empty, CompileConfig());
+  ASSERT_FALSE(r.ok());
+  EXPECT_TRUE(Has(r.status().message(), "empty.onnx")) << r.status().message();
+
+  Onnx no_inputs;
+  no_inputs.Output("y");
+  no_inputs.Init("k", {2}, {1, 2});
+  no_inputs.Node("Relu", {"k"}, {"y"});
+  r = Compile(no_inputs);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kFormatError);
+  EXPECT_TRUE(Has(r.status().message(), "no inputs")) << r.status().message();
+
+  Onnx dangling;
+  dangling.Input("x", {1, 2}).Output("y");
+  dangling.Node("Add", {"x", "ghost"}, {"y"}, "add");
+  r = Compile(dangling);
+  ASSERT_FALSE(r.ok());
+  EXPECT_TRUE(Has(r.status().message(), "'ghost'")) << r.status().message();
+}
+
+// ---- the command line ----
+
+int RunTool(std::vector<std::string> args) {
+  args.insert(args.begin(), "model_compiler");
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  return RunModelCompiler(static_cast<int>(argv.size()), argv.data());
+}
+
+TEST(ModelCompilerToolTest, CompilesWithAndWithoutAConfig) {
+  const std::string dir = test::TempDir("ModelCompilerTool");
+  Onnx o;
+  o.Input("x", {1, 3, 4, 4}).Output("y");
+  o.Node("Sigmoid", {"x"}, {"y"});
+  {
+    std::ofstream f(dir + "/net.onnx", std::ios::binary);
+    f << o.Bytes();
+  }
+  EXPECT_EQ(RunTool({"--help"}), 0);
+  EXPECT_EQ(RunTool({}), 2);
+  EXPECT_EQ(RunTool({"--bogus"}), 2);
+  EXPECT_EQ(RunTool({"--model", dir + "/net.onnx", "--output", dir + "/a.bin"}), 0);
+  auto a = ModelFile::Open(dir + "/a.bin");
+  ASSERT_TRUE(a.ok()) << a.status().ToString();
+  EXPECT_EQ((*a)->model_names(), (std::vector<std::string>{"net"}));
+
+  {
+    std::ofstream f(dir + "/net.yaml");
+    f << "model_parameters:\n  onnx_model: net.onnx\n  output_model_file_prefix: netc\n"
+         "  working_dir: out\n  march: bernoulli2\ncompiler_parameters:\n  row_align_bytes: 1\n";
+  }
+  EXPECT_EQ(RunTool({"--config", dir + "/net.yaml"}), 0);
+  auto b = ModelFile::Open(dir + "/out/netc.bin");
+  ASSERT_TRUE(b.ok()) << b.status().ToString();
+  auto model = (*b)->GetModel();
+  ASSERT_TRUE(model.ok());
+  EXPECT_TRUE(Has((*model)->compile_config(), "row_align_bytes: 1"));
+  EXPECT_EQ((*model)->inputs()[0].aligned_shape, (Shape{1, 3, 4, 4}));
+
+  {
+    std::ofstream f(dir + "/bad.yaml");
+    f << "model_parameters:\n  onnx_model: net.onnx\n  bogus_key: 1\n";
+  }
+  EXPECT_EQ(RunTool({"--config", dir + "/bad.yaml"}), 2);
+  EXPECT_EQ(RunTool({"--model", dir + "/missing.onnx", "--output", dir + "/m.bin"}), 1);
+  EXPECT_FALSE(std::filesystem::exists(dir + "/m.bin"));
+}
+
+// ---- the generated sample models (scripts/gen_models.py), when present ----
+
+TEST(GeneratedModelsTest, CompileWithEverythingFused) {
+  const std::string dir = EDGERT_SOURCE_DIR "/build/models";
+  const char* names[] = {"mobilenet_v2_tiny", "resnet18_tiny", "dethead_tiny",
+                         "mobilenet_v2",      "resnet18",      "dethead"};
+  int found = 0;
+  for (const char* name : names) {
+    const std::string path = dir + "/" + name + ".onnx";
+    if (!std::filesystem::exists(path)) continue;
+    ++found;
+    auto m = CompileOnnxFile(path, CompileConfig());
+    ASSERT_TRUE(m.ok()) << name << ": " << m.status().ToString();
+    for (const NodeDef& n : m->nodes) {
+      EXPECT_NE(n.op, "Clamp") << name << ": unfused " << n.name;
+      EXPECT_NE(n.op, "Transpose") << name << ": data movement at " << n.name;
+      EXPECT_NE(n.op, "Mul") << name << ": unfused BatchNormalization at " << n.name;
+      EXPECT_FALSE(n.source_op == "BatchNormalization") << name << ": " << n.name;
+    }
+  }
+  if (found == 0) GTEST_SKIP() << "no models in " << dir << " (scripts/gen_models.py)";
+}
+
+}  // namespace
+}  // namespace edgert::compiler
