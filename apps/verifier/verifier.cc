@@ -96,6 +96,7 @@ Row CompareNamed(const std::string& name, const std::vector<int64_t>& shape,
 }
 
 void PrintTable(std::ostream& out, const std::vector<Row>& rows, const VerifierParams& p) {
+  const std::streamsize saved_precision = out.precision();
   out << std::left << std::setw(40) << "tensor" << std::right << std::setw(12) << "cosine"
       << std::setw(13) << "max_abs"
       << "  " << std::left << std::setw(16) << "at" << std::right << std::setw(12) << "max_rel"
@@ -121,6 +122,7 @@ void PrintTable(std::ostream& out, const std::vector<Row>& rows, const VerifierP
         << (r.pass ? "pass" : "FAIL") << "\n";
     out.unsetf(std::ios::floatfield);
   }
+  out.precision(saved_precision);
 }
 
 nlohmann::json RowJson(const Row& r) {
