@@ -80,16 +80,17 @@ def strip_rows(buf, type_rt, height, width, layout="NHWC", row_align=16):
 def load_bgr(image, height, width):
     """cv2.imread(IMREAD_COLOR) and, when the size differs, cv2.resize INTER_LINEAR to W x H.
     `image` is a path or an HxWx3 uint8 BGR array."""
-    import cv2
     if isinstance(image, np.ndarray):
         bgr = image
     else:
+        import cv2  # imported when needed: it takes about a second
         bgr = cv2.imread(str(image), cv2.IMREAD_COLOR)
         if bgr is None:
             raise ValueError(f"{image}: not an image OpenCV can decode")
     if bgr.dtype != np.uint8 or bgr.ndim != 3 or bgr.shape[2] != 3:
         raise ValueError(f"expected an HxWx3 uint8 BGR image, got {bgr.dtype} {bgr.shape}")
     if bgr.shape[:2] != (height, width):
+        import cv2
         bgr = cv2.resize(bgr, (width, height), interpolation=cv2.INTER_LINEAR)
     return bgr
 

@@ -14,3 +14,8 @@ if(NOT CMAKE_CROSSCOMPILING AND EXISTS /usr/bin/python3 AND EXISTS ${EDGERT_REF_
     EDGERT_PREPROCESS_REF="${PROJECT_SOURCE_DIR}/scripts/preprocess_ref.py"
     EDGERT_REF_IMAGE="${EDGERT_REF_IMAGE}")
 endif()
+# The numpy reference's rt -> train definition (host only).
+if(NOT CMAKE_CROSSCOMPILING AND EXISTS /usr/bin/python3)
+  add_test(NAME image_preprocess_ref_py
+           COMMAND /usr/bin/python3 ${PROJECT_SOURCE_DIR}/scripts/preprocess_ref_test.py)
+endif()
