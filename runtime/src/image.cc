@@ -122,6 +122,13 @@ const char* ColorRangeName(ColorRange range) {
   return range == ColorRange::kFull ? "regular" : "bt601_video";
 }
 
+Result<ColorRange> ParseColorRange(const std::string& name) {
+  if (name.empty() || name == "regular") return ColorRange::kFull;
+  if (name == "bt601_video") return ColorRange::kVideo;
+  return InvalidArgument("unknown input_space_and_range '" + name +
+                         "' (expected regular or bt601_video)");
+}
+
 Status ConvertBgr24ToInput(const uint8_t* bgr, int64_t bgr_stride, int64_t width, int64_t height,
                            ColorRange range, const TensorDesc& desc, uint8_t* dst) {
   const std::string who = "input '" + desc.name + "'";

@@ -270,6 +270,17 @@ TEST(ImageConvertTest, Errors) {
   }
 }
 
+TEST(ImageConvertTest, ParseColorRange) {
+  EXPECT_EQ(*ParseColorRange("regular"), ColorRange::kFull);
+  EXPECT_EQ(*ParseColorRange(""), ColorRange::kFull);
+  EXPECT_EQ(*ParseColorRange("bt601_video"), ColorRange::kVideo);
+  auto bad = ParseColorRange("bt709");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.status().message(),
+            "unknown input_space_and_range 'bt709' (expected regular or bt601_video)");
+  EXPECT_STREQ(ColorRangeName(ColorRange::kVideo), "bt601_video");
+}
+
 // ---- the formulas against libyuv itself, on this CPU ----
 
 // libyuv's chroma differs between its x86 and aarch64 builds. On aarch64 (the board) it computes

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 
 #include "edgert/status.h"
 #include "edgert/tensor_desc.h"
@@ -15,6 +16,9 @@ enum class ColorRange {
 
 // "regular" / "bt601_video".
 const char* ColorRangeName(ColorRange range);
+// Parses a YAML input_space_and_range (PreprocessInfo::input_space_and_range): "regular" or
+// empty (no preprocessing recorded) -> kFull, "bt601_video" -> kVideo; else kInvalidArgument.
+Result<ColorRange> ParseColorRange(const std::string& name);
 
 // Converts a packed BGR24 image (B,G,R bytes per pixel, OpenCV's order; rows `bgr_stride` bytes
 // apart, stride >= 3 * width, no alignment needed) into the aligned buffer of an image input:
