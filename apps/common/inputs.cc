@@ -6,6 +6,7 @@
 #include <random>
 #include <sstream>
 
+#include "common/image_input.h"
 #include "edgert/tensor_io.h"
 
 namespace edgert::app {
@@ -87,7 +88,9 @@ Result<std::vector<uint8_t>> ParseText(const std::string& path, const std::vecto
 
 }  // namespace
 
-Result<std::vector<uint8_t>> LoadInputFile(const std::string& path, const TensorDesc& d) {
+Result<std::vector<uint8_t>> LoadInputFile(const std::string& path, const TensorDesc& d,
+                                           ColorRange range, std::string* what_happened) {
+  if (IsImageFile(path)) return LoadImageInput(path, d, range, what_happened);
   auto bytes = ReadFile(path);
   if (!bytes.ok()) return bytes.status();
   std::vector<uint8_t> data = std::move(*bytes);
@@ -95,14 +98,32 @@ Result<std::vector<uint8_t>> LoadInputFile(const std::string& path, const Tensor
     auto dense = ParseText(path, data, d);
     if (!dense.ok()) return dense.status();
     data = std::move(*dense);
-  } else if (EndsWith(path, ".jpg") || EndsWith(path, ".jpeg") || EndsWith(path, ".png") ||
-             EndsWith(path, ".bmp")) {
-    return Unsupported(path + ": image files are not supported yet; pass np.tofile .bin data");
   }
+  const size_t file_bytes = data.size();
   std::vector<uint8_t> aligned(static_cast<size_t>(d.aligned_byte_size));
   Status s = PrepareInput(d, data.data(), data.size(), aligned.data());
   if (!s.ok()) return InputError(path + ": " + s.message());
+  if (what_happened) {
+    const bool txt = EndsWith(path, ".txt");
+    *what_happened =
+        path + ": " + std::to_string(file_bytes) + (txt ? " bytes of text numbers" : " bytes raw") +
+        " -> " + TensorTypeName(d.type) + " " + LayoutName(d.layout) + " valid " +
+        ShapeToString(d.valid_shape) + ", aligned " + ShapeToString(d.aligned_shape) + ", " +
+        (static_cast<int64_t>(data.size()) == d.aligned_byte_size ? "no padding needed"
+                                                                  : "padding added");
+  }
   return aligned;
+}
+
+Result<std::vector<uint8_t>> LoadModelInput(const Model& model, size_t i, const std::string& path,
+                                            std::string* what_happened) {
+  ColorRange range = ColorRange::kFull;
+  if (i < model.preprocess().size() && !model.preprocess()[i].empty()) {
+    auto r = ParseColorRange(model.preprocess()[i].input_space_and_range);
+    if (!r.ok()) return r.status();
+    range = *r;
+  }
+  return LoadInputFile(path, model.inputs()[i], range, what_happened);
 }
 
 std::vector<uint8_t> RandomInput(const TensorDesc& d, uint32_t seed) {

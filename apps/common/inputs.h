@@ -4,6 +4,8 @@
 #include <string>
 #include <vector>
 
+#include "edgert/image.h"
+#include "edgert/model.h"
 #include "edgert/status.h"
 #include "edgert/tensor_desc.h"
 
@@ -16,10 +18,18 @@ std::vector<std::string> SplitList(const std::string& s, char sep = ',');
 Result<std::vector<uint8_t>> ReadFile(const std::string& path);
 
 // Loads one input file for `desc` and returns the bytes of its aligned buffer:
+//  - .jpg/.jpeg/.png/.bmp: decoded, resized and converted for IMG_* inputs (LoadImageInput);
 //  - .bin: raw np.tofile data of the valid or the aligned byte size (padded as needed);
 //  - .txt: whitespace-separated numbers, valid element count, converted to the input's type.
 // Any other size is an input error that names the file, the input and both accepted sizes.
-Result<std::vector<uint8_t>> LoadInputFile(const std::string& path, const TensorDesc& desc);
+// `what_happened`, when given, receives a one-line account of the conversion.
+Result<std::vector<uint8_t>> LoadInputFile(const std::string& path, const TensorDesc& desc,
+                                           ColorRange range = ColorRange::kFull,
+                                           std::string* what_happened = nullptr);
+
+// LoadInputFile for input `i` of `model`, with the colour range its preprocessing declares.
+Result<std::vector<uint8_t>> LoadModelInput(const Model& model, size_t i, const std::string& path,
+                                            std::string* what_happened = nullptr);
 
 // A deterministic random aligned buffer for `desc`: F32 uniform in [-1, 1], integer and image
 // types uniform over their range; padding is zero.

@@ -206,24 +206,13 @@ int RunInfer(int argc, char** argv, std::ostream& out) {
   }
   for (size_t i = 0; i < files.size(); ++i) {
     const TensorDesc& d = m.inputs()[i];
-    auto raw = ReadFile(files[i]);
-    if (!raw.ok()) {
-      spdlog::error("{}", raw.status().ToString());
-      return kExitFailure;
-    }
-    auto data = LoadInputFile(files[i], d);
+    std::string what;
+    auto data = LoadModelInput(m, i, files[i], &what);
     if (!data.ok()) {
       spdlog::error("{}", data.status().ToString());
       return kExitFailure;
     }
-    const bool txt = files[i].size() > 4 && files[i].substr(files[i].size() - 4) == ".txt";
-    const bool padded = txt ? d.aligned_byte_size != d.valid_byte_size()
-                            : static_cast<int64_t>(raw->size()) != d.aligned_byte_size;
-    out << "input[" << i << "] '" << d.name << "': " << files[i] << " (" << raw->size()
-        << " bytes, " << (txt ? "text numbers" : "raw") << ") -> " << TensorTypeName(d.type) << " "
-        << LayoutName(d.layout) << " valid " << ShapeToString(d.valid_shape) << ", aligned "
-        << ShapeToString(d.aligned_shape) << ", "
-        << (padded ? "padding added" : "no padding needed") << "\n";
+    out << "input[" << i << "] '" << d.name << "': " << what << "\n";
     if (Status s = (*session)->SetInput(i, data->data(), data->size()); !s.ok()) {
       spdlog::error("{}", s.ToString());
       return kExitFailure;

@@ -368,7 +368,7 @@ int RunPerf(int argc, char** argv, std::ostream& out) {
     if (files.empty()) {
       sh.inputs.push_back(RandomInput(m.inputs()[i], p.input.seed + static_cast<uint32_t>(i)));
     } else {
-      auto data = LoadInputFile(files[i], m.inputs()[i]);
+      auto data = LoadModelInput(m, i, files[i]);
       if (!data.ok()) {
         spdlog::error("{}", data.status().ToString());
         return kExitFailure;

@@ -174,7 +174,7 @@ Status RunAndCompare(const VerifierParams& p, std::vector<Row>* rows) {
   auto session = Session::Create(*model);
   if (!session.ok()) return session.status();
   for (size_t i = 0; i < inputs.size(); ++i) {
-    auto data = LoadInputFile(inputs[i], m.inputs()[i]);
+    auto data = LoadModelInput(m, i, inputs[i]);
     if (!data.ok()) return data.status();
     EDGERT_RETURN_IF_ERROR((*session)->SetInput(i, data->data(), data->size()));
   }
