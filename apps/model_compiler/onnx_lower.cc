@@ -29,6 +29,15 @@ namespace {
 constexpr float kInf = std::numeric_limits<float>::infinity();
 const Perm kNHWC = {0, 2, 3, 1};
 
+// float -> int64 without undefined behaviour for values out of range (INT64_MAX as "to the end"
+// is common in Slice ends and does not survive a trip through float or double).
+int64_t SaturatingInt(double d) {
+  if (std::isnan(d)) return 0;
+  if (d >= 9.2233720368547758e18) return std::numeric_limits<int64_t>::max();
+  if (d <= -9.2233720368547758e18) return std::numeric_limits<int64_t>::min();
+  return static_cast<int64_t>(std::trunc(d));
+}
+
 // A folded constant in logical (ONNX) order. Integer tensors (shapes, indices) keep int64.
 struct Const {
   Shape shape;
@@ -45,7 +54,7 @@ struct Const {
   std::vector<int64_t> Ints() const {
     if (is_int) return i;
     std::vector<int64_t> out(f.size());
-    for (size_t k = 0; k < f.size(); ++k) out[k] = static_cast<int64_t>(f[k]);
+    for (size_t k = 0; k < f.size(); ++k) out[k] = SaturatingInt(f[k]);
     return out;
   }
   static Const FromFloats(Shape s, std::vector<float> v) {
@@ -703,6 +712,8 @@ void Lowerer::InferOnnxShapes() {
     }
     if (ok) onnx_shapes_[vi.name()] = s;
   }
+  spdlog::debug("{}: onnx shape inference gave {} static shapes to cross-check", label_,
+                onnx_shapes_.size());
 }
 
 Result<ModelDef> Lowerer::Run() {
@@ -914,8 +925,11 @@ Status Lowerer::LowerConstantOnly(const Node& n, bool* done) {
     if (IsIntType(to)) {
       std::vector<int64_t> v(a.size());
       for (size_t k = 0; k < v.size(); ++k) {
-        const double d = a.At(k);
-        v[k] = to == onnx::TensorProto::BOOL ? (d != 0) : static_cast<int64_t>(std::trunc(d));
+        if (to == onnx::TensorProto::BOOL) {
+          v[k] = a.At(k) != 0;
+        } else {
+          v[k] = a.is_int ? a.i[k] : SaturatingInt(a.f[k]);
+        }
       }
       SetConst(n.output(0), Const::FromInts(a.shape, v));
     } else {
@@ -1956,6 +1970,9 @@ Status Lowerer::LowerResize(const Node& n) {
       scales.push_back(static_cast<float>(sizes[d]) / static_cast<float>(x.shape[d]));
   } else {
     if (scales.size() != 4) return Bad("scales needs 4 values (or sizes)");
+    for (float sc : scales)
+      if (!(sc > 0.f) || !std::isfinite(sc) || sc > 1e4f)
+        return Bad("scale " + std::to_string(sc) + " out of range");
     for (int d = 0; d < 4; ++d)
       sizes.push_back(static_cast<int64_t>(std::floor(x.shape[d] * scales[d])));
   }

@@ -269,5 +269,15 @@ TEST(ConfigTest, LoadConfigResolvesPathsAgainstTheYamlDirectory) {
   EXPECT_TRUE(Has(missing.status().message(), "nope.yaml"));
 }
 
+TEST(ConfigTest, SampleConfigLoads) {
+  auto r = LoadConfig(EDGERT_SOURCE_DIR "/samples/configs/featuremap_example.yaml");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->output_model_file_prefix, "resnet18_tiny");
+  ASSERT_EQ(r->inputs.size(), 1u);
+  EXPECT_EQ(r->inputs[0].name, "input");
+  EXPECT_EQ(r->row_align_bytes, 16);
+  EXPECT_EQ(r->warnings.size(), 3u);  // march, compile_mode, optimize_level
+}
+
 }  // namespace
 }  // namespace edgert::compiler
