@@ -1,11 +1,32 @@
 #!/usr/bin/env bash
-# The demo: sets up, builds natively, writes a sample model and inspects it with model_info.
+# The demo, end to end on the PC: set up, build, make a sample ONNX model (torchvision
+# resnet18 architecture, fixed random weights), compile it with the sample YAML, then
+# model_info, infer (dumps in out/demo), perf, and verifier against ONNX Runtime's output.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
+step() { echo; echo "=== $* ==="; }
+step "setup"
 scripts/setup.sh --no-sysroot
+step "build"
 cmake --preset host >/dev/null
 cmake --build --preset host -j "$(nproc)"
-mkdir -p out/demo
-build/host/samples/write_sample_model out/demo/sample.bin
-build/host/apps/model_info --model_file out/demo/sample.bin
+BIN=build/host/apps
+step "sample ONNX model"
+if [ ! -f build/models/resnet18_tiny.onnx ]; then
+  /usr/bin/python3 scripts/gen_models.py --out build/models --only resnet18_tiny
+fi
+step "compile: model_compiler --config samples/configs/featuremap_example.yaml"
+$BIN/model_compiler --config samples/configs/featuremap_example.yaml
+MODEL=build/compiled/resnet18_tiny.bin
+step "model_info --model_file $MODEL"
+$BIN/model_info --model_file "$MODEL"
+step "infer: dumps in out/demo"
+$BIN/infer --model_file "$MODEL" --input_file build/models/resnet18_tiny.input.bin \
+  --enable_dump --enable_cls_post_process --output_dir out/demo
+step "perf"
+$BIN/perf --model_file "$MODEL" --frame_count 100 --thread_num 2
+step "verifier against ONNX Runtime on the same input"
+scripts/make_refs.sh build/models >/dev/null 2>&1 || { echo "make_refs.sh failed" >&2; exit 1; }
+$BIN/verifier --model_file "$MODEL" --input_file build/models/resnet18_tiny.input.bin \
+  --ref_file build/models/resnet18_tiny.ort/output.bin
