@@ -8,3 +8,9 @@ edgert_add_test(engine_ops_test runtime/engine_ops_test.cc LIBS edgert_engine_te
 # White-box: the arena planner and the copy plans.
 edgert_add_test(engine_internals_test runtime/engine_internals_test.cc)
 target_include_directories(engine_internals_test PRIVATE ${PROJECT_SOURCE_DIR}/runtime/src)
+# The op suite again with only the portable provider.
+edgert_add_test(engine_ops_portable_test runtime/engine_ops_test.cc LIBS edgert_engine_test_util)
+target_compile_definitions(engine_ops_portable_test PRIVATE EDGERT_PORTABLE_ONLY)
+target_include_directories(engine_ops_portable_test PRIVATE ${PROJECT_SOURCE_DIR}/runtime/src
+                                                            ${PROJECT_BINARY_DIR}/runtime/generated)
+target_link_libraries(engine_ops_portable_test PRIVATE flatbuffers::flatbuffers)
