@@ -8,3 +8,15 @@ edgert_add_test(engine_ops_test runtime/engine_ops_test.cc LIBS edgert_engine_te
 # White-box: the arena planner and the copy plans.
 edgert_add_test(engine_internals_test runtime/engine_internals_test.cc)
 target_include_directories(engine_internals_test PRIVATE ${PROJECT_SOURCE_DIR}/runtime/src)
+# The op suite again with only the portable provider (tests named portable.*). Ops that only
+# XNNPACK runs are filtered out.
+add_executable(engine_ops_portable_test runtime/engine_ops_test.cc)
+target_link_libraries(engine_ops_portable_test PRIVATE edgert_engine_test_util GTest::gtest_main
+                                                       flatbuffers::flatbuffers)
+target_compile_options(engine_ops_portable_test PRIVATE ${EDGERT_WARNINGS})
+target_compile_definitions(engine_ops_portable_test PRIVATE EDGERT_PORTABLE_ONLY)
+target_include_directories(engine_ops_portable_test PRIVATE ${PROJECT_SOURCE_DIR}/runtime/src
+                                                            ${PROJECT_BINARY_DIR}/runtime/generated)
+gtest_discover_tests(engine_ops_portable_test DISCOVERY_MODE PRE_TEST DISCOVERY_TIMEOUT 120
+                     TEST_PREFIX "portable." TEST_FILTER "-Conv2DTest.*:ConvTranspose2DTest.*:FullyConnectedTest.*"
+                     PROPERTIES ENVIRONMENT "EDGERT_TEST_TMP=${CMAKE_CURRENT_BINARY_DIR}/tmp")

@@ -1,6 +1,7 @@
 // White-box tests of the arena planner and the strided copy plans.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <random>
 
 #include "engine/arena_planner.h"
@@ -64,6 +65,51 @@ TEST(CopyPlanTest, TransposeNegativeStridesAndMerging) {
   pad.Init({2, 3}, {12, 4}, {16, 4}, 4);
   pad.Run(reinterpret_cast<const uint8_t*>(src), reinterpret_cast<uint8_t*>(padded));
   EXPECT_EQ(std::vector<float>(padded, padded + 8), (std::vector<float>{0, 1, 2, 9, 3, 4, 5, 9}));
+}
+
+TEST(CopyPlanTest, NchwToNhwcWithThreeChannels) {
+  // 1x3x2x20 NCHW -> 1x2x20x3 NHWC: the planner loops over W innermost; the result is the same.
+  std::vector<float> src(120), dst(120, -1.f);
+  for (int i = 0; i < 120; ++i) src[static_cast<size_t>(i)] = static_cast<float>(i);
+  CopyPlan p;
+  p.Init({1, 2, 20, 3}, {480, 80, 4, 160}, DenseStrides({1, 2, 20, 3}, 4), 4);
+  p.Run(reinterpret_cast<const uint8_t*>(src.data()), reinterpret_cast<uint8_t*>(dst.data()));
+  for (int h = 0; h < 2; ++h)
+    for (int w = 0; w < 20; ++w)
+      for (int c = 0; c < 3; ++c)
+        ASSERT_EQ(dst[static_cast<size_t>((h * 20 + w) * 3 + c)],
+                  src[static_cast<size_t>((c * 2 + h) * 20 + w)]);
+}
+
+TEST(CopyPlanTest, TiledTransposesMatchIndexArithmetic) {
+  // 2x5x19x17 -> every permutation that the tiled path or the plain path takes, odd sizes so
+  // partial tiles occur.
+  const std::vector<int64_t> shape = {2, 5, 19, 17};
+  std::vector<float> src(2 * 5 * 19 * 17);
+  for (size_t i = 0; i < src.size(); ++i) src[i] = static_cast<float>(i);
+  const std::vector<int64_t> in_stride = DenseStrides(shape, 4);
+  std::vector<int64_t> perm = {0, 1, 2, 3};
+  do {
+    std::vector<int64_t> out_shape(4), src_stride(4);
+    for (size_t k = 0; k < 4; ++k) {
+      out_shape[k] = shape[static_cast<size_t>(perm[k])];
+      src_stride[k] = in_stride[static_cast<size_t>(perm[k])];
+    }
+    std::vector<float> dst(src.size(), -1.f);
+    CopyPlan p;
+    p.Init(out_shape, src_stride, DenseStrides(out_shape, 4), 4);
+    p.Run(reinterpret_cast<const uint8_t*>(src.data()), reinterpret_cast<uint8_t*>(dst.data()));
+    size_t o = 0;
+    for (int64_t a = 0; a < out_shape[0]; ++a)
+      for (int64_t b = 0; b < out_shape[1]; ++b)
+        for (int64_t c = 0; c < out_shape[2]; ++c)
+          for (int64_t d = 0; d < out_shape[3]; ++d, ++o) {
+            const int64_t off =
+                (a * src_stride[0] + b * src_stride[1] + c * src_stride[2] + d * src_stride[3]) / 4;
+            ASSERT_EQ(dst[o], src[static_cast<size_t>(off)])
+                << "perm " << perm[0] << perm[1] << perm[2] << perm[3] << " at " << o;
+          }
+  } while (std::next_permutation(perm.begin(), perm.end()));
 }
 
 TEST(GatherPlanTest, MapsWithFill) {

@@ -8,6 +8,23 @@
 
 #include "engine_test_util.h"
 
+#ifdef EDGERT_PORTABLE_ONLY
+// The same suite with the XNNPACK provider switched off, so every portable kernel meets the
+// references too. Ops only XNNPACK runs are skipped.
+#include "engine/kernel.h"
+#define XNNPACK_ONLY() GTEST_SKIP() << "no portable kernel"
+
+namespace {
+class PortableOnly : public ::testing::Environment {
+ public:
+  void SetUp() override { edgert::engine::SetXnnpackEnabledForTesting(false); }
+};
+const auto* const kPortableOnly = ::testing::AddGlobalTestEnvironment(new PortableOnly);
+}  // namespace
+#else
+#define XNNPACK_ONLY() (void)0
+#endif
+
 namespace edgert::test {
 namespace {
 
@@ -122,12 +139,14 @@ void CheckConv(const S& xs, const S& ws, bool bias, const ConvParams& p, uint32_
 }
 
 TEST(Conv2DTest, Basic3x3Pad1) {
+  XNNPACK_ONLY();
   ConvParams p;
   p.pads = {1, 1, 1, 1};
   CheckConv({1, 5, 6, 3}, {4, 3, 3, 3}, true, p, 1);
 }
 
 TEST(Conv2DTest, StridedDilatedAsymmetricPadsNoBias) {
+  XNNPACK_ONLY();
   ConvParams p;
   p.pads = {0, 2, 1, 1};
   p.strides = {2, 3};
@@ -136,6 +155,7 @@ TEST(Conv2DTest, StridedDilatedAsymmetricPadsNoBias) {
 }
 
 TEST(Conv2DTest, GroupedWithRelu6) {
+  XNNPACK_ONLY();
   ConvParams p;
   p.pads = {1, 0, 1, 0};
   p.group = 2;
@@ -145,6 +165,7 @@ TEST(Conv2DTest, GroupedWithRelu6) {
 }
 
 TEST(Conv2DTest, DepthwiseAndDepthwiseMultiplier) {
+  XNNPACK_ONLY();
   ConvParams p;
   p.pads = {1, 1, 1, 1};
   p.group = 3;
@@ -154,6 +175,7 @@ TEST(Conv2DTest, DepthwiseAndDepthwiseMultiplier) {
 }
 
 TEST(Conv2DTest, PointwiseHandComputed) {
+  XNNPACK_ONLY();
   // 1x1 conv, 2 -> 1 channel: y = 2*x0 - x1 + 0.5.
   auto got = RunOp(
       "Conv2D", {Var({1, 1, 2, 2}, {1, 2, 3, 4}), Const({1, 1, 1, 2}, {2, -1}), Const({1}, {0.5f})},
@@ -162,6 +184,7 @@ TEST(Conv2DTest, PointwiseHandComputed) {
 }
 
 TEST(ConvTranspose2DTest, Stride2PadsOutputPadding) {
+  XNNPACK_ONLY();
   ConvParams p;
   p.strides = {2, 2};
   p.pads = {1, 0, 1, 1};
@@ -178,6 +201,7 @@ TEST(ConvTranspose2DTest, Stride2PadsOutputPadding) {
 }
 
 TEST(ConvTranspose2DTest, GroupedDilatedNoBiasClamped) {
+  XNNPACK_ONLY();
   ConvParams p;
   p.strides = {2, 1};
   p.dilations = {1, 2};
@@ -194,6 +218,7 @@ TEST(ConvTranspose2DTest, GroupedDilatedNoBiasClamped) {
 }
 
 TEST(FullyConnectedTest, Rank2AndRank3WithBias) {
+  XNNPACK_ONLY();
   for (const S& xs : {S{2, 5}, S{2, 3, 5}}) {
     const V x = RandomFloats(static_cast<size_t>(Count(xs)), 20);
     const V w = RandomFloats(15, 21);

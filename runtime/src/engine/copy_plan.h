@@ -18,6 +18,8 @@ class CopyPlan {
   void Run(const uint8_t* src, uint8_t* dst) const;
 
  private:
+  void RunTiled(const uint8_t* src, uint8_t* dst) const;
+  bool tiled_ = false;
   int rank_ = 0;
   int64_t shape_[kMaxRank] = {};
   int64_t src_stride_[kMaxRank] = {};

@@ -2,6 +2,8 @@
 
 #include <xnnpack.h>
 
+#include <atomic>
+
 namespace edgert::engine {
 namespace {
 
@@ -87,6 +89,15 @@ void KernelProvider::RegisterAllDTypes(fb::OpType op, KernelFactory factory) {
     Register(op, static_cast<fb::DType>(d), factory);
 }
 
-std::vector<const KernelProvider*> Providers() { return {&XnnpackProvider(), &PortableProvider()}; }
+namespace {
+std::atomic<bool> xnnpack_enabled{true};
+}  // namespace
+
+void SetXnnpackEnabledForTesting(bool enabled) { xnnpack_enabled = enabled; }
+
+std::vector<const KernelProvider*> Providers() {
+  if (!xnnpack_enabled) return {&PortableProvider()};
+  return {&XnnpackProvider(), &PortableProvider()};
+}
 
 }  // namespace edgert::engine

@@ -109,6 +109,8 @@ const KernelProvider& XnnpackProvider();
 const KernelProvider& PortableProvider();
 // In order of preference.
 std::vector<const KernelProvider*> Providers();
+// Tests only: with false, sessions created afterwards use the portable provider alone.
+void SetXnnpackEnabledForTesting(bool enabled);
 
 template <typename K>
 std::unique_ptr<Kernel> Make() {
