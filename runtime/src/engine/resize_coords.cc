@@ -56,8 +56,14 @@ float OriginalCoord(const ResizeParams& p, int axis, int64_t x, int64_t in, int6
       return (xf + 0.5f) / s - 0.5f;
     case CoordMode::kPytorchHalfPixel:
       return out > 1 ? (xf + 0.5f) / s - 0.5f : 0.f;
-    case CoordMode::kAlignCorners:
-      return out == 1 ? 0.f : xf * static_cast<float>(in - 1) / static_cast<float>(out - 1);
+    case CoordMode::kAlignCorners: {
+      // ONNX takes the resized length as in * scale, unrounded, when scales were given (the
+      // node tests' downsample_scales_linear_align_corners depends on it); with sizes given,
+      // scale = out / in and this is out.
+      const float len = static_cast<float>(in) * s;
+      (void)out;
+      return len <= 1.f ? 0.f : xf * static_cast<float>(in - 1) / (len - 1.f);
+    }
     case CoordMode::kAsymmetric:
       return xf / s;
     case CoordMode::kTfHalfPixelForNn:

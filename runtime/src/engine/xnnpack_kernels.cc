@@ -253,7 +253,22 @@ class Pool2DKernel : public XnnKernel {
     const int64_t c = x->shape[3];
     const int64_t oh = (x->shape[1] + p[0] + p[2] - (k[0] - 1) * d[0] - 1) / s[0] + 1;
     const int64_t ow = (x->shape[2] + p[1] + p[3] - (k[1] - 1) * d[1] - 1) / s[1] + 1;
-    EDGERT_RETURN_IF_ERROR(CheckOutShape(ctx, *y, {x->shape[0], oh, ow, c}));
+    // Average pooling may have one more output row/column than the padded input gives
+    // (ONNX ceil_mode, IR.md): the overhang is extra bottom/right padding that never counts,
+    // which is what XNNPACK does with padding unless real padding must count.
+    int64_t extra_b = 0, extra_r = 0;
+    if (!kMax && y->rank() == 4 && y->shape[0] == x->shape[0] && y->shape[3] == c &&
+        (y->shape[1] == oh + 1 || y->shape[2] == ow + 1) && y->shape[1] >= oh &&
+        y->shape[2] >= ow && y->shape[1] <= oh + 1 && y->shape[2] <= ow + 1) {
+      if (ctx.Int("count_include_pad", 0) != 0 && (p[0] || p[1] || p[2] || p[3]))
+        return ctx.Decline("count_include_pad=1 with padding and a ceil-mode overhang");
+      extra_b = (y->shape[1] - 1) * s[0] + k[0] - (x->shape[1] + p[0] + p[2]);
+      extra_r = (y->shape[2] - 1) * s[1] + k[1] - (x->shape[2] + p[1] + p[3]);
+      extra_b = std::max<int64_t>(extra_b, 0);
+      extra_r = std::max<int64_t>(extra_r, 0);
+    } else {
+      EDGERT_RETURN_IF_ERROR(CheckOutShape(ctx, *y, {x->shape[0], oh, ow, c}));
+    }
     if (kMax) {
       XNN_CALL(ctx, xnn_create_max_pooling2d_nhwc_f32(u(p[0]), u(p[3]), u(p[2]), u(p[1]), u(k[0]),
                                                       u(k[1]), u(s[0]), u(s[1]), u(d[0]), u(d[1]),
@@ -261,9 +276,9 @@ class Pool2DKernel : public XnnKernel {
       XNN_CALL(ctx, xnn_setup_max_pooling2d_nhwc_f32(op_, z(x->shape[0]), z(x->shape[1]),
                                                      z(x->shape[2]), x->f32(), y->f32(), pool));
     } else {
-      XNN_CALL(ctx, xnn_create_average_pooling2d_nhwc_f32(u(p[0]), u(p[3]), u(p[2]), u(p[1]),
-                                                          u(k[0]), u(k[1]), u(s[0]), u(s[1]), z(c),
-                                                          z(c), z(c), act.lo, act.hi, 0, &op_));
+      XNN_CALL(ctx, xnn_create_average_pooling2d_nhwc_f32(
+                        u(p[0]), u(p[3] + extra_r), u(p[2] + extra_b), u(p[1]), u(k[0]), u(k[1]),
+                        u(s[0]), u(s[1]), z(c), z(c), z(c), act.lo, act.hi, 0, &op_));
       XNN_CALL(ctx, xnn_setup_average_pooling2d_nhwc_f32(op_, z(x->shape[0]), z(x->shape[1]),
                                                          z(x->shape[2]), x->f32(), y->f32(), pool));
     }
@@ -448,13 +463,13 @@ class ResizeKernel : public XnnKernel {
       default:
         return ctx.Decline("coordinate mode without an XNNPACK equivalent");
     }
-    if (p.coord != CoordMode::kAlignCorners) {
-      for (int a = 0; a < 2; ++a) {
-        const double want =
-            static_cast<double>(y->shape[1 + a]) / static_cast<double>(x->shape[1 + a]);
-        if (std::fabs(p.scale[a] - want) > 1e-6 * want)
-          return ctx.Decline("scales differ from output/input sizes");
-      }
+    // XNNPACK derives the coordinates from the sizes, so it serves only when the ONNX
+    // scales are exactly out/in (align_corners included: ONNX uses in * scale there).
+    for (int a = 0; a < 2; ++a) {
+      const double want =
+          static_cast<double>(y->shape[1 + a]) / static_cast<double>(x->shape[1 + a]);
+      if (std::fabs(p.scale[a] - want) > 1e-6 * want)
+        return ctx.Decline("scales differ from output/input sizes");
     }
     const auto z = [](int64_t v) { return static_cast<size_t>(v); };
     const size_t c = z(x->shape[3]);
