@@ -1,12 +1,15 @@
 #include "test_util.h"
 
 #include <gtest/gtest.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <sstream>
 
 namespace edgert::test {
 
@@ -38,8 +41,8 @@ ModelDef TinyModel(const std::string& name) {
   TensorDef in_t{"data", TensorType::kF32, {1, 3, 5, 8}, {}, {}};
   TensorDef out_t{"out", TensorType::kF32, {1, 4, 5, 8}, {}, {}};
   m.tensors = {in_t, x, w, b, y, out_t};
-  m.nodes.push_back({"data_adapter", "InputAdapter", false, {0}, {1},
-                     {AttrDef::Ints("perm", {0, 2, 3, 1})}, ""});
+  m.nodes.push_back(
+      {"data_adapter", "InputAdapter", false, {0}, {1}, {AttrDef::Ints("perm", {0, 2, 3, 1})}, ""});
   m.nodes.push_back({"conv",
                      "Conv2D",
                      false,
@@ -47,8 +50,8 @@ ModelDef TinyModel(const std::string& name) {
                      {4},
                      {AttrDef::Ints("pads", {1, 1, 1, 1}), AttrDef::Ints("strides", {1, 1})},
                      "Conv"});
-  m.nodes.push_back({"out_adapter", "OutputAdapter", false, {4}, {5},
-                     {AttrDef::Ints("perm", {0, 3, 1, 2})}, ""});
+  m.nodes.push_back(
+      {"out_adapter", "OutputAdapter", false, {4}, {5}, {AttrDef::Ints("perm", {0, 3, 1, 2})}, ""});
   m.inputs.push_back({*in, 0, {}});
   m.outputs.push_back({*out, 5, {}});
   return m;
@@ -63,5 +66,27 @@ void WriteFileBytes(const std::string& path, const std::vector<uint8_t>& bytes) 
   std::ofstream f(path, std::ios::binary | std::ios::trunc);
   f.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
 }
+
+int RunToolMain(int (*tool)(int, char**, std::ostream&), std::vector<std::string> args,
+                std::string* out) {
+  args.insert(args.begin(), "tool");
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  std::ostringstream os;
+  const int rc = tool(static_cast<int>(argv.size()), argv.data(), os);
+  *out = os.str();
+  return rc;
+}
+
+PageEndBuffer::PageEndBuffer(size_t size) : size_(size) {
+  page_ = static_cast<size_t>(sysconf(_SC_PAGESIZE));
+  total_ = (size + page_ - 1) / page_ * page_ + page_;
+  base_ = static_cast<uint8_t*>(
+      mmap(nullptr, total_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
+  EXPECT_NE(base_, MAP_FAILED);
+  mprotect(base_ + total_ - page_, page_, PROT_NONE);
+}
+
+PageEndBuffer::~PageEndBuffer() { munmap(base_, total_); }
 
 }  // namespace edgert::test

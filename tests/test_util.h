@@ -1,5 +1,8 @@
 #pragma once
 
+#include <cstddef>
+#include <cstdint>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -16,5 +19,25 @@ ModelDef TinyModel(const std::string& name = "tiny");
 
 std::vector<uint8_t> ReadFileBytes(const std::string& path);
 void WriteFileBytes(const std::string& path, const std::vector<uint8_t>& bytes);
+
+// Runs a tool's Run<Tool>(argc, argv, out) in-process with `args` (argv[0] is added) and
+// returns its exit code; `out` receives what it printed to its output stream.
+int RunToolMain(int (*tool)(int, char**, std::ostream&), std::vector<std::string> args,
+                std::string* out);
+
+// `size` writable bytes whose last byte is the last one before an inaccessible page, so any
+// read or write past the end faults (libyuv's align_buffer_page_end).
+class PageEndBuffer {
+ public:
+  explicit PageEndBuffer(size_t size);
+  ~PageEndBuffer();
+  PageEndBuffer(const PageEndBuffer&) = delete;
+  PageEndBuffer& operator=(const PageEndBuffer&) = delete;
+  uint8_t* data() { return base_ + total_ - page_ - size_; }
+
+ private:
+  size_t size_, page_, total_;
+  uint8_t* base_;
+};
 
 }  // namespace edgert::test

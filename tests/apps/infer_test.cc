@@ -20,13 +20,7 @@ namespace {
 namespace fs = std::filesystem;
 
 int RunTool(std::vector<std::string> args, std::string* out) {
-  args.insert(args.begin(), "infer");
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  std::ostringstream os;
-  int rc = RunInfer(static_cast<int>(argv.size()), argv.data(), os);
-  *out = os.str();
-  return rc;
+  return test::RunToolMain(RunInfer, std::move(args), out);
 }
 
 std::vector<float> ReadFloats(const std::string& path) {

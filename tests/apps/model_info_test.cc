@@ -13,13 +13,7 @@ namespace edgert::app {
 namespace {
 
 int RunTool(std::vector<std::string> args, std::string* out) {
-  args.insert(args.begin(), "model_info");
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  std::ostringstream os;
-  int rc = RunModelInfo(static_cast<int>(argv.size()), argv.data(), os);
-  *out = os.str();
-  return rc;
+  return test::RunToolMain(RunModelInfo, std::move(args), out);
 }
 
 class ModelInfoTest : public ::testing::Test {

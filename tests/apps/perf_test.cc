@@ -16,13 +16,7 @@ namespace edgert::app {
 namespace {
 
 int RunTool(std::vector<std::string> args, std::string* out) {
-  args.insert(args.begin(), "perf");
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  std::ostringstream os;
-  int rc = RunPerf(static_cast<int>(argv.size()), argv.data(), os);
-  *out = os.str();
-  return rc;
+  return test::RunToolMain(RunPerf, std::move(args), out);
 }
 
 class PerfTest : public ::testing::Test {

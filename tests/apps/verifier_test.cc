@@ -14,14 +14,9 @@
 namespace edgert::app {
 namespace {
 
-int RunIt(int (*tool)(int, char**, std::ostream&), std::vector<std::string> args, std::string* out) {
-  args.insert(args.begin(), "tool");
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  std::ostringstream os;
-  int rc = tool(static_cast<int>(argv.size()), argv.data(), os);
-  *out = os.str();
-  return rc;
+int RunIt(int (*tool)(int, char**, std::ostream&), std::vector<std::string> args,
+          std::string* out) {
+  return test::RunToolMain(tool, std::move(args), out);
 }
 
 std::string LastLine(const std::string& s) {
@@ -84,9 +79,9 @@ class VerifierTest : public ::testing::Test {
     for (const char* m : {"a", "b"})
       ASSERT_EQ(
           RunIt(RunInfer,
-              {"--model_file", dir_ + "/" + m + ".bin", "--input_file", dir_ + "/x.bin",
-               "--enable_dump", "--dump_intermediate", "1", "--output_dir", dir_ + "/dump_" + m},
-              &out),
+                {"--model_file", dir_ + "/" + m + ".bin", "--input_file", dir_ + "/x.bin",
+                 "--enable_dump", "--dump_intermediate", "1", "--output_dir", dir_ + "/dump_" + m},
+                &out),
           kExitOk)
           << out;
   }
@@ -96,9 +91,9 @@ class VerifierTest : public ::testing::Test {
 TEST_F(VerifierTest, RunAndCompareAgainstReferencePasses) {
   std::string out;
   ASSERT_EQ(RunIt(RunVerifier,
-                {"--model_file", dir_ + "/a.bin", "--input_file", dir_ + "/x.bin", "--ref_dir",
-                 dir_ + "/dump_a", "--atol", "1e-6"},
-                &out),
+                  {"--model_file", dir_ + "/a.bin", "--input_file", dir_ + "/x.bin", "--ref_dir",
+                   dir_ + "/dump_a", "--atol", "1e-6"},
+                  &out),
             kExitOk)
       << out;
   EXPECT_EQ(LastLine(out).rfind("PASSED", 0), 0u) << out;
@@ -109,10 +104,10 @@ TEST_F(VerifierTest, WrongModelFailsAndNamesTheTensor) {
   std::string out;
   // Model b's outputs against model a's references: same shapes, different values.
   EXPECT_EQ(RunIt(RunVerifier,
-                {"--model_file", dir_ + "/b.bin", "--input_file", dir_ + "/x.bin", "--ref_file",
-                 dir_ + "/dump_a/model_infer_output_0_y.bin", "--cos_threshold", "0.99999",
-                 "--atol", "1e-5"},
-                &out),
+                  {"--model_file", dir_ + "/b.bin", "--input_file", dir_ + "/x.bin", "--ref_file",
+                   dir_ + "/dump_a/model_infer_output_0_y.bin", "--cos_threshold", "0.99999",
+                   "--atol", "1e-5"},
+                  &out),
             kExitFailure);
   EXPECT_EQ(LastLine(out), "FAILED: tensor(s) 'y'") << out;
 }
@@ -121,31 +116,33 @@ TEST_F(VerifierTest, SizeMismatchAndMissingFileAreErrors) {
   std::string out;
   test::WriteFileBytes(dir_ + "/short.bin", std::vector<uint8_t>(12));
   EXPECT_EQ(RunIt(RunVerifier,
-                {"--model_file", dir_ + "/a.bin", "--input_file", dir_ + "/x.bin", "--ref_file",
-                 dir_ + "/short.bin"},
-                &out),
+                  {"--model_file", dir_ + "/a.bin", "--input_file", dir_ + "/x.bin", "--ref_file",
+                   dir_ + "/short.bin"},
+                  &out),
             kExitFailure);
   EXPECT_NE(out.find("has 12 bytes (3 float32), the output has valid shape 1x2x4x4 = 32 float32"),
             std::string::npos)
       << out;
   EXPECT_EQ(LastLine(out).rfind("FAILED", 0), 0u);
   EXPECT_EQ(RunIt(RunVerifier,
-                {"--model_file", dir_ + "/a.bin", "--input_file", dir_ + "/x.bin", "--ref_file",
-                 dir_ + "/nope.bin"},
-                &out),
+                  {"--model_file", dir_ + "/a.bin", "--input_file", dir_ + "/x.bin", "--ref_file",
+                   dir_ + "/nope.bin"},
+                  &out),
             kExitFailure);
   EXPECT_NE(out.find("nope.bin does not exist"), std::string::npos) << out;
 }
 
 TEST_F(VerifierTest, CompareDirsNamesTheFirstDivergingLayer) {
   std::string out;
-  EXPECT_EQ(RunIt(RunVerifier,
-                {"--compare_dir", dir_ + "/dump_a", dir_ + "/dump_b", "--cos_threshold", "0.99999"},
-                &out),
-            kExitFailure);
+  EXPECT_EQ(
+      RunIt(RunVerifier,
+            {"--compare_dir", dir_ + "/dump_a", dir_ + "/dump_b", "--cos_threshold", "0.99999"},
+            &out),
+      kExitFailure);
   EXPECT_NE(out.find("first divergence: node 'c2' (Conv2D"), std::string::npos) << out;
   EXPECT_EQ(LastLine(out).rfind("FAILED", 0), 0u) << out;
-  EXPECT_EQ(RunIt(RunVerifier, {"--compare_dir", dir_ + "/dump_a", dir_ + "/dump_a"}, &out), kExitOk);
+  EXPECT_EQ(RunIt(RunVerifier, {"--compare_dir", dir_ + "/dump_a", dir_ + "/dump_a"}, &out),
+            kExitOk);
   EXPECT_NE(out.find("no intermediate output below cosine"), std::string::npos) << out;
 }
 

@@ -9,8 +9,6 @@
 #include <libyuv/convert.h>
 #include <libyuv/convert_argb.h>
 #include <libyuv/convert_from_argb.h>
-#include <sys/mman.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cstring>
@@ -18,28 +16,10 @@
 #include <string>
 #include <vector>
 
+#include "test_util.h"
+
 namespace edgert {
 namespace {
-
-// `size` bytes whose last byte is the last byte before an inaccessible page (as in
-// tensor_io_test.cc).
-class PageEndBuffer {
- public:
-  explicit PageEndBuffer(size_t size) : size_(size) {
-    page_ = static_cast<size_t>(sysconf(_SC_PAGESIZE));
-    total_ = (size + page_ - 1) / page_ * page_ + page_;
-    base_ = static_cast<uint8_t*>(
-        mmap(nullptr, total_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
-    EXPECT_NE(base_, MAP_FAILED);
-    mprotect(base_ + total_ - page_, page_, PROT_NONE);
-  }
-  ~PageEndBuffer() { munmap(base_, total_); }
-  uint8_t* data() { return base_ + total_ - page_ - size_; }
-
- private:
-  size_t size_, page_, total_;
-  uint8_t* base_;
-};
 
 // ---- the documented formulas, written out plainly ----
 
@@ -201,7 +181,7 @@ TEST(ImageConvertTest, AllTypesLayoutsRangesMatchFormulas) {
           for (int64_t y = 0; y < h; ++y)
             std::memcpy(&strided[static_cast<size_t>(1 + y * stride)],
                         &im.bgr[static_cast<size_t>(y * w * 3)], static_cast<size_t>(3 * w));
-          PageEndBuffer page(src_bytes);
+          test::PageEndBuffer page(src_bytes);
           std::memcpy(page.data(), strided.data() + 1, src_bytes);
           for (const uint8_t* src : {static_cast<const uint8_t*>(page.data()),
                                      static_cast<const uint8_t*>(strided.data() + 1)}) {

@@ -3,33 +3,14 @@
 #include "edgert/tensor_io.h"
 
 #include <gtest/gtest.h>
-#include <sys/mman.h>
-#include <unistd.h>
 
 #include <cstring>
 #include <random>
 
+#include "test_util.h"
+
 namespace edgert {
 namespace {
-
-// `size` bytes whose last byte is the last byte before an inaccessible page.
-class PageEndBuffer {
- public:
-  explicit PageEndBuffer(size_t size) : size_(size) {
-    page_ = static_cast<size_t>(sysconf(_SC_PAGESIZE));
-    total_ = (size + page_ - 1) / page_ * page_ + page_;
-    base_ = static_cast<uint8_t*>(
-        mmap(nullptr, total_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
-    EXPECT_NE(base_, MAP_FAILED);
-    mprotect(base_ + total_ - page_, page_, PROT_NONE);
-  }
-  ~PageEndBuffer() { munmap(base_, total_); }
-  uint8_t* data() { return base_ + total_ - page_ - size_; }
-
- private:
-  size_t size_, page_, total_;
-  uint8_t* base_;
-};
 
 std::vector<uint8_t> Random(size_t n, uint32_t seed) {
   std::mt19937 rng(seed);
@@ -57,7 +38,7 @@ TEST(PrepareInputTest, Nv12ValidSizeIsPaddedPlaneByPlane) {
   auto d = *MakeTensorDesc("img", TensorType::kImgNv12, Layout::kNHWC, {1, 4, 6, 3});
   ASSERT_EQ(d.valid_byte_size(), 36);  // 6x4 Y + 6x2 UV
   ASSERT_EQ(d.aligned_byte_size, 96);  // stride 16
-  PageEndBuffer src(36);
+  test::PageEndBuffer src(36);
   for (int i = 0; i < 36; ++i) src.data()[i] = static_cast<uint8_t>(i + 1);
   std::vector<uint8_t> dst(96, 0xFF);
   ASSERT_TRUE(PrepareInput(d, src.data(), 36, dst.data()).ok());
@@ -69,7 +50,7 @@ TEST(PrepareInputTest, Nv12ValidSizeIsPaddedPlaneByPlane) {
 
 TEST(PrepareInputTest, AlignedSizeIsCopiedAsIs) {
   auto d = *MakeTensorDesc("img", TensorType::kImgNv12, Layout::kNHWC, {1, 4, 6, 3});
-  PageEndBuffer src(96);
+  test::PageEndBuffer src(96);
   auto bytes = Random(96, 2);
   std::memcpy(src.data(), bytes.data(), 96);
   std::vector<uint8_t> dst(96);
@@ -81,7 +62,7 @@ TEST(PrepareInputTest, FeaturemapRowsAndPackedRgb) {
   auto f = *MakeTensorDesc("fm", TensorType::kF32, Layout::kNCHW, {1, 2, 3, 5});
   std::vector<float> src(30);
   for (int i = 0; i < 30; ++i) src[static_cast<size_t>(i)] = static_cast<float>(i) + 0.5f;
-  PageEndBuffer page(120);
+  test::PageEndBuffer page(120);
   std::memcpy(page.data(), src.data(), 120);
   std::vector<float> dst(static_cast<size_t>(f.aligned_byte_size / 4), -1.f);
   ASSERT_TRUE(PrepareInput(f, page.data(), 120, dst.data()).ok());
