@@ -60,7 +60,12 @@ void ExpandVideoUv(double* c, int64_t w) {
 
 // ---- convert: double rows -> float32 train channels, interleaved ----
 
-inline double Clip(double v) { return std::min(std::max(v, 0.0), 255.0); }
+// Plain selects on values (not std::min/max, which return references): gcc if-converts these
+// into vector compares and blends.
+inline double Clip(double v) {
+  v = v < 0.0 ? 0.0 : v;
+  return v > 255.0 ? 255.0 : v;
+}
 
 using ConvertFn = void (*)(const double* a, const double* b, const double* c, float* out,
                            int64_t w);
