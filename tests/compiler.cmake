@@ -3,6 +3,9 @@ if(EDGERT_BUILD_COMPILER)
   edgert_add_test(model_compiler_config_test apps/model_compiler_config_test.cc
                   LIBS model_compiler_lib)
   edgert_add_test(model_compiler_test apps/model_compiler_test.cc LIBS model_compiler_lib)
+  # Image inputs and norm_type: IoDesc, ColorConvert/Normalize nodes and attributes, errors.
+  edgert_add_test(model_compiler_preprocess_test apps/model_compiler_preprocess_test.cc
+                  LIBS model_compiler_lib)
   # The sample config and the generated models (build/models) are found via the source tree.
   foreach(t model_compiler_test model_compiler_config_test)
     target_compile_definitions(${t} PRIVATE EDGERT_SOURCE_DIR="${PROJECT_SOURCE_DIR}")

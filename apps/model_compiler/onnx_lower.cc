@@ -350,6 +350,16 @@ class Lowerer {
 
   Status CheckSupported();
   Status SetUpInputs();
+  // An image input (input_type_rt nv12/yuv444/rgb/bgr/gray): its IoDesc, the U8 buffer tensor
+  // (*buf) and ColorConvert into the F32 NHWC tensor of input_type_train (*dense).
+  // `stored_shape` is the train tensor's stored (NHWC) shape.
+  Result<TensorDesc> SetUpImageInput(const InputConfig& ic, const std::string& who,
+                                     const std::string& name, const Shape& stored_shape, int* buf,
+                                     int* dense);
+  // Normalize (norm_type) on the dense input tensor `x`, whose last stored axis is the channel
+  // axis; returns the normalized tensor.
+  Result<int> EmitNormalize(const InputConfig& ic, const std::string& who, const std::string& name,
+                            int x);
   Status SetUpOutputs();
   void InferOnnxShapes();
   Status LowerNode(const Node& n);
@@ -589,14 +599,7 @@ Status Lowerer::SetUpInputs() {
     const onnx::ValueInfoProto& vi = *ins[k];
     InputConfig ic = per_input[k];
     const std::string who = "input '" + vi.name() + "'";
-    if (ic.input_type_rt != "featuremap")
-      return Unsupported(label_ + ": input_type_rt '" + ic.input_type_rt + "' for " + who +
-                         " is not supported yet (featuremap only until the input pipeline "
-                         "lands)");
-    if (ic.norm_type != "no_preprocess")
-      return Unsupported(label_ + ": norm_type '" + ic.norm_type + "' for " + who +
-                         " is not supported yet (featuremap inputs take no_preprocess until "
-                         "the input pipeline lands)");
+    const bool image = ic.input_type_rt != "featuremap";
     if (!vi.type().has_tensor_type()) return Unsupported(label_ + ": " + who + " is not a tensor");
     const auto& tt = vi.type().tensor_type();
     if (tt.elem_type() != onnx::TensorProto::FLOAT)
@@ -631,8 +634,13 @@ Status Lowerer::SetUpInputs() {
                              "); set input_shape for it in input_parameters");
     }
     const bool four = shape.size() == 4;
+    if (image && !four)
+      return InvalidArgument(label_ + ": " + who + " has input_type_rt '" + ic.input_type_rt +
+                             "' but shape " + shape_text +
+                             "; image inputs need a 4-D N,C,H,W (or N,H,W,C) shape");
     if (ic.input_layout_train.empty()) ic.input_layout_train = four ? "NCHW" : "NONE";
-    if (ic.input_layout_rt.empty()) ic.input_layout_rt = ic.input_layout_train;
+    // Camera buffers are interleaved: images default to NHWC whatever the train layout.
+    if (ic.input_layout_rt.empty()) ic.input_layout_rt = image ? "NHWC" : ic.input_layout_train;
     for (const std::string* l : {&ic.input_layout_train, &ic.input_layout_rt}) {
       if (four && *l == "NONE")
         return InvalidArgument(label_ + ": " + who +
@@ -658,18 +666,29 @@ Status Lowerer::SetUpInputs() {
       if (rt_nchw) adapter = kNHWC;
       if (train_nchw) stored = kNHWC;
     }
-    auto desc = MakeTensorDesc(vi.name(), TensorType::kF32, layout, valid,
-                               AlignmentRule{cfg_.row_align_bytes});
-    if (!desc.ok()) return InvalidArgument(label_ + ": " + who + ": " + desc.status().message());
-    const int buf = NewTensor(vi.name(), desc->aligned_shape);
-    const int dense =
-        NewTensor(vi.name() + (IsIdentity(stored) ? "_dense" : "_nhwc"), Permute(shape, stored));
+    TensorDesc desc;
+    int buf = -1, dense = -1;
     cur_name_ = vi.name();
-    Emit(vi.name() + "_input_adapter", "InputAdapter", {buf}, {dense},
-         {AttrDef::Ints("perm", ToInts(adapter))}, "");
+    if (image) {
+      EDGERT_ASSIGN_OR_RETURN(
+          desc, SetUpImageInput(ic, who, vi.name(), Permute(shape, stored), &buf, &dense));
+    } else {
+      auto d = MakeTensorDesc(vi.name(), TensorType::kF32, layout, valid,
+                              AlignmentRule{cfg_.row_align_bytes});
+      if (!d.ok()) return InvalidArgument(label_ + ": " + who + ": " + d.status().message());
+      desc = *d;
+      buf = NewTensor(vi.name(), desc.aligned_shape);
+      dense =
+          NewTensor(vi.name() + (IsIdentity(stored) ? "_dense" : "_nhwc"), Permute(shape, stored));
+      Emit(vi.name() + "_input_adapter", "InputAdapter", {buf}, {dense},
+           {AttrDef::Ints("perm", ToInts(adapter))}, "");
+    }
+    if (ic.norm_type != "no_preprocess") {
+      EDGERT_ASSIGN_OR_RETURN(dense, EmitNormalize(ic, who, vi.name(), dense));
+    }
     SetAct(vi.name(), dense, shape, stored);
     IoDef io;
-    io.desc = *desc;
+    io.desc = desc;
     io.tensor = buf;
     io.preprocess.input_type_rt = ic.input_type_rt;
     io.preprocess.input_type_train = ic.input_type_train;
@@ -682,6 +701,67 @@ Status Lowerer::SetUpInputs() {
     m_.inputs.push_back(std::move(io));
   }
   return Status::Ok();
+}
+
+Result<TensorDesc> Lowerer::SetUpImageInput(const InputConfig& ic, const std::string& who,
+                                            const std::string& name, const Shape& stored_shape,
+                                            int* buf, int* dense) {
+  static const std::map<std::string, TensorType> kTypes = {{"nv12", TensorType::kImgNv12},
+                                                           {"yuv444", TensorType::kImgYuv444},
+                                                           {"rgb", TensorType::kImgRgb},
+                                                           {"bgr", TensorType::kImgBgr},
+                                                           {"gray", TensorType::kImgGray}};
+  const auto type = kTypes.find(ic.input_type_rt);
+  if (type == kTypes.end())
+    return InvalidArgument(label_ + ": " + who + ": unknown input_type_rt '" + ic.input_type_rt +
+                           "'");
+  // stored_shape is N,H,W,C of the train tensor.
+  const int64_t n = stored_shape[0], h = stored_shape[1], w = stored_shape[2];
+  const int64_t c_train = stored_shape[3];
+  const int64_t want_c = ic.input_type_train == "gray" ? 1 : 3;
+  if (c_train != want_c)
+    return InvalidArgument(label_ + ": " + who + " has " + std::to_string(c_train) +
+                           " channel(s) in its " + ic.input_layout_train +
+                           " shape, but input_type_train '" + ic.input_type_train + "' has " +
+                           std::to_string(want_c));
+  const int64_t c_rt = ic.input_type_rt == "gray" ? 1 : 3;
+  const bool rt_nchw = ic.input_layout_rt == "NCHW";
+  if (rt_nchw && ic.input_type_rt == "nv12")
+    return InvalidArgument(label_ + ": " + who +
+                           ": input_type_rt 'nv12' is planar Y + interleaved UV; its "
+                           "input_layout_rt must be NHWC, not NCHW");
+  const Shape valid = rt_nchw ? Shape{n, c_rt, h, w} : Shape{n, h, w, c_rt};
+  auto desc = MakeTensorDesc(name, type->second, rt_nchw ? Layout::kNCHW : Layout::kNHWC, valid,
+                             AlignmentRule{cfg_.row_align_bytes});
+  if (!desc.ok()) return InvalidArgument(label_ + ": " + who + ": " + desc.status().message());
+  // The graph tensor of an image input is its aligned buffer as bytes (IR.md).
+  *buf = NewTensor(name, {desc->aligned_byte_size});
+  m_.tensors[*buf].dtype = TensorType::kU8;
+  *dense = NewTensor(name + "_" + ic.input_type_train, stored_shape);
+  Emit(name + "_color_convert", "ColorConvert", {*buf}, {*dense},
+       {AttrDef::String("rt", ic.input_type_rt), AttrDef::String("train", ic.input_type_train),
+        AttrDef::String("range", ic.input_space_and_range)},
+       "");
+  return *desc;
+}
+
+Result<int> Lowerer::EmitNormalize(const InputConfig& ic, const std::string& who,
+                                   const std::string& name, int x) {
+  const Shape shape = m_.tensors[x].shape;
+  const int64_t c = shape.empty() ? 1 : shape.back();
+  const bool mean = ic.norm_type == "data_mean" || ic.norm_type == "data_mean_and_scale";
+  const bool scale = ic.norm_type == "data_scale" || ic.norm_type == "data_mean_and_scale";
+  std::vector<float> m = mean ? ic.mean_value : std::vector<float>{0.f};
+  std::vector<float> s = scale ? ic.scale_value : std::vector<float>{1.f};
+  for (const auto* v : {&m, &s})
+    if (v->size() != 1 && static_cast<int64_t>(v->size()) != c)
+      return InvalidArgument(label_ + ": " + who + ": " + (v == &m ? "mean_value" : "scale_value") +
+                             " has " + std::to_string(v->size()) + " values, expected 1 or " +
+                             std::to_string(c) + " (one per channel)");
+  const int out = NewTensor(name + "_normalized", shape);
+  Emit(name + "_normalize", "Normalize", {x}, {out},
+       {AttrDef::Floats("mean", m), AttrDef::Floats("scale", s)}, "");
+  return out;
 }
 
 void Lowerer::InferOnnxShapes() {
@@ -806,7 +886,7 @@ void Lowerer::Finish() {
     for (const IoDef& io : m_.outputs) ++readers[io.tensor];
     std::vector<NodeDef> keep;
     for (NodeDef& n : m_.nodes) {
-      bool live = n.op == "OutputAdapter" || n.op == "InputAdapter";
+      bool live = n.op == "OutputAdapter" || n.op == "InputAdapter" || n.op == "ColorConvert";
       for (int o : n.outputs) live = live || readers[o] > 0;
       if (live) {
         keep.push_back(std::move(n));

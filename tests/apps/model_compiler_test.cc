@@ -627,30 +627,6 @@ TEST(CompilerTest, InputLayoutsAndShapesFromTheConfig) {
   EXPECT_TRUE(Has(bad.status().message(), "'nope' is not a graph input")) << bad.status().message();
 }
 
-TEST(CompilerTest, ImageInputTypesAreNotSupportedYet) {
-  Onnx o;
-  o.Input("x", {1, 3, 4, 4}).Output("y");
-  o.Node("Sigmoid", {"x"}, {"y"});
-  CompileConfig cfg;
-  cfg.inputs.resize(1);
-  cfg.inputs[0].input_type_rt = "nv12";
-  cfg.inputs[0].input_type_train = "rgb";
-  auto r = Compile(o, cfg);
-  ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.status().code(), StatusCode::kUnsupported);
-  EXPECT_TRUE(Has(r.status().message(),
-                  "input_type_rt 'nv12' for input 'x' is not supported yet (featuremap only "
-                  "until the input pipeline lands)"))
-      << r.status().message();
-  cfg.inputs[0].input_type_rt = "featuremap";
-  cfg.inputs[0].input_type_train = "featuremap";
-  cfg.inputs[0].norm_type = "data_mean";
-  cfg.inputs[0].mean_value = {1.f};
-  r = Compile(o, cfg);
-  ASSERT_FALSE(r.ok());
-  EXPECT_TRUE(Has(r.status().message(), "norm_type 'data_mean'")) << r.status().message();
-}
-
 TEST(CompilerTest, UnsupportedOpsAreListedInOneError) {
   Onnx o;
   o.Input("x", {1, 4}).Output("y");

@@ -1,6 +1,8 @@
 // Whole models against ONNX Runtime: torchvision-style networks with fixed random weights,
 // compiled by model_compiler, run by the engine, compared with onnxruntime-node's outputs on
-// the same input. The data comes from scripts/prepare_models.sh (EDGERT_MODELS_DIR).
+// the same input. The data comes from scripts/prepare_models.sh (EDGERT_MODELS_DIR). The *_nv12
+// variants take an NV12 buffer made from a real JPEG and convert and normalize it inside the
+// model; their reference is ONNX Runtime on scripts/preprocess_ref.py's train tensor.
 // Required per output: cosine >= 0.99999 and max abs error <= 1e-4 * max |reference|.
 #include <gtest/gtest.h>
 
@@ -74,11 +76,13 @@ TEST_P(WholeModelTest, MatchesOnnxRuntime) {
 #ifdef EDGERT_WHOLEMODEL_TINY_ONLY
 // Under qemu, XNNPACK runs ~500x slower: only the small variants.
 INSTANTIATE_TEST_SUITE_P(Models, WholeModelTest,
-                         ::testing::Values("mobilenet_v2_tiny", "resnet18_tiny", "dethead_tiny"));
+                         ::testing::Values("mobilenet_v2_tiny", "resnet18_tiny", "dethead_tiny",
+                                           "mobilenet_v2_tiny_nv12", "dethead_tiny_nv12"));
 #else
 INSTANTIATE_TEST_SUITE_P(Models, WholeModelTest,
                          ::testing::Values("mobilenet_v2", "resnet18", "dethead",
-                                           "mobilenet_v2_tiny", "resnet18_tiny", "dethead_tiny"));
+                                           "mobilenet_v2_tiny", "resnet18_tiny", "dethead_tiny",
+                                           "mobilenet_v2_tiny_nv12", "dethead_tiny_nv12"));
 #endif
 
 }  // namespace

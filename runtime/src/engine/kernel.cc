@@ -96,8 +96,8 @@ std::atomic<bool> xnnpack_enabled{true};
 void SetXnnpackEnabledForTesting(bool enabled) { xnnpack_enabled = enabled; }
 
 std::vector<const KernelProvider*> Providers() {
-  if (!xnnpack_enabled) return {&PortableProvider()};
-  return {&XnnpackProvider(), &PortableProvider()};
+  if (!xnnpack_enabled) return {&PortableProvider(), &PreprocessProvider()};
+  return {&XnnpackProvider(), &PortableProvider(), &PreprocessProvider()};
 }
 
 }  // namespace edgert::engine

@@ -107,6 +107,7 @@ class KernelProvider {
 
 const KernelProvider& XnnpackProvider();
 const KernelProvider& PortableProvider();
+const KernelProvider& PreprocessProvider();  // ColorConvert, Normalize
 // In order of preference.
 std::vector<const KernelProvider*> Providers();
 // Tests only: with false, sessions created afterwards use the portable provider alone.
