@@ -8,3 +8,5 @@ edgert_add_test(engine_ops_test runtime/engine_ops_test.cc LIBS edgert_engine_te
 # White-box: the arena planner and the copy plans.
 edgert_add_test(engine_internals_test runtime/engine_internals_test.cc)
 target_include_directories(engine_internals_test PRIVATE ${PROJECT_SOURCE_DIR}/runtime/src)
+# Int8 kernels against the exact integer arithmetic (tiny shapes, also under qemu).
+edgert_add_test(int8_ops_test runtime/int8_ops_test.cc LIBS edgert_engine_test_util)

@@ -87,6 +87,8 @@ void KernelProvider::RegisterAllDTypes(fb::OpType op, KernelFactory factory) {
     Register(op, static_cast<fb::DType>(d), factory);
 }
 
-std::vector<const KernelProvider*> Providers() { return {&XnnpackProvider(), &PortableProvider()}; }
+std::vector<const KernelProvider*> Providers() {
+  return {&Int8Provider(), &XnnpackProvider(), &PortableProvider()};
+}
 
 }  // namespace edgert::engine
