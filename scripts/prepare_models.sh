@@ -33,4 +33,10 @@ for n in $names; do
     "$COMPILER" --model "$DIR/$n.onnx" --output "$DIR/$n.bin"
   fi
 done
+# The digits held-out set and calibration samples (int8 accuracy tests), next to the models.
+DIGITS="$(dirname "$DIR")/digits"
+if [ ! -f "$DIGITS/digits_test_y.bin" ] || [ "$ROOT/scripts/train_digits.py" -nt "$DIGITS/digits_test_y.bin" ]; then
+  echo "[models] digits data into $DIGITS" >&2
+  /usr/bin/python3 "$ROOT/scripts/train_digits.py" --data-only --out "$DIGITS"
+fi
 echo "[models] ready in $DIR" >&2
