@@ -9,6 +9,9 @@
 //   model by ort_run.js's loader conventions: the session's first input, shape given by --shape).
 //   OUT.bin: the first output of every sample, float32, back to back.
 //   --shape d0,d1,...  the input shape (default 1,1,20,20)
+// ORT_OPT=disabled (environment) turns ORT's graph optimizations off: QDQ models then run
+// with ONNX's reference QuantizeLinear/DequantizeLinear semantics instead of ORT's fused QLinear
+// kernels (see scripts/prepare_models.sh).
 // Exit: 0 ok, 1 failure, 2 usage.
 const fs = require('fs');
 const path = require('path');
@@ -31,7 +34,7 @@ async function main() {
   const ort = require(path.join(base, 'node_modules', 'onnxruntime-node'));
   const sess = await ort.InferenceSession.create(pos[0], {
     executionProviders: ['cpu'], intraOpNumThreads: 1, interOpNumThreads: 1,
-    graphOptimizationLevel: 'all'});
+    graphOptimizationLevel: process.env.ORT_OPT || 'all'});
   const per = shape.reduce((a, b) => a * b, 1);
   const buf = fs.readFileSync(pos[1]);
   const all = new Float32Array(buf.buffer, buf.byteOffset, buf.length / 4);

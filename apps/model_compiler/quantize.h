@@ -57,6 +57,10 @@ struct CalibrationResult {
 Result<CalibrationResult> CalibrateAndQuantize(const ModelDef& f, const CompileConfig& config,
                                                bool report);
 
+// Writes `out_path`: the ONNX model at `onnx_path` with the int8 model `m`'s parameters as
+// QuantizeLinear/DequantizeLinear (standard QDQ, int8), for ONNX Runtime (qdq_export.cc).
+Status WriteQdqOnnx(const std::string& onnx_path, const ModelDef& m, const std::string& out_path);
+
 // Writes `<prefix>_quant_report.txt` and `.json` next to the model.
 Status WriteQuantReport(const CalibrationResult& r, const std::string& prefix);
 

@@ -144,6 +144,11 @@ int RunModelCompiler(int argc, char** argv) {
       return app::kExitFailure;
     }
     spdlog::info("wrote {}_quant_report.txt/.json", prefix);
+    if (Status s = WriteQdqOnnx(cfg.onnx_model, q->model, prefix + "_quantized_model.onnx");
+        !s.ok())
+      spdlog::warn("no {}_quantized_model.onnx: {}", prefix, s.ToString());
+    else
+      spdlog::info("wrote {}_quantized_model.onnx", prefix);
     *model = std::move(q->model);
   }
   std::map<std::string, int> ops;

@@ -154,5 +154,63 @@ TEST_F(DigitsInt8, ReportNamesAnInjectedOutlierLayerWorst) {
   EXPECT_TRUE(std::filesystem::exists(dir + "/m_quant_report.json"));
 }
 
+double Cosine(const float* a, const float* b, size_t n) {
+  double d = 0, x = 0, y = 0;
+  for (size_t i = 0; i < n; ++i) {
+    d += static_cast<double>(a[i]) * b[i];
+    x += static_cast<double>(a[i]) * a[i];
+    y += static_cast<double>(b[i]) * b[i];
+  }
+  return d / std::sqrt(x * y);
+}
+
+double Top1(const std::vector<float>& logits, const std::vector<int64_t>& y) {
+  int right = 0;
+  for (size_t i = 0; i < y.size() && (i + 1) * 10 <= logits.size(); ++i)
+    right += std::max_element(logits.begin() + static_cast<long>(i * 10),
+                              logits.begin() + static_cast<long>(i * 10 + 10)) -
+                 (logits.begin() + static_cast<long>(i * 10)) ==
+             y[i];
+  return static_cast<double>(right) / static_cast<double>(y.size());
+}
+
+// build/models/digits_int8.bin and the ONNX Runtime outputs on the float model and on its
+// digits_int8_quantized_model.onnx, all made by scripts/prepare_models.sh.
+TEST(DigitsInt8Ort, MatchesOnnxRuntimeOnTheQuantizedModel) {
+  const std::string bin = kRoot + "/build/models/digits_int8.bin";
+  ASSERT_TRUE(std::filesystem::exists(bin) &&
+              std::filesystem::exists(kData + "/ort_qdq_logits.bin"))
+      << "run scripts/prepare_models.sh";
+  auto file = ModelFile::Open(bin);
+  ASSERT_TRUE(file.ok()) << file.status().ToString();
+  auto s = Session::Create(*(*file)->GetModel());
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  const auto x = ReadVec<float>(kData + "/digits_test_x.bin");
+  const auto y = ReadVec<int64_t>(kData + "/digits_test_y.bin");
+  const auto ort_f = ReadVec<float>(kData + "/ort_float_logits.bin");
+  const auto ort_q = ReadVec<float>(kData + "/ort_qdq_logits.bin");
+  const auto ort_qo = ReadVec<float>(kData + "/ort_qdq_opt_logits.bin");
+  ASSERT_EQ(ort_q.size(), y.size() * 10);
+  std::vector<float> ours;
+  double worst = 1;
+  for (size_t i = 0; i < y.size(); ++i) {
+    ASSERT_TRUE((*s)->SetInput(0, x.data() + i * 400, 400 * 4).ok());
+    ASSERT_TRUE((*s)->Run().ok());
+    std::vector<float> out;
+    ASSERT_TRUE((*s)->GetOutput(0, &out).ok());
+    worst = std::min(worst, Cosine(out.data(), ort_q.data() + i * 10, 10));
+    ours.insert(ours.end(), out.begin(), out.end());
+  }
+  const double all = Cosine(ours.data(), ort_q.data(), ours.size());
+  std::printf(
+      "digits (1000 held-out) top-1: float ONNX in ORT %.4f | int8 .bin in edgert %.4f | "
+      "quantized_model.onnx in ORT %.4f (optimized ORT: %.4f)\n"
+      "edgert int8 vs ORT QDQ cosine: all logits %.6f, worst sample %.6f\n",
+      Top1(ort_f, y), Top1(ours, y), Top1(ort_q, y), Top1(ort_qo, y), all, worst);
+  EXPECT_GE(all, 0.999);
+  EXPECT_LE(Top1(ort_f, y) - Top1(ours, y), 0.005);
+  EXPECT_LE(Top1(ort_f, y) - Top1(ort_q, y), 0.005);
+}
+
 }  // namespace
 }  // namespace edgert::compiler
