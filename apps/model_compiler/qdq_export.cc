@@ -5,9 +5,9 @@
 //    value names; fused Relu/Clip rename the fused node's output) and every data input of an
 //    ONNX node that became an Int8 IR node of the same name gets QuantizeLinear ->
 //    DequantizeLinear with that tensor's (scale, zero point) in int8;
-//  - the weights of Int8 Conv/Gemm nodes become int8 initializers (the same per-channel or
-//    per-tensor symmetric rounding as the .bin) behind a DequantizeLinear, and their bias an
-//    int32 initializer (scale in_scale * w_scale) behind a DequantizeLinear.
+//  - Int8 Conv/Gemm nodes read the .bin's own int8 weights (back in ONNX order) and int32 bias
+//    (scale in_scale * w_scale) through DequantizeLinear; a BatchNormalization the compiler
+//    folded into the conv is dropped, since the folded weights replace the conv's.
 // ORT then fuses the QDQ groups into its QLinear kernels; where it does not, the QDQ semantics
 // are the same real-number computation.
 #include <onnx/onnx_pb.h>
@@ -40,18 +40,6 @@ onnx::TensorProto ZeroPoint(const std::string& name, int32_t zp) {
   return t;
 }
 
-// Float data of an initializer (raw or float_data).
-std::vector<float> FloatData(const onnx::TensorProto& t) {
-  std::vector<float> v;
-  if (!t.raw_data().empty()) {
-    v.resize(t.raw_data().size() / 4);
-    std::memcpy(v.data(), t.raw_data().data(), v.size() * 4);
-  } else {
-    v.assign(t.float_data().begin(), t.float_data().end());
-  }
-  return v;
-}
-
 }  // namespace
 
 Status WriteQdqOnnx(const std::string& onnx_path, const ModelDef& m, const std::string& out_path) {
@@ -71,21 +59,8 @@ Status WriteQdqOnnx(const std::string& onnx_path, const ModelDef& m, const std::
     }
   if (!opset_ok) return Unsupported("QDQ export: the model has no ai.onnx opset import");
 
-  std::map<std::string, int> init_of;
-  for (int i = 0; i < g->initializer_size(); ++i) init_of[g->initializer(i).name()] = i;
-  std::map<std::string, const onnx::NodeProto*> producer;
-  for (const auto& n : g->node())
-    for (const auto& o : n.output()) producer[o] = &n;
-  // An initializer reached through Identity nodes (torch 1.13 adds them), or "".
-  auto initializer_name = [&](std::string v) -> std::string {
-    for (int hops = 0; hops < 8; ++hops) {
-      if (init_of.count(v)) return v;
-      auto p = producer.find(v);
-      if (p == producer.end() || p->second->op_type() != "Identity") return "";
-      v = p->second->input(0);
-    }
-    return "";
-  };
+  std::set<std::string> initializers;
+  for (const auto& t : g->initializer()) initializers.insert(t.name());
 
   // Quantization per ONNX value.
   std::map<std::string, Quantization> quant;
@@ -114,138 +89,125 @@ Status WriteQdqOnnx(const std::string& onnx_path, const ModelDef& m, const std::
       const size_t k = static_cast<size_t>(all ? i : 0);
       if (k >= ir.inputs.size() || ir.inputs[k] < 0) continue;
       const TensorDef& t = m.tensors[static_cast<size_t>(ir.inputs[k])];
-      if (t.dtype == TensorType::kS8 && !init_of.count(n.input(i)) && !quant.count(n.input(i)))
+      if (t.dtype == TensorType::kS8 && !initializers.count(n.input(i)) && !quant.count(n.input(i)))
         quant[n.input(i)] = t.quant;
     }
-    if (ir.op == "Conv2D" || ir.op == "FullyConnected") {
-      if (ir.source_op.find("BatchNormalization") != std::string::npos)
-        continue;  // folded weights differ from the ONNX ones: left float
-      jobs.push_back({&n, &ir});
-    }
+    if (ir.op == "Conv2D" || ir.op == "FullyConnected") jobs.push_back({&n, &ir});
   }
 
-  // Weights and bias: int8 / int32 initializers behind DequantizeLinear.
+  // Weights and bias: the .bin's own int8 weights (OHWI / [N,K], back in ONNX order) and int32
+  // bias behind DequantizeLinear. A BatchNormalization the compiler folded into the conv is
+  // dropped: the folded weights replace the conv's.
   std::vector<onnx::NodeProto> head;  // nodes to put first (they read initializers only)
-  std::set<std::string> replaced;
-  for (const WeightJob& j : jobs) {
-    const NodeDef& ir = *j.ir;
-    const TensorDef& wq = m.tensors[static_cast<size_t>(ir.inputs[1])];
-    const std::string wname = initializer_name(j.node->input(1));
-    if (wname.empty() || replaced.count(wname)) continue;
-    const onnx::TensorProto& wt = g->initializer(init_of[wname]);
-    if (wt.data_type() != onnx::TensorProto::FLOAT) continue;
-    std::vector<float> w = FloatData(wt);
-    int axis = 0;
-    if (j.node->op_type() == "Gemm") {
-      bool trans_b = false;
-      for (const auto& a : j.node->attribute())
-        if (a.name() == "transB") trans_b = a.i() != 0;
-      axis = trans_b ? 0 : 1;
-    } else if (j.node->op_type() != "Conv") {
-      continue;  // MatMul weights etc.: left float
-    }
-    const int64_t channels = wt.dims(axis);
-    if (static_cast<int64_t>(wq.quant.scale.size()) != channels && wq.quant.scale.size() != 1)
-      continue;
-    int64_t inner = 1;
-    for (int d = axis + 1; d < wt.dims_size(); ++d) inner *= wt.dims(d);
-    onnx::TensorProto q;
-    q.set_name(wname + "_int8");
-    q.set_data_type(onnx::TensorProto::INT8);
-    *q.mutable_dims() = wt.dims();
-    std::string raw(w.size(), '\0');
-    for (size_t i = 0; i < w.size(); ++i) {
-      const size_t c = wq.quant.scale.size() == 1
-                           ? 0
-                           : static_cast<size_t>((static_cast<int64_t>(i) / inner) % channels);
-      const float s = wq.quant.scale[c];
-      const float v = std::min(127.f, std::max(-127.f, std::nearbyint(w[i] / s)));
-      raw[i] = static_cast<char>(static_cast<int8_t>(v));
-    }
-    q.set_raw_data(raw);
-    onnx::TensorProto scale;
-    scale.set_name(wname + "_scale");
+  std::map<std::string, std::vector<std::string>> new_inputs;  // node name -> inputs
+  std::map<std::string, std::string> new_output;               // conv name -> folded BN output
+  std::set<std::string> dropped;                               // folded BN node names
+  std::map<std::string, std::vector<const onnx::NodeProto*>> consumers;
+  for (const auto& n : g->node())
+    for (const auto& in : n.input()) consumers[in].push_back(&n);
+  auto dq_node = [&](const std::string& base, onnx::TensorProto q, const std::vector<float>& scales,
+                     onnx::TensorProto::DataType zp_type, int axis) {
+    onnx::TensorProto scale, zp;
+    scale.set_name(base + "_scale");
     scale.set_data_type(onnx::TensorProto::FLOAT);
-    onnx::TensorProto zp;
-    zp.set_name(wname + "_zero_point");
-    zp.set_data_type(onnx::TensorProto::INT8);
-    const bool per_axis = wq.quant.scale.size() > 1;
-    if (per_axis) {
-      scale.add_dims(channels);
-      zp.add_dims(channels);
+    zp.set_name(base + "_zero_point");
+    zp.set_data_type(zp_type);
+    if (scales.size() > 1) {
+      scale.add_dims(static_cast<int64_t>(scales.size()));
+      zp.add_dims(static_cast<int64_t>(scales.size()));
     }
-    for (float s : wq.quant.scale) scale.add_float_data(s);
-    for (size_t i = 0; i < wq.quant.scale.size(); ++i) zp.add_int32_data(0);
+    for (float s : scales) {
+      scale.add_float_data(s);
+      zp.add_int32_data(0);
+    }
+    q.set_name(base + "_quantized");
     onnx::NodeProto dq;
     dq.set_op_type("DequantizeLinear");
-    dq.set_name(wname + "_DequantizeLinear");
+    dq.set_name(base + "_DequantizeLinear");
     dq.add_input(q.name());
     dq.add_input(scale.name());
     dq.add_input(zp.name());
-    dq.add_output(wname);
-    if (per_axis) {
+    dq.add_output(base);
+    if (scales.size() > 1) {
       auto* a = dq.add_attribute();
       a->set_name("axis");
       a->set_type(onnx::AttributeProto::INT);
       a->set_i(axis);
     }
-    replaced.insert(wname);
-    *g->add_initializer() = q;
+    *g->add_initializer() = std::move(q);
     *g->add_initializer() = scale;
     *g->add_initializer() = zp;
     head.push_back(dq);
-    // Bias: exactly the .bin's int32 values.
-    if (ir.inputs.size() > 2 && ir.inputs[2] >= 0 && j.node->input_size() > 2) {
-      const std::string bname = initializer_name(j.node->input(2));
-      const TensorDef& bq = m.tensors[static_cast<size_t>(ir.inputs[2])];
-      const Quantization& xq = m.tensors[static_cast<size_t>(ir.inputs[0])].quant;
-      if (!bname.empty() && !replaced.count(bname) && !xq.scale.empty()) {
-        onnx::TensorProto b32;
-        b32.set_name(bname + "_int32");
-        b32.set_data_type(onnx::TensorProto::INT32);
-        b32.add_dims(static_cast<int64_t>(bq.data.size() / 4));
-        b32.set_raw_data(std::string(bq.data.begin(), bq.data.end()));
-        onnx::TensorProto bs;
-        bs.set_name(bname + "_scale");
-        bs.set_data_type(onnx::TensorProto::FLOAT);
-        bs.add_dims(static_cast<int64_t>(bq.data.size() / 4));
-        onnx::TensorProto bz;
-        bz.set_name(bname + "_zero_point");
-        bz.set_data_type(onnx::TensorProto::INT32);
-        bz.add_dims(static_cast<int64_t>(bq.data.size() / 4));
-        for (size_t c = 0; c < bq.data.size() / 4; ++c) {
-          bs.add_float_data(xq.scale[0] * wq.quant.scale[per_axis ? c : 0]);
-          bz.add_int32_data(0);
-        }
-        onnx::NodeProto bdq;
-        bdq.set_op_type("DequantizeLinear");
-        bdq.set_name(bname + "_DequantizeLinear");
-        bdq.add_input(b32.name());
-        bdq.add_input(bs.name());
-        bdq.add_input(bz.name());
-        bdq.add_output(bname);
-        auto* a = bdq.add_attribute();
-        a->set_name("axis");
-        a->set_type(onnx::AttributeProto::INT);
-        a->set_i(0);
-        replaced.insert(bname);
-        *g->add_initializer() = b32;
-        *g->add_initializer() = bs;
-        *g->add_initializer() = bz;
-        head.push_back(bdq);
-      }
+  };
+  for (const WeightJob& j : jobs) {
+    const NodeDef& ir = *j.ir;
+    const onnx::NodeProto& n = *j.node;
+    const TensorDef& wq = m.tensors[static_cast<size_t>(ir.inputs[1])];
+    const Quantization& xq = m.tensors[static_cast<size_t>(ir.inputs[0])].quant;
+    if (xq.scale.empty() || wq.shape.empty()) continue;
+    std::string bn_out;
+    if (ir.source_op.find("BatchNormalization") != std::string::npos) {
+      auto c = consumers.find(n.output(0));
+      if (c == consumers.end() || c->second.size() != 1 ||
+          c->second[0]->op_type() != "BatchNormalization")
+        continue;
+      dropped.insert(c->second[0]->name());
+      bn_out = c->second[0]->output(0);
     }
-  }
-  // Drop the replaced float initializers (the DequantizeLinear outputs take their names).
-  {
-    google::protobuf::RepeatedPtrField<onnx::TensorProto> keep;
-    for (const auto& t : g->initializer())
-      if (!replaced.count(t.name())) *keep.Add() = t;
-    g->mutable_initializer()->Swap(&keep);
-    google::protobuf::RepeatedPtrField<onnx::ValueInfoProto> inputs;
-    for (const auto& in : g->input())
-      if (!replaced.count(in.name())) *inputs.Add() = in;
-    g->mutable_input()->Swap(&inputs);
+    onnx::TensorProto q;
+    q.set_data_type(onnx::TensorProto::INT8);
+    const std::vector<int64_t>& s = wq.shape;
+    std::string raw(wq.data.size(), '\0');
+    int axis = 0;
+    if (n.op_type() == "Conv" && s.size() == 4) {  // OHWI -> OIHW
+      for (int64_t d : {s[0], s[3], s[1], s[2]}) q.add_dims(d);
+      size_t i = 0;
+      for (int64_t o = 0; o < s[0]; ++o)
+        for (int64_t ci = 0; ci < s[3]; ++ci)
+          for (int64_t y = 0; y < s[1]; ++y)
+            for (int64_t x = 0; x < s[2]; ++x)
+              raw[i++] = static_cast<char>(
+                  wq.data[static_cast<size_t>(((o * s[1] + y) * s[2] + x) * s[3] + ci)]);
+    } else if (n.op_type() == "Gemm" && s.size() == 2) {
+      bool trans_b = false;
+      for (const auto& a : n.attribute())
+        if (a.name() == "transB") trans_b = a.i() != 0;
+      if (trans_b) {
+        q.add_dims(s[0]);
+        q.add_dims(s[1]);
+        raw.assign(wq.data.begin(), wq.data.end());
+      } else {  // [N,K] -> [K,N]
+        axis = 1;
+        q.add_dims(s[1]);
+        q.add_dims(s[0]);
+        for (int64_t k = 0; k < s[1]; ++k)
+          for (int64_t o = 0; o < s[0]; ++o)
+            raw[static_cast<size_t>(k * s[0] + o)] =
+                static_cast<char>(wq.data[static_cast<size_t>(o * s[1] + k)]);
+      }
+    } else {
+      continue;
+    }
+    q.set_raw_data(raw);
+    std::vector<std::string> ins(n.input().begin(), n.input().end());
+    const std::string base = n.name().empty() ? n.output(0) : n.name();
+    dq_node(base + "_weight", q, wq.quant.scale, onnx::TensorProto::INT8, axis);
+    ins[1] = base + "_weight";
+    if (ir.inputs.size() > 2 && ir.inputs[2] >= 0) {
+      const TensorDef& bq = m.tensors[static_cast<size_t>(ir.inputs[2])];
+      onnx::TensorProto b32;
+      b32.set_data_type(onnx::TensorProto::INT32);
+      b32.add_dims(static_cast<int64_t>(bq.data.size() / 4));
+      b32.set_raw_data(std::string(bq.data.begin(), bq.data.end()));
+      std::vector<float> bs;
+      for (size_t c = 0; c < bq.data.size() / 4; ++c)
+        bs.push_back(xq.scale[0] * wq.quant.scale[wq.quant.scale.size() > 1 ? c : 0]);
+      dq_node(base + "_bias", b32, bs, onnx::TensorProto::INT32, 0);
+      if (ins.size() < 3) ins.resize(3);
+      ins[2] = base + "_bias";
+    }
+    new_inputs[n.name()] = ins;
+    if (!bn_out.empty()) new_output[n.name()] = bn_out;
   }
 
   // Activations: the producer writes v + "_float"; Q -> DQ produces v again. Graph inputs keep
@@ -281,7 +243,13 @@ Status WriteQdqOnnx(const std::string& onnx_path, const ModelDef& m, const std::
       emit_qdq(v, v + "_dequantized", q);
     }
   for (const auto& n0 : g->node()) {
+    if (dropped.count(n0.name())) continue;
     onnx::NodeProto n = n0;
+    if (auto it = new_inputs.find(n.name()); it != new_inputs.end()) {
+      n.clear_input();
+      for (const std::string& in : it->second) n.add_input(in);
+    }
+    if (auto it = new_output.find(n.name()); it != new_output.end()) n.set_output(0, it->second);
     for (auto& in : *n.mutable_input()) {
       auto r = input_rename.find(in);
       if (r != input_rename.end()) in = r->second;
@@ -289,7 +257,7 @@ Status WriteQdqOnnx(const std::string& onnx_path, const ModelDef& m, const std::
     std::vector<std::pair<std::string, Quantization>> after;
     for (auto& o : *n.mutable_output()) {
       auto q = quant.find(o);
-      if (q == quant.end() || q->second.scale.size() != 1 || replaced.count(o)) continue;
+      if (q == quant.end() || q->second.scale.size() != 1) continue;
       after.push_back({o, q->second});
       o = o + "_float";
     }
@@ -297,6 +265,19 @@ Status WriteQdqOnnx(const std::string& onnx_path, const ModelDef& m, const std::
     for (const auto& [v, q] : after) emit_qdq(v + "_float", v, q);
   }
   g->mutable_node()->Swap(&nodes);
+  // Initializers nothing reads any more (float weights and folded BatchNormalization params).
+  std::set<std::string> used;
+  for (const auto& n : g->node())
+    for (const auto& in : n.input()) used.insert(in);
+  for (const auto& o : g->output()) used.insert(o.name());
+  google::protobuf::RepeatedPtrField<onnx::TensorProto> keep;
+  for (auto& t : *g->mutable_initializer())
+    if (used.count(t.name())) *keep.Add() = std::move(t);
+  g->mutable_initializer()->Swap(&keep);
+  google::protobuf::RepeatedPtrField<onnx::ValueInfoProto> inputs;
+  for (auto& in : *g->mutable_input())
+    if (used.count(in.name())) *inputs.Add() = std::move(in);
+  g->mutable_input()->Swap(&inputs);
   g->clear_value_info();
   std::string bytes;
   if (!model.SerializeToString(&bytes)) return FileError("cannot serialize the QDQ model");
