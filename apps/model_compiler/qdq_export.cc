@@ -68,9 +68,14 @@ Status WriteQdqOnnx(const std::string& onnx_path, const ModelDef& m, const std::
   for (const auto& n : g->node())
     for (const auto& o : n.output()) values.insert(o);
   for (const auto& in : g->input()) values.insert(in.name());
-  for (const TensorDef& t : m.tensors)
-    if (t.dtype == TensorType::kS8 && t.data.empty() && values.count(t.name))
-      quant[t.name] = t.quant;
+  for (const TensorDef& t : m.tensors) {
+    if (t.dtype != TensorType::kS8 || !t.data.empty()) continue;
+    // A model output's dense tensor is named "<output>_dense".
+    std::string name = t.name;
+    if (!values.count(name) && name.size() > 6 && name.compare(name.size() - 6, 6, "_dense") == 0)
+      name.resize(name.size() - 6);
+    if (values.count(name)) quant[name] = t.quant;
+  }
   std::map<std::string, const NodeDef*> int8_node;
   for (const NodeDef& n : m.nodes)
     if (n.int8) int8_node[n.name] = &n;

@@ -47,6 +47,20 @@ ModelDef QuantizeModelDef(const ModelDef& f, const std::map<int, TensorRange>& r
     m.tensors.push_back(std::move(t));
     return static_cast<int>(m.tensors.size()) - 1;
   };
+  auto fixed = [&](int t) -> const Quantization* {
+    // The lowering names a model output's dense tensor "<name>_dense" and an NCHW input's
+    // NHWC copy "<name>_nhwc".
+    const std::string name = f.tensors[static_cast<size_t>(t)].name;
+    for (const char* suffix : {"", "_dense", "_nhwc"}) {
+      const size_t n = std::strlen(suffix);
+      if (name.size() <= n || name.compare(name.size() - n, n, suffix) != 0) continue;
+      auto it = options.activations.find(name.substr(0, name.size() - n));
+      if (it != options.activations.end()) return &it->second;
+    }
+    return nullptr;
+  };
+  auto has_q = [&](int t) { return ranges.count(t) || fixed(t); };
+  auto act_q = [&](int t) { return fixed(t) ? *fixed(t) : ActQuant(ranges.at(t)); };
   auto is_const = [&](int t) { return t >= 0 && !f.tensors[static_cast<size_t>(t)].data.empty(); };
   auto eligible = [&](const NodeDef& n) {
     if (!kInt8Ops.count(n.op) || options.run_on_cpu.count(n.name)) return false;
@@ -59,11 +73,11 @@ ModelDef QuantizeModelDef(const ModelDef& f, const std::map<int, TensorRange>& r
         if (!is_const(t)) return false;
         continue;
       }
-      if (is_const(t) || (!is_s8[static_cast<size_t>(t)] && !ranges.count(t))) return false;
+      if (is_const(t) || (!is_s8[static_cast<size_t>(t)] && !has_q(t))) return false;
     }
     if (n.op == "Resize" && n.inputs.size() != 1) return false;
     for (int o : n.outputs)
-      if (!kPassThrough.count(n.op) && !ranges.count(o)) return false;
+      if (!kPassThrough.count(n.op) && !has_q(o)) return false;
     return !n.outputs.empty();
   };
   for (const NodeDef& src : f.nodes) {
@@ -104,7 +118,7 @@ ModelDef QuantizeModelDef(const ModelDef& f, const std::map<int, TensorRange>& r
         TensorDef d = m.tensors[static_cast<size_t>(t)];
         d.name += "_quant";
         d.dtype = TensorType::kS8;
-        d.quant = ActQuant(ranges.at(t));
+        d.quant = act_q(t);
         qv = add_tensor(std::move(d));
         NodeDef q;
         q.name = m.tensors[static_cast<size_t>(t)].name + "_quantize";
@@ -129,6 +143,17 @@ ModelDef QuantizeModelDef(const ModelDef& f, const std::map<int, TensorRange>& r
       }
       for (float& s : scale)
         if (!(s > 0.f)) s = 1.f;
+      // QDQ import: the model's own symmetric scales (w is exactly q * scale).
+      auto given = options.weights.find(src.name);
+      if (given != options.weights.end()) {
+        const Quantization& g = given->second;
+        bool symmetric = true;
+        for (int32_t z : g.zero_point) symmetric = symmetric && z == 0;
+        if (symmetric && g.scale.size() == 1)
+          scale.assign(options.per_channel ? scale.size() : 1, g.scale[0]);
+        else if (symmetric && static_cast<int64_t>(g.scale.size()) == cout && options.per_channel)
+          scale = g.scale;
+      }
       TensorDef wq;
       wq.name = wf.name + "_s8";
       wq.dtype = TensorType::kS8;
@@ -163,7 +188,7 @@ ModelDef QuantizeModelDef(const ModelDef& f, const std::map<int, TensorRange>& r
     for (int o : n.outputs) {
       TensorDef& d = m.tensors[static_cast<size_t>(o)];
       d.dtype = TensorType::kS8;
-      d.quant = kPassThrough.count(n.op) ? in_q : ActQuant(ranges.at(o));
+      d.quant = kPassThrough.count(n.op) ? in_q : act_q(o);
       is_s8[static_cast<size_t>(o)] = true;
     }
     n.int8 = true;

@@ -25,7 +25,27 @@ struct QuantizeOptions {
   std::set<std::string> run_on_cpu;  // IR node names kept f32
   // When non-empty, only these IR node names become int8 (single-layer reports).
   std::set<std::string> only;
+  // Fixed parameters (QDQ import): activations by tensor name (an output's "_dense" tensor
+  // and an input's "_nhwc" tensor also match the base name), weight scales by IR node name.
+  // They win over `ranges`.
+  std::map<std::string, Quantization> activations;
+  std::map<std::string, Quantization> weights;
 };
+
+// The parameters a QDQ model carries, by ONNX name (see qdq_import.cc).
+struct QdqParams {
+  std::map<std::string, Quantization> activations;  // s8 (u8 shifted by 128)
+  std::map<std::string, Quantization> weights;      // by Conv/Gemm node name
+};
+
+// Removes the QuantizeLinear/DequantizeLinear nodes of `onnx_bytes` in place (constants folded
+// to float), recording their parameters. Returns false (bytes untouched) for a float model.
+Result<bool> StripQdq(std::string* onnx_bytes, QdqParams* params);
+
+// CompileOnnxFile, except that a QDQ model compiles into int8 with its own parameters
+// (*was_qdq set; run_on_cpu honoured; float_nodes lists the nodes left f32).
+Result<ModelDef> CompileOnnxFileQdqAware(const std::string& path, const CompileConfig& config,
+                                         bool* was_qdq, std::vector<std::string>* float_nodes);
 
 // Rewrites the float model `f` into int8: every node whose op has an int8 kernel, whose
 // activations all have a range and that is not in run_on_cpu becomes an Int8 node with S8

@@ -121,12 +121,19 @@ int RunModelCompiler(int argc, char** argv) {
     spdlog::warn("calibration_parameters without cal_data_dir: the compiler emits a float model");
 
   const auto t0 = std::chrono::steady_clock::now();
-  auto model = CompileOnnxFile(cfg.onnx_model, cfg);
+  bool qdq = false;
+  std::vector<std::string> qdq_float;
+  auto model = CompileOnnxFileQdqAware(cfg.onnx_model, cfg, &qdq, &qdq_float);
   if (!model.ok()) {
     spdlog::error("{}", model.status().ToString());
     return app::ExitCodeFor(model.status());
   }
-  if (int8) {
+  if (qdq) {
+    std::string fl;
+    for (const std::string& n : qdq_float) fl += " " + n;
+    spdlog::info("QDQ model: int8 with its own parameters; {} node(s) stay f32:{}",
+                 qdq_float.size(), fl);
+  } else if (int8) {
     auto q = CalibrateAndQuantize(*model, cfg, true);
     if (!q.ok()) {
       spdlog::error("{}", q.status().ToString());

@@ -2,12 +2,14 @@
 // and its held-out digits, written by scripts/train_digits.py --data-only into build/digits
 // (scripts/prepare_models.sh does it).
 #include <gtest/gtest.h>
+#include <onnx/onnx_pb.h>
 
 #include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <set>
 
 #include "edgert/model.h"
 #include "edgert/session.h"
@@ -210,6 +212,73 @@ TEST(DigitsInt8Ort, MatchesOnnxRuntimeOnTheQuantizedModel) {
   EXPECT_GE(all, 0.999);
   EXPECT_LE(Top1(ort_f, y) - Top1(ours, y), 0.005);
   EXPECT_LE(Top1(ort_f, y) - Top1(ort_q, y), 0.005);
+}
+
+// Logits of `model` on the first `n` held-out digits.
+std::vector<float> Logits(std::shared_ptr<const Model> model, size_t n) {
+  const auto x = ReadVec<float>(kData + "/digits_test_x.bin");
+  auto s = Session::Create(model);
+  EXPECT_TRUE(s.ok()) << s.status().ToString();
+  std::vector<float> all;
+  for (size_t i = 0; s.ok() && i < n; ++i) {
+    EXPECT_TRUE((*s)->SetInput(0, x.data() + i * 400, 400 * 4).ok());
+    EXPECT_TRUE((*s)->Run().ok());
+    std::vector<float> out;
+    EXPECT_TRUE((*s)->GetOutput(0, &out).ok());
+    all.insert(all.end(), out.begin(), out.end());
+  }
+  return all;
+}
+
+// The compiler's own QDQ export, imported again (s8 as written, and with every activation
+// rewritten to u8 with zero point + 128, as ORT quantize_static writes them), compiles to the
+// same int8 model: bit-identical outputs.
+TEST(DigitsInt8Qdq, ImportRoundTripsTheExportAndShiftsU8By128) {
+  const std::string qdq = kRoot + "/build/models/digits_int8_quantized_model.onnx";
+  auto file = ModelFile::Open(kRoot + "/build/models/digits_int8.bin");
+  ASSERT_TRUE(file.ok() && std::filesystem::exists(qdq)) << "run scripts/prepare_models.sh";
+  const std::vector<float> want = Logits(*(*file)->GetModel(), 50);
+
+  onnx::ModelProto m;
+  {
+    std::ifstream in(qdq, std::ios::binary);
+    ASSERT_TRUE(m.ParseFromIstream(&in));
+  }
+  std::set<std::string> act_zps;
+  for (const auto& n : m.graph().node())
+    if (n.op_type() == "QuantizeLinear") act_zps.insert(n.input(2));
+  int shifted = 0;
+  for (auto& t : *m.mutable_graph()->mutable_initializer()) {
+    if (!act_zps.count(t.name())) continue;
+    ASSERT_EQ(t.data_type(), onnx::TensorProto::INT8);
+    t.set_data_type(onnx::TensorProto::UINT8);
+    for (int i = 0; i < t.int32_data_size(); ++i) t.set_int32_data(i, t.int32_data(i) + 128);
+    ++shifted;
+  }
+  EXPECT_GT(shifted, 3);
+  const std::string u8_path = edgert::test::TempDir("qdq_u8") + "/digits_u8_qdq.onnx";
+  {
+    std::ofstream out(u8_path, std::ios::binary);
+    ASSERT_TRUE(m.SerializeToOstream(&out));
+  }
+  for (const std::string& path : {qdq, u8_path}) {
+    SCOPED_TRACE(path);
+    bool was_qdq = false;
+    std::vector<std::string> float_nodes;
+    auto def = CompileOnnxFileQdqAware(path, CompileConfig{}, &was_qdq, &float_nodes);
+    ASSERT_TRUE(def.ok()) << def.status().ToString();
+    EXPECT_TRUE(was_qdq);
+    EXPECT_TRUE(float_nodes.empty());
+    EXPECT_EQ(Logits(Load(*def), 50), want);
+  }
+  // run_on_cpu applies to QDQ models too.
+  CompileConfig c;
+  c.calibration_parameters["run_on_cpu"] = "/f/f.8/Conv";
+  bool was_qdq = false;
+  std::vector<std::string> float_nodes;
+  auto def = CompileOnnxFileQdqAware(u8_path, c, &was_qdq, &float_nodes);
+  ASSERT_TRUE(def.ok());
+  EXPECT_EQ(float_nodes, std::vector<std::string>{"/f/f.8/Conv"});
 }
 
 }  // namespace
