@@ -6,7 +6,7 @@ are measured alternately for several rounds; the reported latency is the median 
 each round's median, and the ratio is edgert / ORT (below 1.0 means edgert is faster).
 
   /usr/bin/python3 scripts/bench.py [--models mobilenet_v2,resnet18] [--threads 1,2]
-      [--rounds 3] [--frames 50] [--warmup 10] [--scaling 1,2,4] [--profile]
+      [--rounds 3] [--frames 50] [--warmup 10] [--scaling 1,2,4] [--profile] [--int8]
 
 Data comes from scripts/prepare_models.sh (build/models). This is a benchmark, not a test:
 numbers depend on the machine and its load.
@@ -54,6 +54,8 @@ def main():
     ap.add_argument("--warmup", type=int, default=10)
     ap.add_argument("--scaling", default="", help="session counts for a throughput table, e.g. 1,2,4")
     ap.add_argument("--profile", action="store_true", help="also report runtime overhead at 1 thread")
+    ap.add_argument("--int8", action="store_true",
+                    help="also edgert NAME_int8.bin vs ORT f32 and ORT on NAME_int8_quantized_model.onnx")
     ap.add_argument("--models_dir", default=os.path.join(ROOT, "build/models"))
     ap.add_argument("--perf", default=os.path.join(ROOT, "build/host/apps/perf"))
     ap.add_argument("--json_out", default="", help="also write all results as JSON here")
@@ -95,6 +97,30 @@ def main():
                       f"{r['latency_p99_ms']:>9.3f}", flush=True)
                 results.append({"model": name, "sessions": s, "throughput_fps": r["throughput_fps"],
                                 "latency_median_ms": r["latency_median_ms"]})
+    if a.int8:
+        print("\nint8: edgert NAME_int8.bin vs ORT f32 (NAME.onnx) and ORT int8 (the QDQ export, "
+              "ORT's default optimizations)")
+        print(f"{'model':<16}{'threads':>8}{'edgert i8':>11}{'ORT f32':>9}{'ORT i8':>8}"
+              f"{'/ORT f32':>10}{'/ORT i8':>9}")
+        for name in a.models.split(","):
+            model_bin = os.path.join(a.models_dir, name + "_int8.bin")
+            qdq = os.path.join(a.models_dir, name + "_int8_quantized_model.onnx")
+            inp = os.path.join(a.models_dir, name + ".input.bin")
+            for path in (model_bin, qdq):
+                if not os.path.exists(path):
+                    sys.exit(f"bench: {path} missing; run scripts/prepare_models.sh first")
+            for t in [int(x) for x in a.threads.split(",")]:
+                e_meds, f_meds, q_meds = [], [], []
+                for _ in range(a.rounds):
+                    e_meds.append(edgert(a.perf, model_bin, inp, t, 1, a.frames, a.warmup)["latency_median_ms"])
+                    f_meds.append(ort(os.path.join(a.models_dir, name + ".onnx"), inp, t, a.frames,
+                                      a.warmup)["median_ms"])
+                    q_meds.append(ort(qdq, inp, t, a.frames, a.warmup)["median_ms"])
+                e, f, q = (statistics.median(v) for v in (e_meds, f_meds, q_meds))
+                results.append({"model": name, "threads": t, "int8": True, "edgert_int8_median_ms": e,
+                                "ort_f32_median_ms": f, "ort_int8_median_ms": q})
+                print(f"{name:<16}{t:>8}{e:>11.3f}{f:>9.3f}{q:>8.3f}{e / f:>10.3f}{e / q:>9.3f}",
+                      flush=True)
     if a.json_out:
         with open(a.json_out, "w") as f:
             json.dump(results, f, indent=2)

@@ -366,7 +366,7 @@ async function main() {
 
   const opts = {
     executionProviders: ['cpu'],
-    graphOptimizationLevel: 'all',
+    graphOptimizationLevel: process.env.ORT_OPT || 'all',
     executionMode: 'sequential',
     interOpNumThreads: 1,
   };

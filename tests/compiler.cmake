@@ -7,7 +7,9 @@ if(EDGERT_BUILD_COMPILER)
   edgert_add_test(model_compiler_preprocess_test apps/model_compiler_preprocess_test.cc
                   LIBS model_compiler_lib)
   # The sample config and the generated models (build/models) are found via the source tree.
-  foreach(t model_compiler_test model_compiler_config_test)
+  # Int8 calibration on the digits CNN (data from scripts/prepare_models.sh).
+  edgert_add_test(model_compiler_int8_test apps/model_compiler_int8_test.cc LIBS model_compiler_lib)
+  foreach(t model_compiler_test model_compiler_config_test model_compiler_int8_test)
     target_compile_definitions(${t} PRIVATE EDGERT_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
   endforeach()
 endif()

@@ -15,3 +15,9 @@ edgert_add_test(wholemodel_test conformance/wholemodel_test.cc LIBS nlohmann_jso
 target_compile_definitions(wholemodel_test PRIVATE
   EDGERT_DEFAULT_MODELS_DIR="${EDGERT_MODELS_DIR}"
   $<$<BOOL:${CMAKE_CROSSCOMPILING}>:EDGERT_WHOLEMODEL_TINY_ONLY>)
+# The same for int8 models against ORT on their exported QDQ ONNX.
+edgert_add_test(int8_wholemodel_test conformance/int8_wholemodel_test.cc
+                LIBS nlohmann_json::nlohmann_json)
+target_compile_definitions(int8_wholemodel_test PRIVATE
+  EDGERT_DEFAULT_MODELS_DIR="${EDGERT_MODELS_DIR}"
+  $<$<BOOL:${CMAKE_CROSSCOMPILING}>:EDGERT_WHOLEMODEL_TINY_ONLY>)

@@ -20,3 +20,6 @@ target_include_directories(engine_ops_portable_test PRIVATE ${PROJECT_SOURCE_DIR
 gtest_discover_tests(engine_ops_portable_test DISCOVERY_MODE PRE_TEST DISCOVERY_TIMEOUT 120
                      TEST_PREFIX "portable." TEST_FILTER "-Conv2DTest.*:ConvTranspose2DTest.*:FullyConnectedTest.*"
                      PROPERTIES ENVIRONMENT "EDGERT_TEST_TMP=${CMAKE_CURRENT_BINARY_DIR}/tmp")
+
+# Int8 kernels against the exact integer arithmetic (tiny shapes, also under qemu).
+edgert_add_test(int8_ops_test runtime/int8_ops_test.cc LIBS edgert_engine_test_util)

@@ -272,7 +272,7 @@ Status ParseCalibrationParameters(const Ctx& c, const YAML::Node& sec, CompileCo
     if (key == "cal_data_type") {
       EDGERT_RETURN_IF_ERROR(CheckOneOf(c, S, key, v, {"float32", "uint8"}));
     } else if (key == "calibration_type") {
-      EDGERT_RETURN_IF_ERROR(CheckOneOf(c, S, key, v, {"default", "max", "kl"}));
+      EDGERT_RETURN_IF_ERROR(CheckOneOf(c, S, key, v, {"default", "max", "kl", "percentile"}));
     } else if (key == "max_percentile") {
       EDGERT_ASSIGN_OR_RETURN(float f, ParseFloat(c, S, key, v));
       if (f <= 0.f || f > 1.f) return c.Bad(S, key, "'" + v + "' must be in (0, 1]");

@@ -10,6 +10,7 @@
 
 #include "common/cli.h"
 #include "model_compiler/compiler.h"
+#include "model_compiler/quantize.h"
 
 namespace edgert::compiler {
 
@@ -115,16 +116,47 @@ int RunModelCompiler(int argc, char** argv) {
         in.input_layout_rt.empty() ? "(train)" : in.input_layout_rt,
         in.input_layout_train.empty() ? "(default)" : in.input_layout_train, in.norm_type);
   }
-  if (!cfg.calibration_parameters.empty())
-    spdlog::warn(
-        "calibration_parameters are parsed but not used yet: the compiler emits float "
-        "models only");
+  const bool int8 = cfg.calibration_parameters.count("cal_data_dir") > 0;
+  if (!cfg.calibration_parameters.empty() && !int8)
+    spdlog::warn("calibration_parameters without cal_data_dir: the compiler emits a float model");
 
   const auto t0 = std::chrono::steady_clock::now();
-  auto model = CompileOnnxFile(cfg.onnx_model, cfg);
+  bool qdq = false;
+  std::vector<std::string> qdq_float;
+  auto model = CompileOnnxFileQdqAware(cfg.onnx_model, cfg, &qdq, &qdq_float);
   if (!model.ok()) {
     spdlog::error("{}", model.status().ToString());
     return app::ExitCodeFor(model.status());
+  }
+  if (qdq) {
+    std::string fl;
+    for (const std::string& n : qdq_float) fl += " " + n;
+    spdlog::info("QDQ model: int8 with its own parameters; {} node(s) stay f32:{}",
+                 qdq_float.size(), fl);
+  } else if (int8) {
+    auto q = CalibrateAndQuantize(*model, cfg, true);
+    if (!q.ok()) {
+      spdlog::error("{}", q.status().ToString());
+      return app::ExitCodeFor(q.status());
+    }
+    std::string fl;
+    for (const std::string& n : q->float_nodes) fl += " " + n;
+    spdlog::info("int8 with '{}' calibration; {} node(s) stay f32:{}", q->method,
+                 q->float_nodes.size(), fl);
+    std::string prefix = output;
+    if (prefix.size() > 4 && prefix.substr(prefix.size() - 4) == ".bin")
+      prefix.resize(prefix.size() - 4);
+    if (Status s = WriteQuantReport(*q, prefix); !s.ok()) {
+      spdlog::error("{}", s.ToString());
+      return app::kExitFailure;
+    }
+    spdlog::info("wrote {}_quant_report.txt/.json", prefix);
+    if (Status s = WriteQdqOnnx(cfg.onnx_model, q->model, prefix + "_quantized_model.onnx");
+        !s.ok())
+      spdlog::warn("no {}_quantized_model.onnx: {}", prefix, s.ToString());
+    else
+      spdlog::info("wrote {}_quantized_model.onnx", prefix);
+    *model = std::move(q->model);
   }
   std::map<std::string, int> ops;
   for (const NodeDef& n : model->nodes) ++ops[n.op];

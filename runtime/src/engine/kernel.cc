@@ -96,8 +96,8 @@ std::atomic<bool> xnnpack_enabled{true};
 void SetXnnpackEnabledForTesting(bool enabled) { xnnpack_enabled = enabled; }
 
 std::vector<const KernelProvider*> Providers() {
-  if (!xnnpack_enabled) return {&PortableProvider(), &PreprocessProvider()};
-  return {&XnnpackProvider(), &PortableProvider(), &PreprocessProvider()};
+  if (!xnnpack_enabled) return {&Int8Provider(), &PortableProvider(), &PreprocessProvider()};
+  return {&Int8Provider(), &XnnpackProvider(), &PortableProvider(), &PreprocessProvider()};
 }
 
 }  // namespace edgert::engine

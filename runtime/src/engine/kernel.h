@@ -1,7 +1,7 @@
 #pragma once
 
 // The kernel provider interface of the engine. A provider maps (op, dtype) to a kernel factory;
-// the session asks the providers in order (xnnpack, then portable) and the first kernel whose
+// the session asks the providers in order (int8, xnnpack, then portable) and the first kernel whose
 // Setup accepts the node runs it. Shapes are fixed at setup, and so are data pointers: the
 // arena is planned before any kernel is set up and never moves.
 
@@ -108,6 +108,8 @@ class KernelProvider {
 const KernelProvider& XnnpackProvider();
 const KernelProvider& PortableProvider();
 const KernelProvider& PreprocessProvider();  // ColorConvert, Normalize
+// Int8-precision nodes and the Quantize/Dequantize/Requantize conversions (int8_kernels.cc).
+const KernelProvider& Int8Provider();
 // In order of preference.
 std::vector<const KernelProvider*> Providers();
 // Tests only: with false, sessions created afterwards use the portable provider alone.

@@ -1,0 +1,618 @@
+// The int8 provider: kernels for nodes of precision Int8 (looked up as dtype S8) and for the
+// Quantize / Dequantize / Requantize conversions. Semantics are in runtime/schema/IR.md "Int8".
+//
+// Activations are S8 with one (scale, zero point) per tensor. Weights are S8 and symmetric, one
+// scale per output channel (axis 0) or one per tensor; bias is S32 in units of
+// in_scale * w_scale[c]. Compute-heavy ops use XNNPACK's qs8/qc8 operators:
+//  - Conv2D always runs as qc8 (a per-tensor weight scale is repeated per channel): one path,
+//    and qc8 is what per-channel calibration needs anyway.
+//  - FullyConnected also runs as a qc8 1x1 convolution over [1, 1, rows, K]: this XNNPACK
+//    snapshot has no per-channel fully connected operator (qs8 FC takes one kernel scale), and
+//    requantizing per-channel weights to one scale would lose the small channels' precision.
+// Byte moves (Reshape, Copy, Transpose, Slice, Concat, Split, Pad) decline to the portable
+// provider's dtype-agnostic kernels when every input and output has the same quantization;
+// otherwise the inputs are requantized to the output's parameters into scratch first.
+// Ops without an int8 kernel here (Resize, AvgPool2D) run dequantize -> f32 kernel -> quantize.
+#include <xnnpack.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <memory>
+#include <mutex>
+
+#include "engine/kernel.h"
+
+namespace edgert::engine {
+namespace {
+
+constexpr float kInf = std::numeric_limits<float>::infinity();
+
+struct QParams {
+  std::vector<float> scale;
+  std::vector<int32_t> zero_point;
+  int axis = -1;
+  bool per_tensor() const { return scale.size() == 1; }
+  float s() const { return scale[0]; }
+  int32_t zp() const { return zero_point[0]; }
+  bool operator==(const QParams& o) const {
+    return scale == o.scale && zero_point == o.zero_point && axis == o.axis;
+  }
+};
+
+// The quantization of tensor t as the model file holds it (empty scale: none).
+QParams QuantOf(const NodeContext& ctx, const TensorRef& t) {
+  QParams q;
+  const fb::Tensor* ft =
+      ctx.model->fb->tensors()->Get(static_cast<flatbuffers::uoffset_t>(t.index));
+  if (!ft || !ft->quant() || !ft->quant()->scale()) return q;
+  q.scale.assign(ft->quant()->scale()->begin(), ft->quant()->scale()->end());
+  if (ft->quant()->zero_point())
+    q.zero_point.assign(ft->quant()->zero_point()->begin(), ft->quant()->zero_point()->end());
+  q.zero_point.resize(q.scale.size(), 0);
+  q.axis = ft->quant()->axis();
+  return q;
+}
+
+// A per-tensor S8 activation's parameters; an error naming the tensor otherwise.
+Status ActQuant(const NodeContext& ctx, const TensorRef* t, QParams* q) {
+  if (t->dtype != fb::DType_S8) return ctx.Error("tensor '" + t->name + "' is not S8");
+  *q = QuantOf(ctx, *t);
+  if (!q->per_tensor() || !(q->s() > 0.f) || !std::isfinite(q->s()) || q->zp() < -128 ||
+      q->zp() > 127)
+    return ctx.Error("S8 tensor '" + t->name +
+                     "' needs one positive finite scale and a zero point in [-128, 127]");
+  return Status::Ok();
+}
+
+inline int8_t Saturate(float v) {
+  return static_cast<int8_t>(std::min(127.f, std::max(-128.f, v)));
+}
+// ONNX QuantizeLinear: saturate(round_half_even(v) + zero_point), rounding before the shift.
+inline int8_t QuantizeScaled(float v, int32_t zp) {
+  return Saturate(std::nearbyint(v) + static_cast<float>(zp));
+}
+
+// Quantized bounds of a fused activation range [lo, hi] (real units) for output params q.
+void QuantRange(const NodeContext& ctx, const QParams& q, int8_t* qmin, int8_t* qmax) {
+  const float lo = ctx.Float("activation_min", -kInf), hi = ctx.Float("activation_max", kInf);
+  *qmin = std::isfinite(lo) ? QuantizeScaled(lo / q.s(), q.zp()) : int8_t{-128};
+  *qmax = std::isfinite(hi) ? QuantizeScaled(hi / q.s(), q.zp()) : int8_t{127};
+}
+
+const char* XnnName(xnn_status s) {
+  switch (s) {
+    case xnn_status_success:
+      return "success";
+    case xnn_status_invalid_parameter:
+      return "invalid parameter";
+    case xnn_status_unsupported_parameter:
+      return "unsupported parameter";
+    case xnn_status_unsupported_hardware:
+      return "unsupported hardware";
+    default:
+      return "failure";
+  }
+}
+
+Status XnnInit(const NodeContext& ctx) {
+  static std::once_flag once;
+  static xnn_status status = xnn_status_uninitialized;
+  std::call_once(once, [] { status = xnn_initialize(nullptr); });
+  if (status != xnn_status_success) return ctx.Error("xnn_initialize failed");
+  return Status::Ok();
+}
+
+// Int8 nodes have no other provider, so a rejected parameter is an error, not a decline.
+Status XnnCheck(const NodeContext& ctx, xnn_status s, const char* call) {
+  if (s == xnn_status_success) return Status::Ok();
+  return ctx.Error(std::string("xnnpack: ") + call + " failed: " + XnnName(s));
+}
+#define XNN_CALL(ctx, call) EDGERT_RETURN_IF_ERROR(XnnCheck(ctx, call, #call))
+
+class XnnKernel : public Kernel {
+ public:
+  ~XnnKernel() override {
+    if (op_) xnn_delete_operator(op_);
+  }
+  Status Run(pthreadpool_t pool) override {
+    if (xnn_run_operator(op_, pool) != xnn_status_success)
+      return EngineError(where_ + ": xnn_run_operator failed");
+    return Status::Ok();
+  }
+
+ protected:
+  xnn_operator_t op_ = nullptr;
+  std::string where_;
+};
+
+// ---- conversions ----
+
+// Quantize F32 -> S8, Dequantize S8 -> F32, Requantize S8 -> S8 (per tensor).
+enum class Conv { kQuantize, kDequantize, kRequantize };
+template <Conv kConv>
+class ConvertKernel : public Kernel {
+ public:
+  Status Setup(const NodeContext& ctx, pthreadpool_t) override {
+    EDGERT_RETURN_IF_ERROR(ctx.CheckArity(1, 1, 1));
+    in_ = ctx.In(0);
+    out_ = ctx.Out(0);
+    if (in_->elements() != out_->elements())
+      return ctx.Error("input and output element counts differ");
+    const fb::DType want_in = kConv == Conv::kQuantize ? fb::DType_F32 : fb::DType_S8;
+    const fb::DType want_out = kConv == Conv::kDequantize ? fb::DType_F32 : fb::DType_S8;
+    if (in_->dtype != want_in || out_->dtype != want_out)
+      return ctx.Error(std::string("needs ") + fb::EnumNameDType(want_in) + " -> " +
+                       fb::EnumNameDType(want_out));
+    if (kConv != Conv::kQuantize) EDGERT_RETURN_IF_ERROR(ActQuant(ctx, in_, &qi_));
+    if (kConv != Conv::kDequantize) EDGERT_RETURN_IF_ERROR(ActQuant(ctx, out_, &qo_));
+    return Status::Ok();
+  }
+  Status Run(pthreadpool_t) override {
+    const int64_t n = in_->elements();
+    if (kConv == Conv::kQuantize) {
+      const float* x = in_->f32();
+      int8_t* y = reinterpret_cast<int8_t*>(out_->data);
+      // x / s rather than x * (1/s): bit-exact with ONNX QuantizeLinear.
+      for (int64_t i = 0; i < n; ++i) y[i] = QuantizeScaled(x[i] / qo_.s(), qo_.zp());
+    } else if (kConv == Conv::kDequantize) {
+      const int8_t* x = reinterpret_cast<const int8_t*>(in_->data);
+      float* y = out_->f32();
+      for (int64_t i = 0; i < n; ++i) y[i] = static_cast<float>(x[i] - qi_.zp()) * qi_.s();
+    } else {
+      const int8_t* x = reinterpret_cast<const int8_t*>(in_->data);
+      int8_t* y = reinterpret_cast<int8_t*>(out_->data);
+      const float r = qi_.s() / qo_.s();
+      for (int64_t i = 0; i < n; ++i)
+        y[i] = QuantizeScaled(static_cast<float>(x[i] - qi_.zp()) * r, qo_.zp());
+    }
+    return Status::Ok();
+  }
+
+ private:
+  const TensorRef* in_ = nullptr;
+  const TensorRef* out_ = nullptr;
+  QParams qi_, qo_;
+};
+
+// ---- Conv2D / FullyConnected (qc8) ----
+
+class QConvKernel : public XnnKernel {
+ public:
+  explicit QConvKernel(bool fc) : fc_(fc) {}
+  Status Setup(const NodeContext& ctx, pthreadpool_t pool) override {
+    where_ = ctx.Where();
+    EDGERT_RETURN_IF_ERROR(XnnInit(ctx));
+    EDGERT_RETURN_IF_ERROR(ctx.CheckArity(2, 3, 1));
+    const TensorRef* x = ctx.In(0);
+    const TensorRef* w = ctx.In(1);
+    const TensorRef* b = ctx.In(2);
+    const TensorRef* y = ctx.Out(0);
+    QParams qx, qy;
+    EDGERT_RETURN_IF_ERROR(ActQuant(ctx, x, &qx));
+    EDGERT_RETURN_IF_ERROR(ActQuant(ctx, y, &qy));
+    if (!w->constant || w->dtype != fb::DType_S8) return ctx.Error("weights must be constant S8");
+    if (b && (!b->constant || b->dtype != fb::DType_S32))
+      return ctx.Error("bias must be constant S32");
+    const int64_t cout = w->shape.empty() ? 0 : w->shape[0];
+    const QParams qw = QuantOf(ctx, *w);
+    if (qw.scale.size() != 1 && (qw.axis != 0 || static_cast<int64_t>(qw.scale.size()) != cout))
+      return ctx.Error("weights need one scale or one per output channel (axis 0)");
+    for (size_t i = 0; i < qw.scale.size(); ++i)
+      if (qw.zero_point[i] != 0 || !(qw.scale[i] > 0.f))
+        return ctx.Error("weights must be symmetric (zero point 0) with positive scales");
+    wscale_.assign(static_cast<size_t>(cout), qw.scale[0]);
+    if (!qw.per_tensor()) wscale_.assign(qw.scale.begin(), qw.scale.end());
+    if (b && b->elements() != cout) return ctx.Error("bias size differs from Cout");
+    int8_t qmin, qmax;
+    QuantRange(ctx, qy, &qmin, &qmax);
+    const auto u = [](int64_t v) { return static_cast<uint32_t>(v); };
+    const auto z = [](int64_t v) { return static_cast<size_t>(v); };
+    const int8_t* wd = reinterpret_cast<const int8_t*>(w->data);
+    const int32_t* bd = b ? reinterpret_cast<const int32_t*>(b->data) : nullptr;
+    // XNNPACK may read XNN_EXTRA_BYTES past the weights only while packing; copy to be safe.
+    wcopy_.assign(w->bytes() + XNN_EXTRA_BYTES, 0);
+    std::memcpy(wcopy_.data(), wd, w->bytes());
+    wd = reinterpret_cast<const int8_t*>(wcopy_.data());
+    const int8_t xzp = static_cast<int8_t>(qx.zp()), yzp = static_cast<int8_t>(qy.zp());
+    if (fc_) {
+      if (w->rank() != 2 || x->rank() < 1 || w->shape[1] != x->shape.back())
+        return ctx.Error("weights " + ShapeToString(w->shape) + " do not fit input " +
+                         ShapeToString(x->shape));
+      const int64_t k = w->shape[1];
+      std::vector<int64_t> want(x->shape);
+      want.back() = cout;
+      if (y->shape != want) return ctx.Error("output shape " + ShapeToString(y->shape));
+      XNN_CALL(ctx, xnn_create_convolution2d_nhwc_qc8(
+                        0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, z(k), z(cout), z(k), z(cout), xzp, qx.s(),
+                        wscale_.data(), wd, bd, yzp, qy.s(), qmin, qmax, 0, &op_));
+      XNN_CALL(ctx, xnn_setup_convolution2d_nhwc_qc8(op_, 1, 1, z(x->elements() / k),
+                                                     reinterpret_cast<const int8_t*>(x->data),
+                                                     reinterpret_cast<int8_t*>(y->data), pool));
+      return Status::Ok();
+    }
+    if (x->rank() != 4 || w->rank() != 4 || y->rank() != 4)
+      return ctx.Error("needs NHWC input/output and [Cout,KH,KW,Cin/group] weights");
+    const auto pads = ctx.Ints("pads", {0, 0, 0, 0});
+    const auto st = ctx.Ints("strides", {1, 1});
+    const auto dil = ctx.Ints("dilations", {1, 1});
+    const int64_t g = ctx.Int("group", 1);
+    if (pads.size() != 4 || st.size() != 2 || dil.size() != 2 || g < 1)
+      return ctx.Error("needs pads [t,l,b,r], strides [h,w], dilations [h,w], group >= 1");
+    const int64_t n = x->shape[0], h = x->shape[1], wdt = x->shape[2], cin = x->shape[3];
+    const int64_t kh = w->shape[1], kw = w->shape[2];
+    if (cin % g || cout % g || w->shape[3] != cin / g)
+      return ctx.Error("weights " + ShapeToString(w->shape) + " do not fit the input");
+    const int64_t oh = (h + pads[0] + pads[2] - (kh - 1) * dil[0] - 1) / st[0] + 1;
+    const int64_t ow = (wdt + pads[1] + pads[3] - (kw - 1) * dil[1] - 1) / st[1] + 1;
+    if (y->shape != std::vector<int64_t>{n, oh, ow, cout})
+      return ctx.Error("output shape " + ShapeToString(y->shape));
+    XNN_CALL(ctx, xnn_create_convolution2d_nhwc_qc8(u(pads[0]), u(pads[3]), u(pads[2]), u(pads[1]),
+                                                    u(kh), u(kw), u(st[0]), u(st[1]), u(dil[0]),
+                                                    u(dil[1]), u(g), z(cin / g), z(cout / g),
+                                                    z(cin), z(cout), xzp, qx.s(), wscale_.data(),
+                                                    wd, bd, yzp, qy.s(), qmin, qmax, 0, &op_));
+    XNN_CALL(ctx, xnn_setup_convolution2d_nhwc_qc8(op_, z(n), z(h), z(wdt),
+                                                   reinterpret_cast<const int8_t*>(x->data),
+                                                   reinterpret_cast<int8_t*>(y->data), pool));
+    return Status::Ok();
+  }
+
+ private:
+  bool fc_;
+  std::vector<float> wscale_;
+  std::vector<uint8_t> wcopy_;
+};
+class QConv2DKernel : public QConvKernel {
+ public:
+  QConv2DKernel() : QConvKernel(false) {}
+};
+class QFullyConnectedKernel : public QConvKernel {
+ public:
+  QFullyConnectedKernel() : QConvKernel(true) {}
+};
+
+// ---- Add / Sub / Mul (qs8, broadcasting) ----
+
+enum class Bin { kAdd, kSub, kMul };
+template <Bin kOp>
+class QBinaryKernel : public XnnKernel {
+ public:
+  Status Setup(const NodeContext& ctx, pthreadpool_t pool) override {
+    where_ = ctx.Where();
+    EDGERT_RETURN_IF_ERROR(XnnInit(ctx));
+    EDGERT_RETURN_IF_ERROR(ctx.CheckArity(2, 2, 1));
+    const TensorRef *a = ctx.In(0), *b = ctx.In(1), *y = ctx.Out(0);
+    QParams qa, qb, qy;
+    EDGERT_RETURN_IF_ERROR(ActQuant(ctx, a, &qa));
+    EDGERT_RETURN_IF_ERROR(ActQuant(ctx, b, &qb));
+    EDGERT_RETURN_IF_ERROR(ActQuant(ctx, y, &qy));
+    int8_t qmin, qmax;
+    QuantRange(ctx, qy, &qmin, &qmax);
+    const auto i8 = [](int32_t v) { return static_cast<int8_t>(v); };
+    if (kOp == Bin::kAdd)
+      XNN_CALL(ctx, xnn_create_add_nd_qs8(i8(qa.zp()), qa.s(), i8(qb.zp()), qb.s(), i8(qy.zp()),
+                                          qy.s(), qmin, qmax, 0, &op_));
+    else if (kOp == Bin::kSub)
+      XNN_CALL(ctx, xnn_create_subtract_nd_qs8(i8(qa.zp()), qa.s(), i8(qb.zp()), qb.s(),
+                                               i8(qy.zp()), qy.s(), qmin, qmax, 0, &op_));
+    else
+      XNN_CALL(ctx, xnn_create_multiply_nd_qs8(i8(qa.zp()), qa.s(), i8(qb.zp()), qb.s(),
+                                               i8(qy.zp()), qy.s(), qmin, qmax, 0, &op_));
+    const std::vector<size_t> sa(a->shape.begin(), a->shape.end());
+    const std::vector<size_t> sb(b->shape.begin(), b->shape.end());
+    const auto* pa = reinterpret_cast<const int8_t*>(a->data);
+    const auto* pb = reinterpret_cast<const int8_t*>(b->data);
+    auto* py = reinterpret_cast<int8_t*>(y->data);
+    if (kOp == Bin::kAdd)
+      XNN_CALL(ctx, xnn_setup_add_nd_qs8(op_, sa.size(), sa.data(), sb.size(), sb.data(), pa, pb,
+                                         py, pool));
+    else if (kOp == Bin::kSub)
+      XNN_CALL(ctx, xnn_setup_subtract_nd_qs8(op_, sa.size(), sa.data(), sb.size(), sb.data(), pa,
+                                              pb, py, pool));
+    else
+      XNN_CALL(ctx, xnn_setup_multiply_nd_qs8(op_, sa.size(), sa.data(), sb.size(), sb.data(), pa,
+                                              pb, py, pool));
+    return Status::Ok();
+  }
+};
+
+// ---- pooling, sigmoid ----
+
+class QMaxPoolKernel : public XnnKernel {
+ public:
+  Status Setup(const NodeContext& ctx, pthreadpool_t pool) override {
+    where_ = ctx.Where();
+    EDGERT_RETURN_IF_ERROR(XnnInit(ctx));
+    EDGERT_RETURN_IF_ERROR(ctx.CheckArity(1, 1, 1));
+    const TensorRef *x = ctx.In(0), *y = ctx.Out(0);
+    QParams qx, qy;
+    EDGERT_RETURN_IF_ERROR(ActQuant(ctx, x, &qx));
+    EDGERT_RETURN_IF_ERROR(ActQuant(ctx, y, &qy));
+    if (!(qx == qy)) return ctx.Error("max pooling needs equal input and output quantization");
+    const auto k = ctx.Ints("kernel", {});
+    const auto s = ctx.Ints("strides", {1, 1});
+    const auto p = ctx.Ints("pads", {0, 0, 0, 0});
+    const auto d = ctx.Ints("dilations", {1, 1});
+    if (k.size() != 2 || s.size() != 2 || p.size() != 4 || d.size() != 2 || x->rank() != 4)
+      return ctx.Error("needs NHWC input, kernel [h,w], strides [h,w], pads [t,l,b,r]");
+    int8_t qmin, qmax;
+    QuantRange(ctx, qy, &qmin, &qmax);
+    const auto u = [](int64_t v) { return static_cast<uint32_t>(v); };
+    const auto z = [](int64_t v) { return static_cast<size_t>(v); };
+    const int64_t c = x->shape[3];
+    const int64_t oh = (x->shape[1] + p[0] + p[2] - (k[0] - 1) * d[0] - 1) / s[0] + 1;
+    const int64_t ow = (x->shape[2] + p[1] + p[3] - (k[1] - 1) * d[1] - 1) / s[1] + 1;
+    if (y->shape != std::vector<int64_t>{x->shape[0], oh, ow, c})
+      return ctx.Error("output shape " + ShapeToString(y->shape));
+    XNN_CALL(ctx, xnn_create_max_pooling2d_nhwc_s8(u(p[0]), u(p[3]), u(p[2]), u(p[1]), u(k[0]),
+                                                   u(k[1]), u(s[0]), u(s[1]), u(d[0]), u(d[1]),
+                                                   z(c), z(c), z(c), qmin, qmax, 0, &op_));
+    XNN_CALL(ctx,
+             xnn_setup_max_pooling2d_nhwc_s8(op_, z(x->shape[0]), z(x->shape[1]), z(x->shape[2]),
+                                             reinterpret_cast<const int8_t*>(x->data),
+                                             reinterpret_cast<int8_t*>(y->data), pool));
+    return Status::Ok();
+  }
+};
+
+class QGlobalAvgPoolKernel : public XnnKernel {
+ public:
+  Status Setup(const NodeContext& ctx, pthreadpool_t pool) override {
+    where_ = ctx.Where();
+    EDGERT_RETURN_IF_ERROR(XnnInit(ctx));
+    EDGERT_RETURN_IF_ERROR(ctx.CheckArity(1, 1, 1));
+    const TensorRef *x = ctx.In(0), *y = ctx.Out(0);
+    QParams qx, qy;
+    EDGERT_RETURN_IF_ERROR(ActQuant(ctx, x, &qx));
+    EDGERT_RETURN_IF_ERROR(ActQuant(ctx, y, &qy));
+    if (x->rank() != 4 || y->shape != std::vector<int64_t>{x->shape[0], 1, 1, x->shape[3]})
+      return ctx.Error("needs NHWC input and [N,1,1,C] output");
+    const size_t c = static_cast<size_t>(x->shape[3]);
+    XNN_CALL(ctx, xnn_create_global_average_pooling_nwc_qs8(c, c, c, static_cast<int8_t>(qx.zp()),
+                                                            qx.s(), static_cast<int8_t>(qy.zp()),
+                                                            qy.s(), -128, 127, 0, &op_));
+    XNN_CALL(
+        ctx,
+        xnn_setup_global_average_pooling_nwc_qs8(
+            op_, static_cast<size_t>(x->shape[0]), static_cast<size_t>(x->shape[1] * x->shape[2]),
+            reinterpret_cast<const int8_t*>(x->data), reinterpret_cast<int8_t*>(y->data), pool));
+    return Status::Ok();
+  }
+};
+
+template <bool kTanh>
+class QSigmoidKernel : public XnnKernel {
+ public:
+  Status Setup(const NodeContext& ctx, pthreadpool_t pool) override {
+    where_ = ctx.Where();
+    EDGERT_RETURN_IF_ERROR(XnnInit(ctx));
+    EDGERT_RETURN_IF_ERROR(ctx.CheckArity(1, 1, 1));
+    const TensorRef *x = ctx.In(0), *y = ctx.Out(0);
+    QParams qx, qy;
+    EDGERT_RETURN_IF_ERROR(ActQuant(ctx, x, &qx));
+    EDGERT_RETURN_IF_ERROR(ActQuant(ctx, y, &qy));
+    if (x->elements() != y->elements()) return ctx.Error("element counts differ");
+    const auto i8 = [](int32_t v) { return static_cast<int8_t>(v); };
+    if (kTanh)
+      XNN_CALL(ctx, xnn_create_tanh_nc_qs8(1, 1, 1, i8(qx.zp()), qx.s(), i8(qy.zp()), qy.s(), -128,
+                                           127, 0, &op_));
+    else
+      XNN_CALL(ctx, xnn_create_sigmoid_nc_qs8(1, 1, 1, i8(qx.zp()), qx.s(), i8(qy.zp()), qy.s(),
+                                              -128, 127, 0, &op_));
+    const size_t n = static_cast<size_t>(x->elements());
+    const auto* px = reinterpret_cast<const int8_t*>(x->data);
+    auto* py = reinterpret_cast<int8_t*>(y->data);
+    if (kTanh)
+      XNN_CALL(ctx, xnn_setup_tanh_nc_qs8(op_, n, px, py, pool));
+    else
+      XNN_CALL(ctx, xnn_setup_sigmoid_nc_qs8(op_, n, px, py, pool));
+    return Status::Ok();
+  }
+};
+
+// Clamp on the quantized values (input and output quantization must agree, so it is a plain
+// clamp of the bytes).
+class QClampKernel : public Kernel {
+ public:
+  Status Setup(const NodeContext& ctx, pthreadpool_t) override {
+    EDGERT_RETURN_IF_ERROR(ctx.CheckArity(1, 1, 1));
+    x_ = ctx.In(0);
+    y_ = ctx.Out(0);
+    QParams qx, qy;
+    EDGERT_RETURN_IF_ERROR(ActQuant(ctx, x_, &qx));
+    EDGERT_RETURN_IF_ERROR(ActQuant(ctx, y_, &qy));
+    if (x_->elements() != y_->elements()) return ctx.Error("element counts differ");
+    scale_ = qx.s() / qy.s();
+    zx_ = qx.zp();
+    zy_ = qy.zp();
+    const float lo = ctx.Float("min", -kInf), hi = ctx.Float("max", kInf);
+    lo_ = std::isfinite(lo) ? QuantizeScaled(lo / qy.s(), qy.zp()) : int8_t{-128};
+    hi_ = std::isfinite(hi) ? QuantizeScaled(hi / qy.s(), qy.zp()) : int8_t{127};
+    return Status::Ok();
+  }
+  Status Run(pthreadpool_t) override {
+    const auto* x = reinterpret_cast<const int8_t*>(x_->data);
+    auto* y = reinterpret_cast<int8_t*>(y_->data);
+    for (int64_t i = 0; i < x_->elements(); ++i) {
+      const int8_t v = QuantizeScaled(static_cast<float>(x[i] - zx_) * scale_, zy_);
+      y[i] = std::min(hi_, std::max(lo_, v));
+    }
+    return Status::Ok();
+  }
+
+ private:
+  const TensorRef* x_ = nullptr;
+  const TensorRef* y_ = nullptr;
+  float scale_ = 1.f;
+  int32_t zx_ = 0, zy_ = 0;
+  int8_t lo_ = -128, hi_ = 127;
+};
+
+// Runs another provider's kernel on substitute tensors: inputs converted into scratch first
+// (requantized to the output's S8 parameters, or dequantized to F32), outputs optionally
+// quantized from an F32 scratch afterwards.
+class WrapKernel : public Kernel {
+ public:
+  explicit WrapKernel(bool via_float) : via_float_(via_float) {}
+  Status Setup(const NodeContext& ctx, pthreadpool_t pool) override {
+    if (!ctx.node || ctx.node->precision() != fb::Precision_Int8)
+      return ctx.Decline("not an Int8 node");
+    if (ctx.outputs.empty() || ctx.inputs.empty()) return ctx.Error("needs inputs and outputs");
+    QParams qy;
+    EDGERT_RETURN_IF_ERROR(ActQuant(ctx, ctx.Out(0), &qy));
+    for (const TensorRef* o : ctx.outputs) {
+      QParams q;
+      EDGERT_RETURN_IF_ERROR(ActQuant(ctx, o, &q));
+      if (!(q == qy)) return ctx.Error("outputs differ in quantization");
+    }
+    if (ctx.op == fb::OpType_Pad) {
+      const int8_t fill = QuantizeScaled(ctx.Float("value", 0.f) / qy.s(), qy.zp());
+      if (fill != 0 && ctx.Str("mode", "constant") == "constant" && !via_float_)
+        return ctx.Error("int8 constant Pad must pad with the quantized value 0 (zero point " +
+                         std::to_string(qy.zp()) + ")");
+    }
+    bool same = true;
+    for (const TensorRef* in : ctx.inputs) {
+      if (!in) continue;
+      QParams q;
+      EDGERT_RETURN_IF_ERROR(ActQuant(ctx, in, &q));
+      same = same && q == qy;
+    }
+    if (same && !via_float_) return ctx.Decline("same quantization: a plain byte move");
+    sub_ = ctx;
+    refs_.reserve(ctx.inputs.size() + ctx.outputs.size());
+    for (size_t i = 0; i < ctx.inputs.size(); ++i) {
+      const TensorRef* in = ctx.inputs[i];
+      if (!in) continue;
+      QParams q;
+      EDGERT_RETURN_IF_ERROR(ActQuant(ctx, in, &q));
+      refs_.push_back(*in);
+      TensorRef& r = refs_.back();
+      r.io = nullptr;
+      r.constant = false;
+      if (via_float_) {
+        r.dtype = fb::DType_F32;
+        r.element_size = 4;
+      }
+      scratch_.emplace_back(r.bytes() + XNN_EXTRA_BYTES + 64, 0);
+      r.data = scratch_.back().data();
+      const float ratio = q.s() / qy.s();
+      pre_.push_back({in, r.data, q.s(), q.zp(), ratio, qy.zp()});
+      sub_.inputs[i] = &r;
+    }
+    if (via_float_) {
+      for (size_t i = 0; i < ctx.outputs.size(); ++i) {
+        refs_.push_back(*ctx.outputs[i]);
+        TensorRef& r = refs_.back();
+        r.io = nullptr;
+        r.dtype = fb::DType_F32;
+        r.element_size = 4;
+        scratch_.emplace_back(r.bytes() + XNN_EXTRA_BYTES + 64, 0);
+        r.data = scratch_.back().data();
+        post_.push_back({r.data, ctx.outputs[i], qy.s(), qy.zp()});
+        sub_.outputs[i] = &r;
+      }
+    }
+    for (const KernelProvider* p : {&XnnpackProvider(), &PortableProvider()}) {
+      KernelFactory f = p->Find(ctx.op, via_float_ ? fb::DType_F32 : fb::DType_S8);
+      if (!f) continue;
+      std::unique_ptr<Kernel> k = f();
+      Status s = k->Setup(sub_, pool);
+      if (s.ok()) {
+        inner_ = std::move(k);
+        return Status::Ok();
+      }
+      if (s.code() != StatusCode::kUnsupported) return s;
+    }
+    return ctx.Error("no kernel runs it on the converted tensors");
+  }
+  Status Run(pthreadpool_t pool) override {
+    for (const Pre& p : pre_) {
+      const auto* x = reinterpret_cast<const int8_t*>(p.src->data);
+      const int64_t n = p.src->elements();
+      if (via_float_) {
+        float* y = reinterpret_cast<float*>(p.dst);
+        for (int64_t i = 0; i < n; ++i) y[i] = static_cast<float>(x[i] - p.zp) * p.scale;
+      } else {
+        auto* y = reinterpret_cast<int8_t*>(p.dst);
+        for (int64_t i = 0; i < n; ++i)
+          y[i] = QuantizeScaled(static_cast<float>(x[i] - p.zp) * p.ratio, p.out_zp);
+      }
+    }
+    EDGERT_RETURN_IF_ERROR(inner_->Run(pool));
+    for (const Post& p : post_) {
+      const float* x = reinterpret_cast<const float*>(p.src);
+      auto* y = reinterpret_cast<int8_t*>(p.dst->data);
+      const int64_t n = p.dst->elements();
+      for (int64_t i = 0; i < n; ++i) y[i] = QuantizeScaled(x[i] / p.scale, p.zp);
+    }
+    return Status::Ok();
+  }
+
+ private:
+  struct Pre {
+    const TensorRef* src;
+    uint8_t* dst;
+    float scale;
+    int32_t zp;
+    float ratio;
+    int32_t out_zp;
+  };
+  struct Post {
+    const uint8_t* src;
+    const TensorRef* dst;
+    float scale;
+    int32_t zp;
+  };
+  bool via_float_;
+  NodeContext sub_;
+  std::vector<TensorRef> refs_;  // reserved up front: sub_ points into it
+  std::vector<std::vector<uint8_t>> scratch_;
+  std::vector<Pre> pre_;
+  std::vector<Post> post_;
+  std::unique_ptr<Kernel> inner_;
+};
+class ByteMoveKernel : public WrapKernel {
+ public:
+  ByteMoveKernel() : WrapKernel(false) {}
+};
+class ViaFloatKernel : public WrapKernel {
+ public:
+  ViaFloatKernel() : WrapKernel(true) {}
+};
+
+class Int8ProviderImpl : public KernelProvider {
+ public:
+  Int8ProviderImpl() : KernelProvider("int8") {
+    RegisterAllDTypes(fb::OpType_Quantize, Make<ConvertKernel<Conv::kQuantize>>);
+    RegisterAllDTypes(fb::OpType_Dequantize, Make<ConvertKernel<Conv::kDequantize>>);
+    RegisterAllDTypes(fb::OpType_Requantize, Make<ConvertKernel<Conv::kRequantize>>);
+    const fb::DType s8 = fb::DType_S8;
+    Register(fb::OpType_Conv2D, s8, Make<QConv2DKernel>);
+    Register(fb::OpType_FullyConnected, s8, Make<QFullyConnectedKernel>);
+    Register(fb::OpType_Add, s8, Make<QBinaryKernel<Bin::kAdd>>);
+    Register(fb::OpType_Sub, s8, Make<QBinaryKernel<Bin::kSub>>);
+    Register(fb::OpType_Mul, s8, Make<QBinaryKernel<Bin::kMul>>);
+    Register(fb::OpType_MaxPool2D, s8, Make<QMaxPoolKernel>);
+    Register(fb::OpType_GlobalAvgPool, s8, Make<QGlobalAvgPoolKernel>);
+    Register(fb::OpType_Sigmoid, s8, Make<QSigmoidKernel<false>>);
+    Register(fb::OpType_Tanh, s8, Make<QSigmoidKernel<true>>);
+    Register(fb::OpType_Clamp, s8, Make<QClampKernel>);
+    for (fb::OpType op : {fb::OpType_Reshape, fb::OpType_Copy, fb::OpType_Transpose,
+                          fb::OpType_Slice, fb::OpType_Concat, fb::OpType_Split, fb::OpType_Pad})
+      Register(op, s8, Make<ByteMoveKernel>);
+    for (fb::OpType op : {fb::OpType_Resize, fb::OpType_AvgPool2D})
+      Register(op, s8, Make<ViaFloatKernel>);
+  }
+};
+
+}  // namespace
+
+const KernelProvider& Int8Provider() {
+  static const Int8ProviderImpl provider;
+  return provider;
+}
+
+}  // namespace edgert::engine

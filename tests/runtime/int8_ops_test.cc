@@ -1,0 +1,339 @@
+// Int8 kernels (runtime/src/engine/int8_kernels.cc) against hand-computed values and naive
+// double-precision references of the IR.md int8 semantics. Every model is
+// f32 input -> Quantize -> int8 op -> Dequantize -> f32 output. Tiny shapes: also runs under qemu.
+// XNNPACK's fixed-point requantization may differ from the exact rounding by one step, so
+// results of XNNPACK-backed ops are compared with a tolerance of one output quantum.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <random>
+
+#include "engine_test_util.h"
+
+namespace edgert::test {
+namespace {
+
+using V = std::vector<float>;
+using S = std::vector<int64_t>;
+
+struct Q {
+  float s;
+  int32_t zp;
+};
+
+int8_t Sat(double v) { return static_cast<int8_t>(std::clamp(std::nearbyint(v), -128.0, 127.0)); }
+float Deq(int8_t q, Q p) { return static_cast<float>(q - p.zp) * p.s; }
+// ONNX QuantizeLinear: round half to even first, then add the zero point.
+int8_t Quant(float x, Q p) { return Sat(std::nearbyint(static_cast<double>(x / p.s)) + p.zp); }
+
+class Int8Graph {
+ public:
+  int Act(const std::string& name, const S& shape, Q q) {
+    const int t = g_.Tensor(name, shape);
+    auto& d = g_.def().tensors[static_cast<size_t>(t)];
+    d.dtype = TensorType::kS8;
+    d.quant.scale = {q.s};
+    d.quant.zero_point = {q.zp};
+    return t;
+  }
+  // f32 model input quantized to q.
+  int In(const std::string& name, const S& shape, Q q) {
+    const int f = g_.Input(name, shape);
+    const int t = Act(name + "_q", shape, q);
+    g_.Node("Quantize", {f}, {t});
+    return t;
+  }
+  void Out(const std::string& name, int t) {
+    const int f = g_.Tensor(name + "_f", g_.def().tensors[static_cast<size_t>(t)].shape);
+    g_.Node("Dequantize", {t}, {f});
+    g_.Output(name, f);
+  }
+  int Weights(const S& shape, const std::vector<int8_t>& w, const V& scales) {
+    const int t = g_.Tensor("w" + std::to_string(g_.def().tensors.size()), shape);
+    auto& d = g_.def().tensors[static_cast<size_t>(t)];
+    d.dtype = TensorType::kS8;
+    d.quant.scale = scales;
+    d.quant.zero_point.assign(scales.size(), 0);
+    d.quant.axis = scales.size() > 1 ? 0 : -1;
+    d.data.resize(w.size());
+    std::memcpy(d.data.data(), w.data(), w.size());
+    return t;
+  }
+  int Bias(const std::vector<int32_t>& b) {
+    const int t =
+        g_.Tensor("b" + std::to_string(g_.def().tensors.size()), {static_cast<int64_t>(b.size())});
+    auto& d = g_.def().tensors[static_cast<size_t>(t)];
+    d.dtype = TensorType::kS32;
+    d.data.resize(b.size() * 4);
+    std::memcpy(d.data.data(), b.data(), d.data.size());
+    return t;
+  }
+  void Node(const std::string& op, std::vector<int> in, std::vector<int> out,
+            std::vector<AttrDef> attrs = {}) {
+    g_.Node(op, std::move(in), std::move(out), std::move(attrs));
+    g_.def().nodes.back().int8 = true;
+  }
+  // Runs with the given inputs; returns every output.
+  std::vector<V> Run(const std::vector<V>& inputs, int threads = 1) {
+    auto model = Load(g_.def());
+    EXPECT_TRUE(model);
+    if (!model) return {};
+    SessionOptions o;
+    o.num_threads = threads;
+    auto s = Session::Create(model, o);
+    EXPECT_TRUE(s.ok()) << s.status().ToString();
+    if (!s.ok()) return {};
+    for (size_t i = 0; i < inputs.size(); ++i)
+      EXPECT_TRUE((*s)->SetInput(i, inputs[i].data(), inputs[i].size() * 4).ok());
+    Status st = (*s)->Run();
+    EXPECT_TRUE(st.ok()) << st.ToString();
+    std::vector<V> outs(model->outputs().size());
+    for (size_t i = 0; i < outs.size(); ++i) EXPECT_TRUE((*s)->GetOutput(i, &outs[i]).ok());
+    return outs;
+  }
+  Status TryCreate() {
+    auto model = Load(g_.def());
+    return Session::Create(model).status();
+  }
+  GraphBuilder& g() { return g_; }
+
+ private:
+  GraphBuilder g_{"int8"};
+};
+
+void ExpectWithin(const V& got, const V& want, float atol) {
+  ASSERT_EQ(got.size(), want.size());
+  int bad = 0;
+  for (size_t i = 0; i < got.size(); ++i)
+    if (!(std::fabs(got[i] - want[i]) <= atol) && ++bad <= 5)
+      ADD_FAILURE() << "index " << i << ": got " << got[i] << ", want " << want[i];
+}
+
+V Uniform(size_t n, uint32_t seed, float lo, float hi) { return RandomFloats(n, seed, lo, hi); }
+
+TEST(Int8Ops, QuantizeRoundsHalfToEvenAndSaturates) {
+  Int8Graph g;
+  const Q q{0.5f, 3};
+  const int x = g.In("x", {1, 8}, q);
+  g.Out("y", x);
+  // x / 0.5 = 1, 3, 5, -1, -3, 2000, -2000, 0.5 -> round half even: 0 for 0.25/0.5.
+  const V in = {0.25f, 0.75f, 1.25f, -0.25f, -0.75f, 1000.f, -1000.f, 0.5f};
+  const auto out = g.Run({in});
+  // q = nearbyint(x/s) + 3: 0+3, 2+3, 2+3, -0+3, -2+3, 127, -128, 1+3
+  const V expect = {Deq(3, q), Deq(5, q),   Deq(5, q),    Deq(3, q),
+                    Deq(1, q), Deq(127, q), Deq(-128, q), Deq(4, q)};
+  ASSERT_EQ(out.size(), 1u);
+  ExpectWithin(out[0], expect, 0.f);
+}
+
+TEST(Int8Ops, Requantize) {
+  Int8Graph g;
+  const Q a{0.1f, -5}, b{0.25f, 7};
+  const int x = g.In("x", {1, 5}, a);
+  const int y = g.Act("y", {1, 5}, b);
+  g.g().Node("Requantize", {x}, {y});
+  g.Out("out", y);
+  const V in = {0.f, 1.f, -2.3f, 40.f, -40.f};
+  const auto out = g.Run({in});
+  V want;
+  for (float v : in) want.push_back(Deq(Sat(std::nearbyint(Deq(Quant(v, a), a) / b.s) + b.zp), b));
+  ExpectWithin(out[0], want, 0.f);
+}
+
+// Conv2D per-channel (qc8) and per-tensor, against the exact int8 arithmetic.
+void CheckConv(bool per_channel, int64_t group, S pads, S strides) {
+  const int64_t n = 1, h = 5, w = 4, cin = 4, cout = 4, kh = 3, kw = 2;
+  const Q qx{0.05f, -3}, qy{0.08f, 10};
+  Int8Graph g;
+  const int x = g.In("x", {n, h, w, cin}, qx);
+  std::mt19937 rng(7);
+  std::uniform_int_distribution<int> wd(-127, 127), bd(-300, 300);
+  const int64_t cg = cin / group;
+  std::vector<int8_t> wq(static_cast<size_t>(cout * kh * kw * cg));
+  for (auto& v : wq) v = static_cast<int8_t>(wd(rng));
+  V ws = per_channel ? V{0.01f, 0.002f, 0.02f, 0.005f} : V{0.01f};
+  std::vector<int32_t> bq(static_cast<size_t>(cout));
+  for (auto& v : bq) v = bd(rng);
+  const int wt = g.Weights({cout, kh, kw, cg}, wq, ws);
+  const int bt = g.Bias(bq);
+  const int64_t oh = (h + pads[0] + pads[2] - kh) / strides[0] + 1;
+  const int64_t ow = (w + pads[1] + pads[3] - kw) / strides[1] + 1;
+  const int y = g.Act("y", {n, oh, ow, cout}, qy);
+  g.Node("Conv2D", {x, wt, bt}, {y},
+         {AttrDef::Ints("pads", pads), AttrDef::Ints("strides", strides),
+          AttrDef::Int("group", group), AttrDef::Float("activation_min", 0.f)});
+  g.Out("out", y);
+  const V in = Uniform(static_cast<size_t>(n * h * w * cin), 3, -4.f, 6.f);
+  const auto out = g.Run({in});
+  V want;
+  for (int64_t oy = 0; oy < oh; ++oy)
+    for (int64_t ox = 0; ox < ow; ++ox)
+      for (int64_t oc = 0; oc < cout; ++oc) {
+        int64_t acc = bq[static_cast<size_t>(oc)];
+        const int64_t grp = oc / (cout / group);
+        for (int64_t ky = 0; ky < kh; ++ky)
+          for (int64_t kx = 0; kx < kw; ++kx) {
+            const int64_t iy = oy * strides[0] - pads[0] + ky, ix = ox * strides[1] - pads[1] + kx;
+            if (iy < 0 || iy >= h || ix < 0 || ix >= w) continue;
+            for (int64_t ci = 0; ci < cg; ++ci) {
+              const int8_t xv =
+                  Quant(in[static_cast<size_t>((iy * w + ix) * cin + grp * cg + ci)], qx);
+              acc += static_cast<int64_t>(xv - qx.zp) *
+                     wq[static_cast<size_t>(((oc * kh + ky) * kw + kx) * cg + ci)];
+            }
+          }
+        const double sw = ws[per_channel ? static_cast<size_t>(oc) : 0];
+        int8_t q = Sat(static_cast<double>(acc) * qx.s * sw / qy.s + qy.zp);
+        q = std::max<int8_t>(q, static_cast<int8_t>(qy.zp));  // Relu: real 0 is the zero point
+        want.push_back(Deq(q, qy));
+      }
+  ExpectWithin(out[0], want, qy.s * 1.01f);
+}
+
+TEST(Int8Ops, Conv2DPerChannel) { CheckConv(true, 1, {1, 1, 1, 0}, {1, 1}); }
+TEST(Int8Ops, Conv2DPerTensorStrided) { CheckConv(false, 1, {0, 1, 1, 1}, {2, 1}); }
+TEST(Int8Ops, Conv2DDepthwise) { CheckConv(true, 4, {1, 0, 1, 1}, {1, 1}); }
+
+TEST(Int8Ops, FullyConnectedPerChannel) {
+  const Q qx{0.04f, 2}, qy{0.1f, -20};
+  Int8Graph g;
+  const int x = g.In("x", {2, 5}, qx);
+  const std::vector<int8_t> w = {1, -2, 3, 4, 5, -6, 7, 8, -9, 10, 11, 12, -13, 14, 127};
+  const V ws = {0.05f, 0.01f, 0.2f};
+  const std::vector<int32_t> bq = {100, -50, 7};
+  const int wt = g.Weights({3, 5}, w, ws);
+  const int bt = g.Bias(bq);
+  const int y = g.Act("y", {2, 3}, qy);
+  g.Node("FullyConnected", {x, wt, bt}, {y});
+  g.Out("out", y);
+  const V in = {0.1f, -0.5f, 1.f, 2.f, -3.f, 0.7f, 0.f, -1.1f, 4.f, 0.3f};
+  const auto out = g.Run({in});
+  V want;
+  for (int r = 0; r < 2; ++r)
+    for (int o = 0; o < 3; ++o) {
+      int64_t acc = bq[static_cast<size_t>(o)];
+      for (int k = 0; k < 5; ++k)
+        acc += (Quant(in[static_cast<size_t>(r * 5 + k)], qx) - qx.zp) *
+               w[static_cast<size_t>(o * 5 + k)];
+      want.push_back(Deq(
+          Sat(acc * qx.s * static_cast<double>(ws[static_cast<size_t>(o)]) / qy.s + qy.zp), qy));
+    }
+  ExpectWithin(out[0], want, qy.s * 1.01f);
+}
+
+TEST(Int8Ops, AddAndMulBroadcast) {
+  const Q qa{0.05f, 1}, qb{0.02f, -4}, qy{0.07f, 3};
+  for (const char* op : {"Add", "Mul"}) {
+    Int8Graph g;
+    const int a = g.In("a", {1, 2, 2, 3}, qa);
+    const int b = g.In("b", {1, 1, 1, 3}, qb);
+    const int y = g.Act("y", {1, 2, 2, 3}, qy);
+    g.Node(op, {a, b}, {y});
+    g.Out("out", y);
+    const V av = Uniform(12, 1, -3.f, 3.f), bv = {0.5f, -1.f, 2.f};
+    const auto out = g.Run({av, bv});
+    V want;
+    for (size_t i = 0; i < 12; ++i) {
+      const double x = Deq(Quant(av[i], qa), qa), z = Deq(Quant(bv[i % 3], qb), qb);
+      want.push_back(Deq(Sat((std::string(op) == "Add" ? x + z : x * z) / qy.s + qy.zp), qy));
+    }
+    SCOPED_TRACE(op);
+    ExpectWithin(out[0], want, qy.s * 1.01f);
+  }
+}
+
+TEST(Int8Ops, MaxPoolGlobalAvgPoolSigmoid) {
+  const Q q{0.03f, -10}, qg{0.02f, 5}, qs{1.f / 256, -128};
+  Int8Graph g;
+  const int x = g.In("x", {1, 3, 3, 2}, q);
+  const int mp = g.Act("mp", {1, 2, 2, 2}, q);
+  g.Node("MaxPool2D", {x}, {mp},
+         {AttrDef::Ints("kernel", {2, 2}), AttrDef::Ints("strides", {1, 1}),
+          AttrDef::Ints("pads", {0, 0, 0, 0})});
+  const int gp = g.Act("gp", {1, 1, 1, 2}, qg);
+  g.Node("GlobalAvgPool", {x}, {gp});
+  const int sg = g.Act("sg", {1, 3, 3, 2}, qs);
+  g.Node("Sigmoid", {x}, {sg});
+  g.Out("mp", mp);
+  g.Out("gp", gp);
+  g.Out("sg", sg);
+  const V in = Uniform(18, 5, -2.f, 2.f);
+  const auto out = g.Run({in});
+  ASSERT_EQ(out.size(), 3u);
+  V xd;
+  for (float v : in) xd.push_back(Deq(Quant(v, q), q));
+  V mpw, gpw(2, 0.f), sgw;
+  for (int oy = 0; oy < 2; ++oy)
+    for (int ox = 0; ox < 2; ++ox)
+      for (int c = 0; c < 2; ++c) {
+        float m = -1e9f;
+        for (int ky = 0; ky < 2; ++ky)
+          for (int kx = 0; kx < 2; ++kx)
+            m = std::max(m, xd[static_cast<size_t>(((oy + ky) * 3 + ox + kx) * 2 + c)]);
+        mpw.push_back(m);
+      }
+  for (size_t i = 0; i < 18; ++i) gpw[i % 2] += xd[i] / 9.f;
+  for (float& v : gpw) v = Deq(Quant(v, qg), qg);
+  for (float v : xd) sgw.push_back(Deq(Quant(1.f / (1.f + std::exp(-v)), qs), qs));
+  ExpectWithin(out[0], mpw, 0.f);
+  ExpectWithin(out[1], gpw, qg.s * 1.01f);
+  ExpectWithin(out[2], sgw, qs.s * 1.01f);
+}
+
+TEST(Int8Ops, ConcatRequantizesDifferingScalesAndMovesEqualOnes) {
+  const Q qa{0.1f, 0}, qb{0.05f, 20}, qy{0.1f, 0};
+  Int8Graph g;
+  const int a = g.In("a", {1, 2, 1, 2}, qa);
+  const int b = g.In("b", {1, 2, 1, 1}, qb);
+  const int y = g.Act("y", {1, 2, 1, 3}, qy);
+  g.Node("Concat", {a, b}, {y}, {AttrDef::Int("axis", 3)});
+  const int t = g.Act("t", {1, 3, 1, 2}, qy);
+  g.Node("Transpose", {y}, {t}, {AttrDef::Ints("perm", {0, 3, 2, 1})});
+  g.Out("y", y);
+  g.Out("t", t);
+  const V av = {0.3f, -1.2f, 2.5f, 0.f}, bv = {0.45f, -0.77f};
+  const auto out = g.Run({av, bv});
+  auto rq = [&](float v, Q from) { return Deq(Quant(Deq(Quant(v, from), from), qy), qy); };
+  const V want = {rq(av[0], qa), rq(av[1], qa), rq(bv[0], qb),
+                  rq(av[2], qa), rq(av[3], qa), rq(bv[1], qb)};
+  ExpectWithin(out[0], want, 0.f);
+  const V want_t = {want[0], want[3], want[1], want[4], want[2], want[5]};
+  ExpectWithin(out[1], want_t, 0.f);
+}
+
+TEST(Int8Ops, ResizeNearestIsExact) {
+  const Q q{0.02f, 3};
+  Int8Graph g;
+  const int x = g.In("x", {1, 2, 2, 1}, q);
+  const int y = g.Act("y", {1, 4, 4, 1}, q);
+  g.Node("Resize", {x}, {y},
+         {AttrDef::String("mode", "nearest"),
+          AttrDef::String("coordinate_transformation_mode", "asymmetric"),
+          AttrDef::String("nearest_mode", "floor"), AttrDef::Floats("scales", {2.f, 2.f})});
+  g.Out("y", y);
+  const V in = {0.1f, -0.2f, 0.33f, 1.f};
+  const auto out = g.Run({in});
+  V want;
+  for (int oy = 0; oy < 4; ++oy)
+    for (int ox = 0; ox < 4; ++ox) want.push_back(Deq(Quant(in[(oy / 2) * 2 + ox / 2], q), q));
+  ExpectWithin(out[0], want, 0.f);
+}
+
+TEST(Int8Ops, WeightsWithZeroPointAreAnError) {
+  Int8Graph g;
+  const Q q{0.1f, 0};
+  const int x = g.In("x", {1, 1, 1, 2}, q);
+  const int w = g.Weights({1, 1, 1, 2}, {1, 2}, {0.1f});
+  g.g().def().tensors[static_cast<size_t>(w)].quant.zero_point = {3};
+  const int y = g.Act("y", {1, 1, 1, 1}, q);
+  g.Node("Conv2D", {x, w}, {y});
+  g.Out("y", y);
+  const Status s = g.TryCreate();
+  EXPECT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("symmetric"), std::string::npos) << s.ToString();
+}
+
+}  // namespace
+}  // namespace edgert::test
