@@ -14,6 +14,8 @@ if [ ! -x "$COMPILER" ]; then
   exit 2
 fi
 mkdir -p "$DIR"
+# Absolute paths: the generated YAMLs resolve relative paths against their own folder.
+DIR="$(cd "$DIR" && pwd)"
 names="$(/usr/bin/python3 "$ROOT/scripts/gen_models.py" --list | tr '\n' ' ')"
 missing=()
 for n in $names; do
