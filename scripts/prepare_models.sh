@@ -52,6 +52,7 @@ else
     read -r base h w range <<<"$spec"
     v="${base}_nv12"
     if [ -f "$DIR/$v.bin" ] && [ -f "$DIR/$v.ort/outputs.json" ] &&
+       [ -f "$DIR/$v.ort_bgr/outputs.json" ] &&
        [ "$DIR/$v.ort/outputs.json" -nt "$DIR/$base.onnx" ] &&
        [ "$DIR/$v.ort/outputs.json" -nt "$PREF" ] && [ "$DIR/$v.bin" -nt "$COMPILER" ] &&
        [ "$DIR/$v.bin" -nt "$DIR/$base.onnx" ]; then
@@ -68,6 +69,15 @@ else
       --output_dir "$DIR/$v.ort.tmp" --threads 1
     rm -rf "$DIR/$v.ort"
     mv "$DIR/$v.ort.tmp" "$DIR/$v.ort"
+    # A deliberately wrong PC-side preprocessing (BGR fed to an RGB-trained model): the
+    # verifier must fail against it (tests/apps/verifier_e2e_test.cc).
+    /usr/bin/python3 "$PREF" train "$DIR/$v.input.bin" --type-rt nv12 --type-train bgr \
+      --height "$h" --width "$w" --layout-train NCHW --range "$range" \
+      --norm data_mean_and_scale --mean "$MEAN" --scale "$SCALE" -o "$DIR/$v.train_bgr.bin" >/dev/null
+    rm -rf "$DIR/$v.ort_bgr.tmp" "$DIR/$v.ort_bgr"
+    node "$ROOT/scripts/ort_run.js" --model "$DIR/$base.onnx" --input "input=$DIR/$v.train_bgr.bin" \
+      --output_dir "$DIR/$v.ort_bgr.tmp" --threads 1
+    mv "$DIR/$v.ort_bgr.tmp" "$DIR/$v.ort_bgr"
     cat >"$DIR/$v.yaml" <<EOF
 input_parameters:
   input_type_rt: 'nv12'
