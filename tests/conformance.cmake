@@ -11,13 +11,16 @@ endif()
 
 set(EDGERT_MODELS_DIR "${PROJECT_SOURCE_DIR}/build/models" CACHE PATH
     "Whole-model test data made by scripts/prepare_models.sh")
-edgert_add_test(wholemodel_test conformance/wholemodel_test.cc LIBS nlohmann_json::nlohmann_json)
-target_compile_definitions(wholemodel_test PRIVATE
-  EDGERT_DEFAULT_MODELS_DIR="${EDGERT_MODELS_DIR}"
-  $<$<BOOL:${CMAKE_CROSSCOMPILING}>:EDGERT_WHOLEMODEL_TINY_ONLY>)
+# Runs a prepared model and compares it with ONNX Runtime's outputs (shared by the tests below).
+add_library(edgert_ort_reference STATIC conformance/ort_reference.cc)
+target_include_directories(edgert_ort_reference PUBLIC ${CMAKE_CURRENT_SOURCE_DIR}/conformance)
+target_link_libraries(edgert_ort_reference PUBLIC edgert_test_util PRIVATE nlohmann_json::nlohmann_json)
+target_compile_definitions(edgert_ort_reference PRIVATE
+  EDGERT_DEFAULT_MODELS_DIR="${EDGERT_MODELS_DIR}")
+target_compile_options(edgert_ort_reference PRIVATE ${EDGERT_WARNINGS})
+edgert_add_test(wholemodel_test conformance/wholemodel_test.cc LIBS edgert_ort_reference)
 # The same for int8 models against ORT on their exported QDQ ONNX.
-edgert_add_test(int8_wholemodel_test conformance/int8_wholemodel_test.cc
-                LIBS nlohmann_json::nlohmann_json)
-target_compile_definitions(int8_wholemodel_test PRIVATE
-  EDGERT_DEFAULT_MODELS_DIR="${EDGERT_MODELS_DIR}"
-  $<$<BOOL:${CMAKE_CROSSCOMPILING}>:EDGERT_WHOLEMODEL_TINY_ONLY>)
+edgert_add_test(int8_wholemodel_test conformance/int8_wholemodel_test.cc LIBS edgert_ort_reference)
+foreach(t wholemodel_test int8_wholemodel_test)
+  target_compile_definitions(${t} PRIVATE $<$<BOOL:${CMAKE_CROSSCOMPILING}>:EDGERT_WHOLEMODEL_TINY_ONLY>)
+endforeach()

@@ -5,18 +5,14 @@
 // Runs natively and under qemu (the models are small).
 #include <gtest/gtest.h>
 
-#include <cstdlib>
+#include <string>
 
+#include "ort_reference.h"
 #include "test_util.h"
 #include "verifier/verifier.h"
 
 namespace edgert::app {
 namespace {
-
-std::string ModelsDir() {
-  const char* env = std::getenv("EDGERT_MODELS_DIR");
-  return env ? env : EDGERT_DEFAULT_MODELS_DIR;
-}
 
 std::string LastLine(const std::string& s) {
   const auto end = s.find_last_not_of('\n');
@@ -26,7 +22,7 @@ std::string LastLine(const std::string& s) {
 }
 
 TEST(VerifierEndToEndTest, Int8ModelAgainstOrtOnTheExportedQdqModelPasses) {
-  const std::string d = ModelsDir();
+  const std::string d = test::ModelsDir();
   std::string out;
   const int rc = test::RunToolMain(
       RunVerifier,
@@ -38,7 +34,7 @@ TEST(VerifierEndToEndTest, Int8ModelAgainstOrtOnTheExportedQdqModelPasses) {
 }
 
 TEST(VerifierEndToEndTest, WrongPreprocessingOnThePcFails) {
-  const std::string d = ModelsDir();
+  const std::string d = test::ModelsDir();
   const std::string model = d + "/mobilenet_v2_tiny_nv12.bin";
   const std::string input = d + "/mobilenet_v2_tiny_nv12.input.bin";
   std::string out;
