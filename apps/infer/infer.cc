@@ -127,8 +127,10 @@ int RunInfer(int argc, char** argv, std::ostream& out) {
   po::options_description input_opts("Input");
   input_opts.add_options()(
       "input_file", po::value(&p.input.input_file)->value_name("FILES"),
-      "comma list, one file per model input in model input order: .bin (np.tofile data of the "
-      "valid or the aligned byte size) or .txt (whitespace-separated numbers); required");
+      "comma list, one file per model input in model input order: .jpg/.jpeg/.png/.bmp for "
+      "IMG_* inputs (decoded, resized to the valid HxW with INTER_LINEAR, converted to the "
+      "input type), .bin (np.tofile data of the valid or the aligned byte size) or .txt "
+      "(whitespace-separated numbers); required");
   po::options_description run_opts("Run");
   run_opts.add_options()("frame_count",
                          po::value(&p.run.frame_count)->default_value(p.run.frame_count),

@@ -287,8 +287,8 @@ int RunPerf(int argc, char** argv, std::ostream& out) {
   po::options_description input_opts("Input");
   input_opts.add_options()(
       "input_file", po::value(&p.input.input_file)->value_name("FILES"),
-      "comma list of input files in model input order (.bin np.tofile data of the valid or "
-      "aligned size, .txt numbers); default: deterministic random inputs")(
+      "comma list of input files in model input order (images for IMG_* inputs, .bin np.tofile "
+      "data of the valid or aligned size, .txt numbers); default: deterministic random inputs")(
       "seed", po::value(&p.input.seed)->default_value(p.input.seed), "seed of the random inputs");
   po::options_description run_opts("Run");
   run_opts.add_options()("thread_num",

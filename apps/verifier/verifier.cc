@@ -274,7 +274,8 @@ int RunVerifier(int argc, char** argv, std::ostream& out) {
   AddModelOptions(run_opts, p.model);
   run_opts.add_options()(
       "input_file", po::value(&p.input_file)->value_name("FILES"),
-      "comma list of input files in model input order (.bin valid or aligned size, .txt)")(
+      "comma list of input files in model input order (images for IMG_* inputs, .bin valid "
+      "or aligned size, .txt)")(
       "ref_file", po::value(&p.ref_file)->value_name("FILES"),
       "comma list of reference outputs in model output order: np.tofile float32, valid shape")(
       "ref_dir", po::value(&p.ref_dir)->value_name("DIR"),
