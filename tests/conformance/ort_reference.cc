@@ -61,9 +61,10 @@ void ExpectMatchesOrtReference(const std::string& dir, const std::string& name, 
     }
     const double cosine = dot / (std::sqrt(na) * std::sqrt(nb) + 1e-30);
     EXPECT_GE(cosine, min_cosine) << name << "/" << desc.name;
-    if (max_rel_error >= 0)
+    if (max_rel_error >= 0) {
       EXPECT_LE(max_err, max_rel_error * max_ref)
           << name << "/" << desc.name << " max |ref| " << max_ref;
+    }
     std::cout << name << "/" << desc.name << ": cosine " << cosine << ", max abs error " << max_err
               << " (" << max_err / (max_ref + 1e-30) << " of max |ref|)\n";
   }
