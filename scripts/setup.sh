@@ -32,7 +32,7 @@ HOST_PACKAGES=(
   libgtest-dev libgmock-dev libxnnpack-dev libpthreadpool-dev libcpuinfo-dev
   libflatbuffers-dev flatbuffers-compiler libyaml-cpp-dev nlohmann-json3-dev libxxhash-dev
   libonnx-dev libprotobuf-dev protobuf-compiler libssl-dev
-  g++-aarch64-linux-gnu qemu-user-static mmdebstrap
+  g++-aarch64-linux-gnu qemu-user-static mmdebstrap patchelf openssh-server openssh-client
   libonnx-testdata opencv-doc
   python3-numpy python3-onnx python3-opencv python3-torch python3-torchvision python3-jsonschema
 )
