@@ -11,6 +11,9 @@ Writes
   OUT/digits_test_x.bin            1000x1x20x20 float32 (np.tofile), OUT/digits_test_y.bin int64
   OUT/digits_train_x.bin           the first 100 training samples, for calibration
   OUT/cal/NNNN.bin                 the same 100 as one file each (cal_data_dir)
+  OUT/cal_png/NNNN.png             the same 100 as 8-bit gray PNG images (the pixels of
+                                   digits.png, exactly): cal_data_dir of an image-input model
+  OUT/test_png/NNNN_L.png          the first 20 held-out digits as PNG, L = the label
 
 Usage: /usr/bin/python3 scripts/train_digits.py [--out build/digits] [--onnx PATH]
                                                [--data-only]
@@ -19,6 +22,7 @@ Deterministic: fixed seeds, 2 threads, CPU.
 import argparse
 import os
 
+import cv2
 import numpy as np
 import torch
 import torch.nn as nn
@@ -28,7 +32,6 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def load():
-    import cv2
     img = cv2.imread(DIGITS, cv2.IMREAD_GRAYSCALE)
     assert img is not None and img.shape == (1000, 2000), DIGITS
     x = img.reshape(50, 20, 100, 20).transpose(0, 2, 1, 3).reshape(5000, 1, 20, 20)
@@ -70,6 +73,13 @@ def main():
     xtr[:100].tofile(os.path.join(a.out, 'digits_train_x.bin'))
     for i in range(100):
         xtr[i].tofile(os.path.join(a.out, 'cal', '%04d.bin' % i))
+    for sub, xs, names in (('cal_png', xtr[:100], ['%04d' % i for i in range(100)]),
+                           ('test_png', xte[:20], ['%04d_%d' % (i, yte[i]) for i in range(20)])):
+        os.makedirs(os.path.join(a.out, sub), exist_ok=True)
+        for img, name in zip(xs, names):
+            # x = pixel / 255 in float32: rounding x * 255 restores the pixel exactly.
+            cv2.imwrite(os.path.join(a.out, sub, name + '.png'),
+                        np.rint(img[0] * 255.0).astype(np.uint8))
     if a.data_only:
         return
     net = Net()

@@ -20,6 +20,8 @@
 #include <limits>
 #include <sstream>
 
+#include "common/inputs.h"
+#include "edgert/image.h"
 #include "edgert/model.h"
 #include "edgert/session.h"
 #include "quantize.h"
@@ -75,7 +77,15 @@ std::vector<float> Captured(const Session& s, const ModelDef& def, int node) {
   return out;
 }
 
-Result<std::vector<std::vector<float>>> LoadSamples(const CompileConfig& cfg, const ModelDef& f) {
+// One calibration sample: the bytes Session::SetInput takes for input 0.
+using Sample = std::vector<uint8_t>;
+
+// Loads cal_data_dir in file-name order. Each file goes through the tools' input loader
+// (LoadInputFile): images (.jpg/.jpeg/.png/.bmp) are decoded, resized and converted for IMG_*
+// inputs exactly as infer does on the board; other files are np.tofile data of the input's valid
+// or aligned size. With cal_data_type uint8, a float32 featuremap input instead takes files of
+// one uint8 per element, converted to float.
+Result<std::vector<Sample>> LoadSamples(const CompileConfig& cfg, const ModelDef& f) {
   auto it = cfg.calibration_parameters.find("cal_data_dir");
   if (it == cfg.calibration_parameters.end())
     return InvalidArgument("calibration_parameters.cal_data_dir is required for int8");
@@ -84,9 +94,14 @@ Result<std::vector<std::vector<float>>> LoadSamples(const CompileConfig& cfg, co
                        std::to_string(f.inputs.size()));
   std::filesystem::path dir = it->second;
   if (dir.is_relative()) dir = std::filesystem::path(cfg.working_dir) / dir;
+  const TensorDesc& desc = f.inputs[0].desc;
   const auto type_it = cfg.calibration_parameters.find("cal_data_type");
-  const bool u8 = type_it != cfg.calibration_parameters.end() && type_it->second == "uint8";
-  const int64_t n = f.inputs[0].desc.valid_byte_size() / 4;
+  const bool u8_to_f32 = type_it != cfg.calibration_parameters.end() &&
+                         type_it->second == "uint8" && desc.type == TensorType::kF32;
+  ColorRange range = ColorRange::kFull;
+  if (!f.inputs[0].preprocess.empty()) {
+    EDGERT_ASSIGN_OR_RETURN(range, ParseColorRange(f.inputs[0].preprocess.input_space_and_range));
+  }
   std::vector<std::string> files;
   std::error_code ec;
   for (const auto& e : std::filesystem::directory_iterator(dir, ec))
@@ -94,21 +109,26 @@ Result<std::vector<std::vector<float>>> LoadSamples(const CompileConfig& cfg, co
   if (ec) return FileError("calibration: cannot list '" + dir.string() + "': " + ec.message());
   std::sort(files.begin(), files.end());
   if (files.empty()) return FileError("calibration: no files in '" + dir.string() + "'");
-  std::vector<std::vector<float>> samples;
+  std::vector<Sample> samples;
   for (const std::string& p : files) {
-    std::ifstream in(p, std::ios::binary);
-    std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    const size_t want = static_cast<size_t>(n) * (u8 ? 1 : 4);
-    if (bytes.size() != want)
+    if (!u8_to_f32) {
+      EDGERT_ASSIGN_OR_RETURN(Sample s, app::LoadInputFile(p, desc, range));
+      samples.push_back(std::move(s));
+      continue;
+    }
+    EDGERT_ASSIGN_OR_RETURN(std::vector<uint8_t> bytes, app::ReadFile(p));
+    const int64_t n = desc.valid_byte_size() / 4;
+    if (static_cast<int64_t>(bytes.size()) != n)
       return InputError("calibration file '" + p + "' has " + std::to_string(bytes.size()) +
-                        " bytes, expected " + std::to_string(want) + " (" +
-                        (u8 ? "uint8" : "float32") + " of the input's valid shape)");
-    std::vector<float> v(static_cast<size_t>(n));
-    if (u8)
-      for (size_t i = 0; i < v.size(); ++i) v[i] = static_cast<uint8_t>(bytes[i]);
-    else
-      std::memcpy(v.data(), bytes.data(), bytes.size());
-    samples.push_back(std::move(v));
+                        " bytes, expected " + std::to_string(n) +
+                        " (cal_data_type uint8: one byte per element of input '" + desc.name +
+                        "' " + ShapeToString(desc.valid_shape) + ")");
+    Sample s(bytes.size() * 4);
+    for (size_t i = 0; i < bytes.size(); ++i) {
+      const float v = bytes[i];
+      std::memcpy(s.data() + 4 * i, &v, 4);
+    }
+    samples.push_back(std::move(s));
   }
   return samples;
 }
@@ -197,14 +217,14 @@ std::map<int, TensorRange> Ranges(const std::map<int, Stats>& stats, const std::
 
 // Final-output cosine of `q` against `f` over the samples.
 Result<double> OutputCosine(const ModelDef& f, const ModelDef& q,
-                            const std::vector<std::vector<float>>& samples) {
+                            const std::vector<Sample>& samples) {
   EDGERT_ASSIGN_OR_RETURN(auto fs, MakeSession(f, false));
   EDGERT_ASSIGN_OR_RETURN(auto qs, MakeSession(q, false));
   double worst = 1.0;
   std::vector<Cos> cos(f.outputs.size());
   for (const auto& x : samples) {
     for (Session* s : {fs.get(), qs.get()}) {
-      EDGERT_RETURN_IF_ERROR(s->SetInput(0, x.data(), x.size() * 4));
+      EDGERT_RETURN_IF_ERROR(s->SetInput(0, x.data(), x.size()));
       EDGERT_RETURN_IF_ERROR(s->Run());
     }
     for (size_t o = 0; o < f.outputs.size(); ++o) {
@@ -258,7 +278,7 @@ Result<CalibrationResult> CalibrateAndQuantize(const ModelDef& f, const CompileC
   std::map<int, Stats> stats;
   for (int pass = 0; pass < 2; ++pass) {
     for (const auto& x : samples) {
-      EDGERT_RETURN_IF_ERROR(fs->SetInput(0, x.data(), x.size() * 4));
+      EDGERT_RETURN_IF_ERROR(fs->SetInput(0, x.data(), x.size()));
       EDGERT_RETURN_IF_ERROR(fs->Run());
       for (size_t n = 0; n < f.nodes.size(); ++n) {
         const NodeDef& nd = f.nodes[n];
@@ -344,9 +364,9 @@ Result<CalibrationResult> CalibrateAndQuantize(const ModelDef& f, const CompileC
     single_cos.emplace_back();
   }
   for (const auto& x : samples) {
-    EDGERT_RETURN_IF_ERROR(fs->SetInput(0, x.data(), x.size() * 4));
+    EDGERT_RETURN_IF_ERROR(fs->SetInput(0, x.data(), x.size()));
     EDGERT_RETURN_IF_ERROR(fs->Run());
-    EDGERT_RETURN_IF_ERROR(qs->SetInput(0, x.data(), x.size() * 4));
+    EDGERT_RETURN_IF_ERROR(qs->SetInput(0, x.data(), x.size()));
     EDGERT_RETURN_IF_ERROR(qs->Run());
     for (size_t k = 0; k < int8_nodes.size(); ++k) {
       const auto [n, t] = int8_nodes[k];
@@ -357,7 +377,7 @@ Result<CalibrationResult> CalibrateAndQuantize(const ModelDef& f, const CompileC
       if (ref.size() == got.size()) cumulative[t].Add(ref.data(), got.data(), ref.size());
       if (single_node[k] < 0) continue;
       // The single-layer model shares tensor indices with f: its int8 node writes tensor t too.
-      EDGERT_RETURN_IF_ERROR(singles[k]->SetInput(0, x.data(), x.size() * 4));
+      EDGERT_RETURN_IF_ERROR(singles[k]->SetInput(0, x.data(), x.size()));
       EDGERT_RETURN_IF_ERROR(singles[k]->Run());
       auto view = singles[k]->NodeOutput(single_node[k]);
       if (!view.ok()) continue;

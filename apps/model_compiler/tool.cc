@@ -120,6 +120,14 @@ int RunModelCompiler(int argc, char** argv) {
   if (!cfg.calibration_parameters.empty() && !int8)
     spdlog::warn("calibration_parameters without cal_data_dir: the compiler emits a float model");
 
+  // The output folder (working_dir) is made first: the int8 reports are written before the .bin.
+  const auto parent = std::filesystem::path(output).parent_path();
+  std::error_code ec;
+  if (!parent.empty() && !std::filesystem::create_directories(parent, ec) && ec) {
+    spdlog::error("file error: cannot create the output folder '{}': {}", parent.string(),
+                  ec.message());
+    return app::kExitFailure;
+  }
   const auto t0 = std::chrono::steady_clock::now();
   bool qdq = false;
   std::vector<std::string> qdq_float;
@@ -165,9 +173,6 @@ int RunModelCompiler(int argc, char** argv) {
   spdlog::info("compiled {} nodes, {} tensors:{}", model->nodes.size(), model->tensors.size(),
                op_text);
 
-  const auto parent = std::filesystem::path(output).parent_path();
-  std::error_code ec;
-  if (!parent.empty()) std::filesystem::create_directories(parent, ec);
   if (Status s = WriteModelFile(output, {*model}); !s.ok()) {
     spdlog::error("{}", s.ToString());
     return app::kExitFailure;

@@ -92,6 +92,62 @@ TEST_F(DigitsInt8, DefaultCalibrationLosesAtMostHalfAPercent) {
   for (const auto& [m, c] : q->output_cosine) EXPECT_LE(c, q->output_cosine.at(q->method)) << m;
 }
 
+// An image-input model calibrated on image files: gray input (pixels, NHWC) with the /255 in the
+// model, cal_data_dir of the same 100 digits as PNG images (train_digits.py writes them). The
+// held-out digits go in as their original 8-bit pixels; labels are the reference.
+TEST_F(DigitsInt8, GrayImageInputCalibratedOnPngImages) {
+  CompileConfig c = Config();
+  c.calibration_parameters["cal_data_dir"] = kData + "/cal_png";
+  InputConfig in;
+  in.input_type_rt = "gray";
+  in.input_type_train = "gray";
+  in.input_layout_rt = "NHWC";
+  in.input_layout_train = "NCHW";
+  in.norm_type = "data_scale";
+  in.scale_value = {1.f / 255.f};
+  c.inputs.push_back(in);
+  auto f = CompileOnnxFile(kOnnx, c);
+  ASSERT_TRUE(f.ok()) << f.status().ToString();
+  auto q = CalibrateAndQuantize(*f, c, false);
+  ASSERT_TRUE(q.ok()) << q.status().ToString();
+  // Only the in-model preprocessing stays float.
+  EXPECT_EQ(std::set<std::string>(q->float_nodes.begin(), q->float_nodes.end()),
+            (std::set<std::string>{"input_color_convert", "input_normalize"}));
+
+  const auto x = ReadVec<float>(kData + "/digits_test_x.bin");
+  const auto y = ReadVec<int64_t>(kData + "/digits_test_y.bin");
+  auto s = Session::Create(Load(q->model));
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  int right = 0;
+  std::vector<uint8_t> pixels(400);
+  for (size_t i = 0; i < y.size(); ++i) {
+    for (size_t k = 0; k < 400; ++k)
+      pixels[k] = static_cast<uint8_t>(std::lround(x[i * 400 + k] * 255.f));
+    ASSERT_TRUE((*s)->SetInput(0, pixels.data(), pixels.size()).ok());
+    ASSERT_TRUE((*s)->Run().ok());
+    std::vector<float> out;
+    ASSERT_TRUE((*s)->GetOutput(0, &out).ok());
+    right += std::max_element(out.begin(), out.end()) - out.begin() == y[i];
+  }
+  const double fa = Accuracy(float_), qa = static_cast<double>(right) / y.size();
+  std::printf("digits accuracy: edgert f32 %.4f, int8 gray input calibrated on PNGs (%s) %.4f\n",
+              fa, q->method.c_str(), qa);
+  EXPECT_LE(fa - qa, 0.005);
+}
+
+// A calibration file of the wrong size names the file and both accepted sizes.
+TEST_F(DigitsInt8, CalibrationFileOfTheWrongSizeIsNamed) {
+  const std::string dir = edgert::test::TempDir("cal_bad");
+  std::ofstream(dir + "/0000.bin", std::ios::binary) << std::string(123, '\0');
+  CompileConfig c = Config();
+  c.calibration_parameters["cal_data_dir"] = dir;
+  auto q = CalibrateAndQuantize(float_, c, false);
+  ASSERT_FALSE(q.ok());
+  EXPECT_NE(q.status().message().find(dir + "/0000.bin"), std::string::npos)
+      << q.status().message();
+  EXPECT_NE(q.status().message().find("1600"), std::string::npos) << q.status().message();
+}
+
 TEST_F(DigitsInt8, RunOnCpuKeepsTheNamedNodesFloat) {
   CompileConfig c = Config("max");
   c.calibration_parameters["run_on_cpu"] = "/f/f.4/Conv;/f/f.13/Gemm";
