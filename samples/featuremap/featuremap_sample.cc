@@ -4,13 +4,15 @@
 //   featuremap_sample MODEL.bin INPUT.bin OUT_DIR
 //
 // INPUT.bin is np.tofile float32 data of the input's VALID shape. Each output is written to
-// OUT_DIR/output_<i>_<name>.bin as np.tofile float32 of its valid shape:
+// OUT_DIR/output_<i>_<name>.bin (OUT_DIR is created if missing) as np.tofile float32 of its valid
+// shape:
 //   np.fromfile(path, np.float32).reshape(valid_shape)
 // Exit codes: 0 ok, 1 failure, 2 usage.
 #include <cerrno>
 #include <cstdint>
 #include <cstring>
 #include <exception>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <iterator>
@@ -157,6 +159,9 @@ edgert::Status RunFeaturemap(const Params& params) {
                 static_cast<uint8_t*>(session->input_data(0)));
   EDGERT_RETURN_IF_ERROR(session->Run());
 
+  std::error_code ec;
+  std::filesystem::create_directories(params.output_dir, ec);
+  if (ec) return edgert::FileError(params.output_dir + ": cannot create: " + ec.message());
   for (size_t i = 0; i < model->output_count(); ++i) {
     const edgert::TensorDesc& out = model->outputs()[i];
     std::vector<float> values(static_cast<size_t>(out.element_count()));

@@ -10,7 +10,7 @@ build); this script itself runs on the host.
       right up to near-ties), and each printed score must be within T of ORT's score for it.
   sample_check.py featuremap --ort-dir DIR --out-dir OUT [--min-cosine C] [--max-abs A]
                              [--expect-padding] [--compile COMPILER YAML ONNX BIN] -- CMD...
-      OUT is emptied, CMD writes OUT/output_<i>_<name>.bin; each must match ORT's output i of
+      OUT is removed, CMD creates it and writes OUT/output_<i>_<name>.bin; each must match ORT's output i of
       DIR/outputs.json in size, cosine >= C and max |diff| <= A. --expect-padding requires the
       sample to report padding on its input (so the stride handling was exercised).
       --compile first compiles ONNX with YAML into BIN (skip, exit 77, without COMPILER).
@@ -113,8 +113,8 @@ def check_featuremap(args, cmd):
         return fail(f"{missing} missing: run scripts/prepare_models.sh")
     with open(manifest) as f:
         outputs = json.load(f)["outputs"]
+    # Removed, not emptied: the sample must create it.
     shutil.rmtree(args.out_dir, ignore_errors=True)
-    os.makedirs(args.out_dir)
     p = run(cmd)
     if p.returncode != 0:
         return fail(f"exit code {p.returncode}")
