@@ -18,7 +18,7 @@ namespace edgert {
 
 uint64_t PayloadChecksum(const void* data, size_t size) { return XXH64(data, size, 0); }
 
-const char* Version() { return "0.1.0"; }
+const char* Version() { return EDGERT_VERSION; }  // the CMake project version
 
 namespace {
 
