@@ -366,6 +366,9 @@ Result<CompileConfig> LoadConfig(const std::string& path) {
   };
   resolve(cfg.onnx_model);
   resolve(cfg.working_dir);
+  if (auto it = cfg.calibration_parameters.find("cal_data_dir");
+      it != cfg.calibration_parameters.end())
+    resolve(it->second);
   return cfg;
 }
 
