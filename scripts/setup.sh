@@ -29,7 +29,7 @@ if [ "$(id -u)" != 0 ]; then SUDO=sudo; fi
 HOST_PACKAGES=(
   build-essential cmake ninja-build pkg-config file ca-certificates
   libboost-program-options-dev libopencv-dev libyuv-dev libspdlog-dev libfmt-dev
-  libgtest-dev libgmock-dev libxnnpack-dev libpthreadpool-dev libcpuinfo-dev
+  libgtest-dev libgmock-dev libxnnpack-dev libpthreadpool-dev libcpuinfo-dev libdnnl-dev
   libflatbuffers-dev flatbuffers-compiler libyaml-cpp-dev nlohmann-json3-dev libxxhash-dev
   libonnx-dev libprotobuf-dev protobuf-compiler libssl-dev
   g++-aarch64-linux-gnu qemu-user-static mmdebstrap patchelf openssh-server openssh-client

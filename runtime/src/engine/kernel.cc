@@ -91,13 +91,25 @@ void KernelProvider::RegisterAllDTypes(fb::OpType op, KernelFactory factory) {
 
 namespace {
 std::atomic<bool> xnnpack_enabled{true};
+std::atomic<bool> dnnl_enabled{true};
 }  // namespace
 
 void SetXnnpackEnabledForTesting(bool enabled) { xnnpack_enabled = enabled; }
+void SetDnnlEnabledForTesting(bool enabled) { dnnl_enabled = enabled; }
+
+#ifndef EDGERT_HAVE_DNNL
+const KernelProvider* DnnlProvider() { return nullptr; }
+size_t DnnlKernelCountForTesting() { return 0; }
+#endif
 
 std::vector<const KernelProvider*> Providers() {
   if (!xnnpack_enabled) return {&Int8Provider(), &PortableProvider(), &PreprocessProvider()};
-  return {&Int8Provider(), &XnnpackProvider(), &PortableProvider(), &PreprocessProvider()};
+  std::vector<const KernelProvider*> p = {&Int8Provider()};
+  // oneDNN only registers f32 kernels, so int8 nodes never reach it.
+  if (const KernelProvider* dnnl = dnnl_enabled ? DnnlProvider() : nullptr) p.push_back(dnnl);
+  for (const KernelProvider* q : {&XnnpackProvider(), &PortableProvider(), &PreprocessProvider()})
+    p.push_back(q);
+  return p;
 }
 
 }  // namespace edgert::engine

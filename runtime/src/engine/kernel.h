@@ -1,9 +1,9 @@
 #pragma once
 
 // The kernel provider interface of the engine. A provider maps (op, dtype) to a kernel factory;
-// the session asks the providers in order (int8, xnnpack, then portable) and the first kernel whose
-// Setup accepts the node runs it. Shapes are fixed at setup, and so are data pointers: the
-// arena is planned before any kernel is set up and never moves.
+// the session asks the providers in order (int8, onednn where built, xnnpack, then portable) and
+// the first kernel whose Setup accepts the node runs it. Shapes are fixed at setup, and so are data
+// pointers: the arena is planned before any kernel is set up and never moves.
 
 #include <pthreadpool.h>
 
@@ -110,10 +110,17 @@ const KernelProvider& PortableProvider();
 const KernelProvider& PreprocessProvider();  // ColorConvert, Normalize
 // Int8-precision nodes and the Quantize/Dequantize/Requantize conversions (int8_kernels.cc).
 const KernelProvider& Int8Provider();
+// f32 Conv2D on oneDNN (dnnl_kernels.cc), x86-64 host builds only: nullptr where it is not built
+// in or the environment has EDGERT_DISABLE_DNNL=1 (read once).
+const KernelProvider* DnnlProvider();
 // In order of preference.
 std::vector<const KernelProvider*> Providers();
 // Tests only: with false, sessions created afterwards use the portable provider alone.
 void SetXnnpackEnabledForTesting(bool enabled);
+// Tests only: with false, sessions created afterwards skip the oneDNN provider.
+void SetDnnlEnabledForTesting(bool enabled);
+// Tests only: how many oneDNN kernels this process has set up (0 where oneDNN is not built in).
+size_t DnnlKernelCountForTesting();
 
 template <typename K>
 std::unique_ptr<Kernel> Make() {
