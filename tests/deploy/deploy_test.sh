@@ -132,7 +132,22 @@ expect_in infer.err "to $user@127.0.0.1:$port:$work/board"
 [[ "$(last_line infer.out)" == PASSED* ]] || fail "the last line is not PASSED: $(last_line infer.out)"
 [ -f "$work/fetched/model_infer_output_0_output.bin" ] || fail "no fetched dump in $work/fetched"
 
-# 2. The same package again: no upload. Fetch and verify only (no tool) against a reference
+# 2. The layer-by-layer workflow: board dumps with every node's output against the same dumps
+# from the host build's infer (--ref_dir): the verifier walks the intermediate nodes too.
+HOST_INFER="$(dirname "$VERIFIER")/infer"
+[ -x "$HOST_INFER" ] || fail "$HOST_INFER is missing (the host build makes it next to the verifier)"
+"$HOST_INFER" --model_file "$MODEL" --input_file "$IMAGE" --enable_dump --dump_intermediate 3 \
+  --output_dir "$work/pc" >/dev/null 2>&1 || fail "host infer failed"
+run ref_dir "${common[@]}" "${emu[@]}" --model "$MODEL" --input "$IMAGE" --fetch "$work/fetched" \
+  --ref_dir "$work/pc" -- infer --model_file '{model}' --input_file '{input}' --enable_dump \
+  --dump_intermediate 3 --output_dir '{out}'
+expect_rc 0 "infer + verifier --ref_dir"
+expect_in ref_dir.err "package unchanged"
+expect_in ref_dir.out "no intermediate output below cosine"
+[[ "$(last_line ref_dir.out)" == PASSED*intermediate* ]] ||
+  fail "the last line is not PASSED with intermediates: $(last_line ref_dir.out)"
+
+# 3. The same package again: no upload. Fetch and verify only (no tool) against a reference
 # made with the wrong PC preprocessing: the verifier's FAILED line and exit code.
 run wrong_ref "${common[@]}" "${emu[@]}" --fetch "$work/fetched" --ref_file "$WRONG_REF"
 expect_rc 1 "verifier against a wrong reference"
@@ -140,7 +155,7 @@ expect_in wrong_ref.err "package unchanged"
 expect_not_in wrong_ref.err "uploading package"
 [[ "$(last_line wrong_ref.out)" == FAILED* ]] || fail "the last line is not FAILED: $(last_line wrong_ref.out)"
 
-# 3. model_info: its report comes back on stdout; model and input unchanged, not re-uploaded.
+# 4. model_info: its report comes back on stdout; model and input unchanged, not re-uploaded.
 run model_info "${common[@]}" "${emu[@]}" --model "$MODEL" --input "$IMAGE" -- \
   model_info --model_file '{model}'
 expect_rc 0 "model_info"
@@ -148,32 +163,32 @@ expect_in model_info.err "package unchanged"
 expect_in model_info.err "model and inputs unchanged"
 expect_in model_info.out "IMG_NV12"
 
-# 4. perf: report on stdout, profile fetched from {out}.
+# 5. perf: report on stdout, profile fetched from {out}.
 run perf "${common[@]}" "${emu[@]}" --model "$MODEL" --fetch "$work/perf" -- \
   perf --model_file '{model}' --frame_count 5 --warmup 1 --profile_path '{out}/profile'
 expect_rc 0 "perf"
 expect_in perf.out "Latency p99"
 [ -f "$work/perf/profile/profile.csv" ] || fail "perf's profile.csv was not fetched"
 
-# 5. A closed port: exit 1, the message names user@host and the port.
+# 6. A closed port: exit 1, the message names user@host and the port.
 closed="$(free_port)"
 run closed --host 127.0.0.1 --port "$closed" --user "$user" --identity "$work/client_key" \
   --connect_timeout 5 --package "$PACKAGE" -- model_info --help
 expect_rc 1 "closed port"
 expect_in closed.err "$user@127.0.0.1 port $closed"
 
-# 6. A usage error (unknown placeholder) fails before connecting: exit 2.
+# 7. A usage error (unknown placeholder) fails before connecting: exit 2.
 run usage "${common[@]}" -- model_info --model_file '{modle}'
 expect_rc 2 "unknown placeholder"
 expect_in usage.err "{modle}"
 
 if [ "$(uname -m)" = x86_64 ]; then
-  # 7. Without the emulator the x86_64 "board" is rejected, naming both architectures.
+  # 8. Without the emulator the x86_64 "board" is rejected, naming both architectures.
   run arch "${common[@]}" -- model_info --help
   expect_rc 1 "architecture mismatch"
   expect_in arch.err "aarch64"
   expect_in arch.err "x86_64"
-  # 8. An emulator root without the aarch64 loader: the prefix check says so.
+  # 9. An emulator root without the aarch64 loader: the prefix check says so.
   mkdir -p "$work/emptyroot"
   run bad_prefix "${common[@]}" --remote_prefix "qemu-aarch64-static -L $work/emptyroot" -- \
     model_info --help
