@@ -187,17 +187,23 @@ tmp="$(mktemp -d "${TMPDIR:-/tmp}/edgert-deploy.XXXXXX")"
 trap 'rm -rf "$tmp"' EXIT
 
 # ---- the package ---------------------------------------------------------------------------
-listing="$(tar -tzf "$package" 2>"$tmp/tar.err")" ||
-  die "$package: not a readable .tar.gz ($(tail -n 1 "$tmp/tar.err"))"
-top="$(head -n 1 <<<"$listing")"
-top="${top%%/*}"
-if [ -z "$top" ] || [ "$top" = "." ] || grep -qv "^$top\(/\|\$\)" <<<"$listing"; then
-  die "$package: expected one top folder holding bin/ lib/ include/ share/edgert/"
+# One decompression pass (packages bundle their libraries and run to tens of MB): unpack only
+# TOP/bin/* and TOP/share/edgert/ARCH. tar fails when ARCH is absent, which is allowed.
+mkdir "$tmp/pkg"
+tar -xzf "$package" -C "$tmp/pkg" --wildcards --no-wildcards-match-slash '*/bin/*' \
+  '*/share/edgert/ARCH' 2>"$tmp/tar.err" || true
+if grep -v -e 'Not found in archive' -e 'Exiting with failure status' "$tmp/tar.err" | grep -q .; then
+  die "$package: not a readable .tar.gz ($(grep -m 1 . "$tmp/tar.err"))"
 fi
-tools_in_pkg="$(sed -n "s|^$top/bin/\([^/][^/]*\)\$|\1|p" <<<"$listing" | tr '\n' ' ')"
-grep -qx "$top/bin/model_info" <<<"$listing" || die "$package: no $top/bin/model_info"
-if [ -n "$tool" ] && ! grep -qx "$top/bin/$tool" <<<"$listing"; then
-  usage_error "'$tool' is not in the package's bin/ (it has: ${tools_in_pkg% })"
+tops=()
+for d in "$tmp/pkg"/*/; do [ -d "$d" ] && tops+=("$(basename "$d")"); done
+[ "${#tops[@]}" = 1 ] && [ -d "$tmp/pkg/${tops[0]}/bin" ] ||
+  die "$package: expected one top folder holding bin/ lib/ include/ share/edgert/"
+top="${tops[0]}"
+pkg_bin="$tmp/pkg/$top/bin"
+[ -f "$pkg_bin/model_info" ] || die "$package: no $top/bin/model_info"
+if [ -n "$tool" ] && [ ! -f "$pkg_bin/$tool" ]; then
+  usage_error "'$tool' is not in the package's bin/ (it has: $(cd "$pkg_bin" && echo *))"
 fi
 # The package's architecture: share/edgert/ARCH, else file(1) on bin/model_info, else the name.
 normalize_arch() {
@@ -208,13 +214,12 @@ normalize_arch() {
   esac
 }
 pkg_arch="" arch_source=""
-if grep -qx "$top/share/edgert/ARCH" <<<"$listing"; then
-  pkg_arch="$(tar -xzOf "$package" "$top/share/edgert/ARCH" | tr -d '[:space:]')"
+if [ -f "$tmp/pkg/$top/share/edgert/ARCH" ]; then
+  pkg_arch="$(tr -d '[:space:]' <"$tmp/pkg/$top/share/edgert/ARCH")"
   arch_source="share/edgert/ARCH"
 fi
 if [ -z "$pkg_arch" ] && command -v file >/dev/null; then
-  tar -xzf "$package" -C "$tmp" "$top/bin/model_info"
-  case "$(file -b "$tmp/$top/bin/model_info")" in
+  case "$(file -b "$pkg_bin/model_info")" in
     *aarch64*) pkg_arch=aarch64 ;;
     *x86-64*) pkg_arch=x86_64 ;;
     *RISC-V*) pkg_arch=riscv64 ;;

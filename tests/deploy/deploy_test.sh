@@ -88,7 +88,8 @@ if [ -z "$qemu_root" ]; then
   mkdir -p "$qemu_root/lib"
   cp -L "$SYSROOT/lib/ld-linux-aarch64.so.1" "$qemu_root/lib/"
   # glibc (with its compatibility stubs), libstdc++ and libgcc_s: what every board has.
-  for lib in libc.so.6 libm.so.6 libpthread.so.0 libdl.so.2 librt.so.1 libstdc++.so.6 libgcc_s.so.1; do
+  for lib in libc.so.6 libm.so.6 libpthread.so.0 libdl.so.2 librt.so.1 libresolv.so.2 libutil.so.1 \
+    libstdc++.so.6 libgcc_s.so.1; do
     found=0
     for d in lib/aarch64-linux-gnu usr/lib/aarch64-linux-gnu; do
       if [ -e "$SYSROOT/$d/$lib" ]; then
