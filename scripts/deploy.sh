@@ -179,6 +179,10 @@ if [ -n "$ref_file" ]; then
   for f in "${refs[@]}"; do [ -f "$f" ] || die "--ref_file $f: no such file"; done
 fi
 [ -z "$ref_dir" ] || [ -d "$ref_dir" ] || die "--ref_dir $ref_dir: not a directory"
+if [ -n "$fetch" ] && [ -d "$fetch" ] && [ -n "$(ls -A "$fetch")" ] && [ ! -f "$fetch/.edgert_fetch" ]; then
+  die "--fetch $fetch is not empty and not an earlier --fetch folder (no .edgert_fetch): refusing to empty it"
+fi
+[ ! -e "$fetch" ] || [ -d "$fetch" ] || die "--fetch $fetch is not a directory"
 if [ -n "$ref_file$ref_dir" ] && [ ! -x "$verifier" ]; then
   die "host verifier $verifier not found (build it: cmake --build --preset host --target verifier, or give --verifier)"
 fi
@@ -383,11 +387,7 @@ fi
 
 # ---- fetch ---------------------------------------------------------------------------------
 if [ -n "$fetch" ]; then
-  if [ -d "$fetch" ] && [ -n "$(ls -A "$fetch")" ]; then
-    [ -f "$fetch/.edgert_fetch" ] ||
-      die "--fetch $fetch is not empty and not an earlier --fetch folder (no .edgert_fetch): refusing to empty it"
-    find "$fetch" -mindepth 1 -delete
-  fi
+  [ ! -f "$fetch/.edgert_fetch" ] || find "$fetch" -mindepth 1 -delete
   mkdir -p "$fetch"
   rc=0
   remote "fetching $rdir/out" "cd $(q "$rdir/out") && tar -cf - ." >"$tmp/out.tar" || rc=$?
