@@ -41,9 +41,10 @@ What to upload:
 Running:
   --remote_prefix "CMD"  command prefix for every tool run on the board, passed to the remote
                          shell as written (for example "taskset -c 4-7", or an emulator such as
-                         "qemu-aarch64-static -L /path/to/root"). With a prefix the
-                         architecture check is replaced by a check that bin/model_info --help
-                         runs through it.
+                         "qemu-aarch64-static -L /path/to/root"). Without a prefix the
+                         board's `uname -m` must match the package's architecture; with one
+                         a mismatch is allowed. Either way, after uploading, the package's
+                         bin/model_info --help must run on the board (through the prefix).
   -- TOOL [ARGS...]      the package tool to run and its flags. These placeholders in ARGS
                          become board paths:
                            {model}    the uploaded --model
