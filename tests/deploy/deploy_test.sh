@@ -35,7 +35,7 @@ fail() {
 for f in "$PACKAGE" "$VERIFIER" "$MODEL" "$REF" "$WRONG_REF" "$IMAGE"; do
   [ -e "$f" ] || fail "$f is missing (cpack, the host build and scripts/prepare_models.sh make it)"
 done
-for p in /usr/sbin/sshd ssh ssh-keygen qemu-aarch64-static python3; do
+for p in /usr/sbin/sshd ssh ssh-keygen qemu-aarch64-static /usr/bin/python3 timeout; do
   command -v "$p" >/dev/null || fail "$p is missing (scripts/setup.sh installs it)"
 done
 
@@ -49,7 +49,7 @@ trap cleanup EXIT
 trap 'exit 143' TERM INT
 
 free_port() {
-  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+  /usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
 # ---- sshd on loopback, keys and config in $work ----------------------------------------------
