@@ -69,7 +69,8 @@ Results:
                          --dump_intermediate): "verifier --compare_dir FETCHED DIR" compares every
                          .bin both hold and names the first diverging node.
   --verifier PATH        host verifier (default build/host/apps/verifier)
-  --verifier_option OPT  extra verifier flag (repeatable), e.g. --verifier_option=--cos_threshold=0.9999
+  --verifier_option OPT  extra verifier flag (repeatable), for example
+                         --verifier_option=--cos_threshold=0.9999
 
   -h, --help             show this help
 
@@ -78,7 +79,8 @@ verifier's PASSED/FAILED line and the script exits with the verifier's exit code
 Exit codes: 0 ok, 1 failure (SSH, architecture, upload, remote tool, verification), 2 usage.
 
 Example:
-  scripts/deploy.sh --host 10.0.0.5 --package build/aarch64/package/edgert-0.1.0-Linux-aarch64.tar.gz \
+  scripts/deploy.sh --host 10.0.0.5 \
+    --package build/aarch64/package/edgert-0.1.0-Linux-aarch64.tar.gz \
     --model m.bin --input img.jpg --fetch out/board --ref_file ort/output.bin -- \
     infer --model_file {model} --input_file {input} --enable_dump --output_dir {out}
 EOF
@@ -149,7 +151,8 @@ done
 [[ "$connect_timeout" =~ ^[0-9]+$ ]] && [ "$connect_timeout" -ge 1 ] ||
   usage_error "--connect_timeout must be a whole number of seconds >= 1, got '$connect_timeout'"
 [ -n "$remote_dir" ] || usage_error "--remote_dir must not be empty"
-[ -z "$ref_file" ] || [ -z "$ref_dir" ] || usage_error "give at most one of --ref_file and --ref_dir"
+[ -z "$ref_file" ] || [ -z "$ref_dir" ] ||
+  usage_error "give at most one of --ref_file and --ref_dir"
 if [ -n "$ref_file$ref_dir" ] && [ -z "$fetch" ]; then
   usage_error "--ref_file/--ref_dir compare fetched board outputs: give --fetch DIR too"
 fi
@@ -157,17 +160,23 @@ tool="" tool_args=()
 if [ "${#tool_cmd[@]}" -gt 0 ]; then
   tool="${tool_cmd[0]}"
   tool_args=("${tool_cmd[@]:1}")
-  [[ "$tool" =~ ^[A-Za-z0-9_.-]+$ ]] || usage_error "TOOL must be a program name in the package's bin/, got '$tool'"
+  [[ "$tool" =~ ^[A-Za-z0-9_.-]+$ ]] ||
+    usage_error "TOOL must be a program name in the package's bin/, got '$tool'"
 fi
 for a in ${tool_args[@]+"${tool_args[@]}"}; do
   rest="$a"
   for i in "${!inputs[@]}"; do rest="${rest//"{input$i}"/}"; done
   for p in '{model}' '{input}' '{out}' '{pkg}' '{dir}'; do rest="${rest//"$p"/}"; done
   if [[ "$rest" =~ \{[A-Za-z0-9_]+\} ]]; then
-    usage_error "unknown placeholder ${BASH_REMATCH[0]} in '$a' (known: {model} {input} {input0}.. {out} {pkg} {dir}; {inputN} needs N+1 --input files)"
+    usage_error "unknown placeholder ${BASH_REMATCH[0]} in '$a' (known: {model} {input}" \
+      "{input0}.. {out} {pkg} {dir}; {inputN} needs N+1 --input files)"
   fi
-  if [[ "$a" == *"{model}"* ]] && [ -z "$model" ]; then usage_error "'$a' uses {model}: give --model"; fi
-  if [[ "$a" == *"{input}"* ]] && [ "${#inputs[@]}" = 0 ]; then usage_error "'$a' uses {input}: give --input"; fi
+  if [[ "$a" == *"{model}"* ]] && [ -z "$model" ]; then
+    usage_error "'$a' uses {model}: give --model"
+  fi
+  if [[ "$a" == *"{input}"* ]] && [ "${#inputs[@]}" = 0 ]; then
+    usage_error "'$a' uses {input}: give --input"
+  fi
 done
 
 for f in "$package" ${model:+"$model"} ${inputs[@]+"${inputs[@]}"}; do
@@ -180,12 +189,15 @@ if [ -n "$ref_file" ]; then
   for f in "${refs[@]}"; do [ -f "$f" ] || die "--ref_file $f: no such file"; done
 fi
 [ -z "$ref_dir" ] || [ -d "$ref_dir" ] || die "--ref_dir $ref_dir: not a directory"
-if [ -n "$fetch" ] && [ -d "$fetch" ] && [ -n "$(ls -A "$fetch")" ] && [ ! -f "$fetch/.edgert_fetch" ]; then
-  die "--fetch $fetch is not empty and not an earlier --fetch folder (no .edgert_fetch): refusing to empty it"
+if [ -n "$fetch" ] && [ -d "$fetch" ] && [ -n "$(ls -A "$fetch")" ] &&
+  [ ! -f "$fetch/.edgert_fetch" ]; then
+  die "--fetch $fetch is not empty and not an earlier --fetch folder (no .edgert_fetch):" \
+    "refusing to empty it"
 fi
 [ ! -e "$fetch" ] || [ -d "$fetch" ] || die "--fetch $fetch is not a directory"
 if [ -n "$ref_file$ref_dir" ] && [ ! -x "$verifier" ]; then
-  die "host verifier $verifier not found (build it: cmake --build --preset host --target verifier, or give --verifier)"
+  die "host verifier $verifier not found (build it: cmake --build --preset host --target" \
+    "verifier, or give --verifier)"
 fi
 
 tmp="$(mktemp -d "${TMPDIR:-/tmp}/edgert-deploy.XXXXXX")"
@@ -197,7 +209,8 @@ trap 'rm -rf "$tmp"' EXIT
 mkdir "$tmp/pkg"
 tar -xzf "$package" -C "$tmp/pkg" --wildcards --no-wildcards-match-slash '*/bin/*' \
   '*/share/edgert/ARCH' 2>"$tmp/tar.err" || true
-if grep -v -e 'Not found in archive' -e 'Exiting with failure status' "$tmp/tar.err" | grep -q .; then
+if grep -v -e 'Not found in archive' -e 'Exiting with failure status' "$tmp/tar.err" |
+  grep -q .; then
   die "$package: not a readable .tar.gz ($(grep -m 1 . "$tmp/tar.err"))"
 fi
 tops=()
@@ -282,7 +295,9 @@ if [ "${#data_rels[@]}" -gt 0 ]; then
 for f in"
   for r in "${data_rels[@]}"; do probe+=" $(q "$r")"; done
   probe+="; do
-  if [ -f \"data/\$f\" ]; then printf 'data %s %s\n' \"\$(sha256sum \"data/\$f\" | cut -d ' ' -f 1)\" \"\$f\"; fi
+  if [ -f \"data/\$f\" ]; then
+    printf 'data %s %s\n' \"\$(sha256sum \"data/\$f\" | cut -d ' ' -f 1)\" \"\$f\"
+  fi
 done"
 fi
 log "connecting to $where"
@@ -308,9 +323,12 @@ rpkg="$rdir/pkg"
 
 if [ "$remote_arch" != "$pkg_arch" ]; then
   if [ -z "$remote_prefix" ]; then
-    die "architecture mismatch: the package is $pkg_arch (from $arch_source), the board $where is $remote_arch (uname -m). Use a package built for $remote_arch, or run through an emulator with --remote_prefix."
+    die "architecture mismatch: the package is $pkg_arch (from $arch_source), the board" \
+      "$where is $remote_arch (uname -m). Use a package built for $remote_arch, or run" \
+      "through an emulator with --remote_prefix."
   fi
-  log "package is $pkg_arch, board is $remote_arch: running through --remote_prefix '$remote_prefix'"
+  log "package is $pkg_arch, board is $remote_arch: running through" \
+    "--remote_prefix '$remote_prefix'"
 fi
 
 # ---- uploads -------------------------------------------------------------------------------
@@ -323,7 +341,8 @@ else
 tar -C pkg.new -xzf -
 rm -rf pkg; mv pkg.new/$(q "$top") pkg; rmdir pkg.new
 echo $pkg_sha > pkg/.edgert_package" <"$package" || rc=$?
-  [ "$rc" = 0 ] || die "unpacking the package in $where:$rdir failed (exit $rc): $(tail -n 3 "$tmp/ssh.err")"
+  [ "$rc" = 0 ] ||
+    die "unpacking the package in $where:$rdir failed (exit $rc): $(tail -n 3 "$tmp/ssh.err")"
 fi
 
 changed=() bytes=0
@@ -343,9 +362,11 @@ if [ "${#data_rels[@]}" -gt 0 ]; then
   else
     log "uploading ${changed[*]} ($(mb "$bytes")) to $where:$rdir/data"
     rc=0
-    remote "uploading the model and inputs" "mkdir -p $(q "$rdir/data") && tar -C $(q "$rdir/data") -xf -" \
+    remote "uploading the model and inputs" \
+      "mkdir -p $(q "$rdir/data") && tar -C $(q "$rdir/data") -xf -" \
       < <(tar -C "$tmp/stage" -chf - "${changed[@]}") || rc=$?
-    [ "$rc" = 0 ] || die "uploading to $where:$rdir/data failed (exit $rc): $(tail -n 3 "$tmp/ssh.err")"
+    [ "$rc" = 0 ] ||
+      die "uploading to $where:$rdir/data failed (exit $rc): $(tail -n 3 "$tmp/ssh.err")"
   fi
 fi
 
@@ -353,12 +374,13 @@ fi
 # missing library or a foreign architecture before the real run.
 prefix_words="${remote_prefix:+$remote_prefix }"
 rc=0
-remote "checking the package" "cd $(q "$rdir") && ${prefix_words}$(q "$rpkg/bin/model_info") --help >/dev/null" ||
-  rc=$?
+remote "checking the package" \
+  "cd $(q "$rdir") && ${prefix_words}$(q "$rpkg/bin/model_info") --help >/dev/null" || rc=$?
 if [ "$rc" != 0 ]; then
   how="on $where"
   [ -z "$remote_prefix" ] || how="through --remote_prefix '$remote_prefix' on $where"
-  die "the package's bin/model_info --help does not run $how (exit $rc): $(tail -n 3 "$tmp/ssh.err")"
+  die "the package's bin/model_info --help does not run $how (exit $rc):" \
+    "$(tail -n 3 "$tmp/ssh.err")"
 fi
 
 # ---- the run -------------------------------------------------------------------------------
@@ -367,7 +389,8 @@ if [ -n "$tool" ]; then
   remote_inputs=()
   for r in ${input_rels[@]+"${input_rels[@]}"}; do remote_inputs+=("$rdir/data/$r"); done
   joined_inputs="$(IFS=,; echo "${remote_inputs[*]-}")"
-  rcmd="cd $(q "$rdir") && rm -rf out && mkdir out && cd out && ${prefix_words}$(q "$rpkg/bin/$tool")"
+  rcmd="cd $(q "$rdir") && rm -rf out && mkdir out && cd out &&"
+  rcmd+=" ${prefix_words}$(q "$rpkg/bin/$tool")"
   for a in ${tool_args[@]+"${tool_args[@]}"}; do
     for i in "${!remote_inputs[@]}"; do a="${a//"{input$i}"/"${remote_inputs[$i]}"}"; done
     a="${a//"{model}"/"$rdir/data/$model_rel"}"
@@ -381,7 +404,8 @@ if [ -n "$tool" ]; then
   # Streamed, not captured: the tool's stdout and stderr are the user's to see.
   "${ssh_cmd[@]}" "$rcmd" </dev/null || run_rc=$?
   if [ "$run_rc" = 255 ]; then
-    log "SSH to $target port $port failed while running $tool, or $tool exited with 255 (see the message above)"
+    log "SSH to $target port $port failed while running $tool, or $tool exited with 255" \
+      "(see the message above)"
   fi
   [ "$run_rc" = 0 ] || log "$tool exited with $run_rc on $where"
 fi
@@ -395,7 +419,9 @@ if [ -n "$fetch" ]; then
   [ "$rc" = 0 ] || die "fetching $where:$rdir/out failed (exit $rc): $(tail -n 1 "$tmp/ssh.err")"
   tar -C "$fetch" -xf "$tmp/out.tar"
   printf '%s\n' "fetched from $where:$rdir/out by $ME" >"$fetch/.edgert_fetch"
-  log "fetched $(find "$fetch" -type f ! -name .edgert_fetch | wc -l) file(s) ($(mb "$(stat -c %s "$tmp/out.tar")") tar) from $where:$rdir/out into $fetch"
+  nfiles="$(find "$fetch" -type f ! -name .edgert_fetch | wc -l)"
+  log "fetched $nfiles file(s) ($(mb "$(stat -c %s "$tmp/out.tar")") tar) from" \
+    "$where:$rdir/out into $fetch"
 fi
 if [ "$run_rc" != 0 ]; then
   die "$tool failed on $where (exit $run_rc)"
@@ -406,9 +432,11 @@ if [ -n "$ref_file$ref_dir" ]; then
   pc_dir="$ref_dir"
   if [ -n "$ref_file" ]; then
     # Give each reference the name of the board dump it is compared with.
-    mapfile -t dumps < <(find "$fetch" -maxdepth 1 -name 'model_infer_output_*.bin' ! -name '*.aligned.bin' -printf '%f\n' | sort)
+    mapfile -t dumps < <(find "$fetch" -maxdepth 1 -name 'model_infer_output_*.bin' \
+      ! -name '*.aligned.bin' -printf '%f\n' | sort)
     [ "${#dumps[@]}" -gt 0 ] ||
-      die "no model_infer_output_*.bin in $fetch: run infer --enable_dump --output_dir {out} to compare with --ref_file"
+      die "no model_infer_output_*.bin in $fetch: run infer --enable_dump --output_dir {out}" \
+        "to compare with --ref_file"
     [ "${#dumps[@]}" = "${#refs[@]}" ] ||
       die "the board dumped ${#dumps[@]} output(s) (${dumps[*]}), --ref_file gives ${#refs[@]}"
     pc_dir="$tmp/ref"
@@ -421,7 +449,8 @@ if [ -n "$ref_file$ref_dir" ]; then
   fi
   log "comparing board outputs in $fetch with ${ref_dir:-$ref_file} (verifier --compare_dir)"
   rc=0
-  "$verifier" --compare_dir "$fetch" "$pc_dir" ${verifier_options[@]+"${verifier_options[@]}"} || rc=$?
+  "$verifier" --compare_dir "$fetch" "$pc_dir" ${verifier_options[@]+"${verifier_options[@]}"} ||
+    rc=$?
   exit "$rc"
 fi
 log "done"

@@ -42,14 +42,18 @@ done
 work="$(mktemp -d "${TMPDIR:-/tmp}/edgert-deploy-test.XXXXXX")"
 sshd_pid=""
 cleanup() {
-  if [ -n "$sshd_pid" ]; then kill "$sshd_pid" 2>/dev/null || true; wait "$sshd_pid" 2>/dev/null || true; fi
+  if [ -n "$sshd_pid" ]; then
+    kill "$sshd_pid" 2>/dev/null || true
+    wait "$sshd_pid" 2>/dev/null || true
+  fi
   rm -rf "$work"
 }
 trap cleanup EXIT
 trap 'exit 143' TERM INT
 
 free_port() {
-  /usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+  /usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1])'
 }
 
 # ---- sshd on loopback, keys and config in $work ----------------------------------------------
@@ -90,8 +94,8 @@ if [ -z "$qemu_root" ]; then
   mkdir -p "$qemu_root/lib"
   cp -L "$SYSROOT/lib/ld-linux-aarch64.so.1" "$qemu_root/lib/"
   # glibc (with its compatibility stubs), libstdc++ and libgcc_s: what every board has.
-  for lib in libc.so.6 libm.so.6 libpthread.so.0 libdl.so.2 librt.so.1 libresolv.so.2 libutil.so.1 \
-    libstdc++.so.6 libgcc_s.so.1; do
+  for lib in libc.so.6 libm.so.6 libpthread.so.0 libdl.so.2 librt.so.1 libresolv.so.2 \
+    libutil.so.1 libanl.so.1 libstdc++.so.6 libgcc_s.so.1; do
     found=0
     for d in lib/aarch64-linux-gnu usr/lib/aarch64-linux-gnu; do
       if [ -e "$SYSROOT/$d/$lib" ]; then
@@ -100,7 +104,9 @@ if [ -z "$qemu_root" ]; then
         found=1
       fi
     done
-    [ "$found" = 1 ] || case "$lib" in libc.* | libm.* | libstdc++.* | libgcc_s.*) fail "$lib not in $SYSROOT" ;; esac
+    case "$found:$lib" in
+      0:libc.* | 0:libm.* | 0:libstdc++.* | 0:libgcc_s.*) fail "no $lib in $SYSROOT" ;;
+    esac
   done
 fi
 
@@ -132,7 +138,8 @@ run infer "${common[@]}" "${emu[@]}" --model "$MODEL" --input "$IMAGE" --fetch "
 expect_rc 0 "infer + verifier"
 expect_in infer.err "uploading package ("
 expect_in infer.err "to $user@127.0.0.1:$port:$work/board"
-[[ "$(last_line infer.out)" == PASSED* ]] || fail "the last line is not PASSED: $(last_line infer.out)"
+[[ "$(last_line infer.out)" == PASSED* ]] ||
+  fail "the last line is not PASSED: $(last_line infer.out)"
 [ -f "$work/fetched/model_infer_output_0_output.bin" ] || fail "no fetched dump in $work/fetched"
 
 # 2. The layer-by-layer workflow: board dumps with every node's output against the same dumps
@@ -156,7 +163,8 @@ run wrong_ref "${common[@]}" "${emu[@]}" --fetch "$work/fetched" --ref_file "$WR
 expect_rc 1 "verifier against a wrong reference"
 expect_in wrong_ref.err "package unchanged"
 expect_not_in wrong_ref.err "uploading package"
-[[ "$(last_line wrong_ref.out)" == FAILED* ]] || fail "the last line is not FAILED: $(last_line wrong_ref.out)"
+[[ "$(last_line wrong_ref.out)" == FAILED* ]] ||
+  fail "the last line is not FAILED: $(last_line wrong_ref.out)"
 
 # 4. model_info: its report comes back on stdout; model and input unchanged, not re-uploaded.
 run model_info "${common[@]}" "${emu[@]}" --model "$MODEL" --input "$IMAGE" -- \
