@@ -99,10 +99,10 @@ BOARD_PORT=$port
 BOARD_USER=$user
 BOARD_KEY=$dir/client_key
 BOARD_PREFIX="qemu-aarch64-static -L $dir/minroot"
-BOARD_DIR=$dir/board
+BOARD_DIR=$dir/remote
 BOARD_DEPLOY_ARGS=(--host 127.0.0.1 --port $port --user $user --identity $dir/client_key
   --ssh_option StrictHostKeyChecking=no --ssh_option UserKnownHostsFile=/dev/null
-  --remote_dir $dir/board --remote_prefix "qemu-aarch64-static -L $dir/minroot")
+  --remote_dir $dir/remote --remote_prefix "qemu-aarch64-static -L $dir/minroot")
 EOF
     log "sshd on $user@127.0.0.1:$port (key $dir/client_key); tools run through" \
         "qemu-aarch64-static -L $dir/minroot; settings in $dir/board.env"

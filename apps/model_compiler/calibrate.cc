@@ -92,8 +92,8 @@ Result<std::vector<Sample>> LoadSamples(const CompileConfig& cfg, const ModelDef
   if (f.inputs.size() != 1)
     return Unsupported("calibration supports single-input models, this one has " +
                        std::to_string(f.inputs.size()));
-  std::filesystem::path dir = it->second;
-  if (dir.is_relative()) dir = std::filesystem::path(cfg.working_dir) / dir;
+  // LoadConfig made a relative cal_data_dir relative to the YAML file.
+  const std::filesystem::path dir = it->second;
   const TensorDesc& desc = f.inputs[0].desc;
   const auto type_it = cfg.calibration_parameters.find("cal_data_type");
   const bool u8_to_f32 = type_it != cfg.calibration_parameters.end() &&
