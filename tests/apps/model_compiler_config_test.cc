@@ -1,6 +1,7 @@
 // The conversion-config (model.yaml) parser: every key, multi-input entries, warnings, errors.
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <fstream>
 
 #include "model_compiler/compiler.h"
@@ -257,12 +258,15 @@ TEST(ConfigTest, LoadConfigResolvesPathsAgainstTheYamlDirectory) {
   const std::string dir = test::TempDir("LoadConfig");
   {
     std::ofstream f(dir + "/m.yaml");
-    f << "model_parameters:\n  onnx_model: net.onnx\n  working_dir: out\n";
+    f << "model_parameters:\n  onnx_model: net.onnx\n  working_dir: out\n"
+      << "calibration_parameters:\n  cal_data_dir: ../cal\n";
   }
   auto r = LoadConfig(dir + "/m.yaml");
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   EXPECT_EQ(r->onnx_model, dir + "/net.onnx");
   EXPECT_EQ(r->working_dir, dir + "/out");
+  EXPECT_EQ(r->calibration_parameters.at("cal_data_dir"),
+            std::filesystem::path(dir + "/../cal").lexically_normal().string());
   auto missing = LoadConfig(dir + "/nope.yaml");
   ASSERT_FALSE(missing.ok());
   EXPECT_EQ(missing.status().code(), StatusCode::kFileError);
