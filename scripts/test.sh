@@ -3,7 +3,8 @@
 #   1. host        native build, whole-model data (scripts/prepare_models.sh), all tests;
 #   2. host-asan   native build with ASan + UBSan, all tests;
 #   3. aarch64     cross build, all tests under qemu-aarch64-static;
-# and checks that model_info prints the same on both architectures.
+# checks that model_info prints the same on both architectures, and runs the README's main
+# command (scripts/demo.sh, the walkthrough), which must end with PASSED.
 # Exits non-zero on the first failure. Usage: scripts/test.sh [--skip-setup] [--no-asan]
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -51,5 +52,14 @@ for fmt in "" "--json"; do
 done
 /usr/bin/python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$tmp/arm.txt"
 echo "model_info outputs identical (text and JSON); JSON parses"
+
+step "walkthrough: scripts/demo.sh --skip-setup (the README's main command)"
+if ! scripts/demo.sh --skip-setup >"$tmp/demo.log" 2>&1; then
+  tail -n 40 "$tmp/demo.log"
+  echo "the walkthrough failed (full log above: scripts/demo.sh --skip-setup)" >&2
+  exit 1
+fi
+grep -q '^PASSED' "$tmp/demo.log" || { tail -n 40 "$tmp/demo.log"; echo "no PASSED line" >&2; exit 1; }
+grep '^PASSED' "$tmp/demo.log"
 echo
 echo "ALL TESTS PASSED"
