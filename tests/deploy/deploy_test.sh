@@ -1,21 +1,20 @@
 #!/usr/bin/env bash
 # scripts/deploy.sh end to end against a real sshd on a free loopback port. The "board" is this
-# machine: the aarch64 package runs through --remote_prefix "qemu-aarch64-static -L MINROOT",
-# where MINROOT holds only the aarch64 loader and the C/C++ runtime (glibc, libstdc++,
-# libgcc_s), so every other library has to come from the package's lib/. No binfmt needed.
+# machine (scripts/local_board.sh): the aarch64 package runs through --remote_prefix
+# "qemu-aarch64-static -L MINROOT", where MINROOT holds only the aarch64 loader and the C/C++
+# runtime (glibc, libstdc++, libgcc_s), so every other library has to come from the package's
+# lib/. No binfmt needed.
 #
 # Usage: deploy_test.sh PACKAGE.tar.gz HOST_VERIFIER MODELS_DIR [SYSROOT]
 #   PACKAGE        the aarch64 board package (cpack)
 #   HOST_VERIFIER  the host build's verifier (compares the fetched board dumps)
 #   MODELS_DIR     scripts/prepare_models.sh's output (mobilenet_v2_tiny_nv12.*)
 #   SYSROOT        the arm64 sysroot MINROOT is copied from (default .cache/sysroot-aarch64)
-# EDGERT_DEPLOY_TEST_QEMU_ROOT=DIR uses DIR as the emulator root instead of MINROOT (for a
-# package without bundled libraries).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 DEPLOY="$ROOT/scripts/deploy.sh"
-[ "$#" -ge 3 ] || { sed -n '2,13s/^# \{0,1\}//p' "$0" >&2; exit 2; }
+[ "$#" -ge 3 ] || { sed -n '2,12s/^# \{0,1\}//p' "$0" >&2; exit 2; }
 PACKAGE="$1" VERIFIER="$2" MODELS="$3" SYSROOT="${4:-$ROOT/.cache/sysroot-aarch64}"
 MODEL="$MODELS/mobilenet_v2_tiny_nv12.bin"
 REF="$MODELS/mobilenet_v2_tiny_nv12.ort/output.bin"
@@ -40,12 +39,9 @@ for p in /usr/sbin/sshd ssh ssh-keygen qemu-aarch64-static /usr/bin/python3 time
 done
 
 work="$(mktemp -d "${TMPDIR:-/tmp}/edgert-deploy-test.XXXXXX")"
-sshd_pid=""
+board_started=""
 cleanup() {
-  if [ -n "$sshd_pid" ]; then
-    kill "$sshd_pid" 2>/dev/null || true
-    wait "$sshd_pid" 2>/dev/null || true
-  fi
+  if [ -n "$board_started" ]; then "$ROOT/scripts/local_board.sh" stop "$work" 2>/dev/null; fi
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -56,64 +52,18 @@ free_port() {
 print(s.getsockname()[1])'
 }
 
-# ---- sshd on loopback, keys and config in $work ----------------------------------------------
-ssh-keygen -q -t ed25519 -N '' -f "$work/host_key"
-ssh-keygen -q -t ed25519 -N '' -f "$work/client_key"
-cp "$work/client_key.pub" "$work/authorized_keys"
-port="$(free_port)"
-cat >"$work/sshd_config" <<EOF
-Port $port
-ListenAddress 127.0.0.1
-HostKey $work/host_key
-AuthorizedKeysFile $work/authorized_keys
-PidFile $work/sshd.pid
-StrictModes no
-PubkeyAuthentication yes
-PasswordAuthentication no
-KbdInteractiveAuthentication no
-PermitRootLogin prohibit-password
-UsePAM no
-PrintMotd no
-EOF
-[ -d /run/sshd ] || mkdir -p /run/sshd || fail "sshd needs /run/sshd (create it as root)"
-# timeout: even if this script is killed outright, sshd does not outlive it by much.
-timeout 600 /usr/sbin/sshd -D -e -f "$work/sshd_config" 2>"$work/sshd.log" &
-sshd_pid=$!
-for _ in $(seq 100); do
-  (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
-  kill -0 "$sshd_pid" 2>/dev/null || fail "sshd exited"
-  sleep 0.1
-done
-(exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || fail "sshd does not listen on $port"
-echo "sshd on 127.0.0.1:$port (pid $sshd_pid)"
-
-# ---- the emulator root: loader + C/C++ runtime only ------------------------------------------
-qemu_root="${EDGERT_DEPLOY_TEST_QEMU_ROOT:-}"
-if [ -z "$qemu_root" ]; then
-  qemu_root="$work/minroot"
-  mkdir -p "$qemu_root/lib"
-  cp -L "$SYSROOT/lib/ld-linux-aarch64.so.1" "$qemu_root/lib/"
-  # glibc (with its compatibility stubs), libstdc++ and libgcc_s: what every board has.
-  for lib in libc.so.6 libm.so.6 libpthread.so.0 libdl.so.2 librt.so.1 libresolv.so.2 \
-    libutil.so.1 libanl.so.1 libstdc++.so.6 libgcc_s.so.1; do
-    found=0
-    for d in lib/aarch64-linux-gnu usr/lib/aarch64-linux-gnu; do
-      if [ -e "$SYSROOT/$d/$lib" ]; then
-        mkdir -p "$qemu_root/$d"
-        cp -L "$SYSROOT/$d/$lib" "$qemu_root/$d/"
-        found=1
-      fi
-    done
-    case "$found:$lib" in
-      0:libc.* | 0:libm.* | 0:libstdc++.* | 0:libgcc_s.*) fail "no $lib in $SYSROOT" ;;
-    esac
-  done
-fi
+# ---- the board: sshd on loopback + the minimal emulator root (scripts/local_board.sh) --------
+"$ROOT/scripts/local_board.sh" start "$work" "$SYSROOT" || fail "scripts/local_board.sh start"
+board_started=1
+# shellcheck source=/dev/null
+source "$work/board.env"
+port="$BOARD_PORT"
+qemu_root="$work/minroot"
 
 user="$(id -un)"
 common=(--host 127.0.0.1 --port "$port" --user "$user" --identity "$work/client_key"
   --ssh_option StrictHostKeyChecking=no --ssh_option UserKnownHostsFile=/dev/null
-  --remote_dir "$work/board" --package "$PACKAGE" --verifier "$VERIFIER")
+  --remote_dir "$BOARD_DIR" --package "$PACKAGE" --verifier "$VERIFIER")
 emu=(--remote_prefix "qemu-aarch64-static -L $qemu_root")
 
 # run NAME ARGS...: deploy.sh with ARGS; sets rc, NAME.out (stdout), NAME.err (stderr).
@@ -137,7 +87,7 @@ run infer "${common[@]}" "${emu[@]}" --model "$MODEL" --input "$IMAGE" --fetch "
   --output_dir '{out}'
 expect_rc 0 "infer + verifier"
 expect_in infer.err "uploading package ("
-expect_in infer.err "to $user@127.0.0.1:$port:$work/board"
+expect_in infer.err "to $user@127.0.0.1:$port:$BOARD_DIR"
 [[ "$(last_line infer.out)" == PASSED* ]] ||
   fail "the last line is not PASSED: $(last_line infer.out)"
 [ -f "$work/fetched/model_infer_output_0_output.bin" ] || fail "no fetched dump in $work/fetched"

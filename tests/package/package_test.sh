@@ -55,18 +55,9 @@ done < <(find "$root/bin" "$root/lib" -maxdepth 1 -type f)
 echo "NEEDED closure: $checked binaries resolve within lib/ and the base"
 
 # 3. Run at a minimal root: the dynamic loader, glibc, libstdc++ and libgcc_s, nothing else.
+root_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+"$root_dir/scripts/local_board.sh" minroot "$tmp" "$sysroot" || fail "making the minimal root"
 min="$tmp/minroot"
-mkdir -p "$min/lib" "$min/usr/lib/aarch64-linux-gnu"
-cp -L "$sysroot/lib/ld-linux-aarch64.so.1" "$min/lib/"
-for lib in libc.so.6 libm.so.6 libpthread.so.0 libdl.so.2 librt.so.1 libresolv.so.2 libutil.so.1 \
-           libanl.so.1 libstdc++.so.6 libgcc_s.so.1; do
-  src=""
-  for d in "$sysroot/lib/aarch64-linux-gnu" "$sysroot/usr/lib/aarch64-linux-gnu"; do
-    if [ -e "$d/$lib" ]; then src="$d/$lib"; break; fi
-  done
-  [ -n "$src" ] || fail "$lib not in the sysroot $sysroot"
-  cp -L "$src" "$min/usr/lib/aarch64-linux-gnu/"
-done
 board() { qemu-aarch64-static -L "$min" "$@"; }
 # compare WHAT OUT REF: float32 files, cosine >= 0.99999 (ONNX Runtime's output as REF).
 compare() {
