@@ -85,6 +85,7 @@ struct NodeAgg {
 struct ThreadResult {
   std::vector<double> latencies_ms;
   std::vector<NodeAgg> nodes;
+  std::vector<std::string> providers;  // per node: the kernel provider that ran it
   double run_ms_total = 0;  // summed Run() wall time of measured frames
   int64_t missed = 0;
   double first_inference_ms = 0;
@@ -143,6 +144,8 @@ void PerfThread(Shared* sh, int index, ThreadResult* r) {
     status = created.status();
   } else {
     session = std::move(*created);
+    for (size_t n = 0; n < sh->model->nodes().size(); ++n)
+      r->providers.push_back(session->node_provider(static_cast<int>(n)));
     for (size_t i = 0; i < sh->inputs.size() && status.ok(); ++i)
       status = session->SetInput(i, sh->inputs[i].data(), sh->inputs[i].size());
   }
@@ -244,7 +247,8 @@ Status WriteProfile(const std::string& dir, const Model& model,
   std::filesystem::create_directories(dir, ec);
   if (ec) return FileError(dir + ": cannot create directory: " + ec.message());
   std::ostringstream csv;
-  csv << "node,name,op_type,precision,count,total_ms,avg_ms,min_ms,max_ms,share_percent\n";
+  csv << "node,name,op_type,precision,provider,count,total_ms,avg_ms,min_ms,max_ms,"
+         "share_percent\n";
   nlohmann::json j;
   j["schema_version"] = 1;
   j["summed_run_ms"] = run_total;
@@ -258,12 +262,17 @@ Status WriteProfile(const std::string& dir, const Model& model,
     const double avg = a.count ? a.total_ms / static_cast<double>(a.count) : 0;
     const double share = run_total > 0 ? 100.0 * a.total_ms / run_total : 0;
     const double mn = a.count ? a.min_ms : 0;
-    csv << i << "," << n.name << "," << n.op_type << "," << n.precision << "," << a.count << ","
+    // Every thread's Session sets up the same kernels; thread 0's names them.
+    const std::string provider =
+        !results.empty() && i < results[0]->providers.size() ? results[0]->providers[i] : "";
+    csv << i << "," << n.name << "," << n.op_type << "," << n.precision << "," << provider << ","
+        << a.count << ","
         << a.total_ms << "," << avg << "," << mn << "," << a.max_ms << "," << share << "\n";
     j["nodes"].push_back({{"node", i},
                           {"name", n.name},
                           {"op_type", n.op_type},
                           {"precision", n.precision},
+                          {"provider", provider},
                           {"count", a.count},
                           {"total_ms", a.total_ms},
                           {"avg_ms", avg},
@@ -271,7 +280,7 @@ Status WriteProfile(const std::string& dir, const Model& model,
                           {"max_ms", a.max_ms},
                           {"share_percent", share}});
   }
-  csv << "-1,(runtime overhead),,," << 0 << "," << overhead_ms << ",,,," << *overhead_pct << "\n";
+  csv << "-1,(runtime overhead),,,," << 0 << "," << overhead_ms << ",,,," << *overhead_pct << "\n";
   const std::string c = csv.str(), js = j.dump(2) + "\n";
   EDGERT_RETURN_IF_ERROR(WriteFileAtomic(dir + "/profile.csv", c.data(), c.size()));
   return WriteFileAtomic(dir + "/profile.json", js.data(), js.size());

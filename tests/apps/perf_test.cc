@@ -78,11 +78,21 @@ TEST_F(PerfTest, ProfileWritesEveryNodeAndOverhead) {
   ASSERT_EQ(p["nodes"].size(), 3u);
   EXPECT_EQ(p["nodes"][1]["op_type"], "Conv2D");
   EXPECT_EQ(p["nodes"][1]["count"], 20);
+  // An f32 conv runs on oneDNN on x86 hosts built with it, else on XNNPACK; never elsewhere.
+  const std::string conv = p["nodes"][1]["provider"].get<std::string>();
+  EXPECT_TRUE(conv == "onednn" || conv == "xnnpack") << conv;
+  for (const auto& n : p["nodes"]) EXPECT_FALSE(n["provider"].get<std::string>().empty()) << n;
   std::ifstream csv(prof + "/profile.csv");
-  std::string line;
+  std::string line, header, conv_row;
   int lines = 0;
-  while (std::getline(csv, line)) ++lines;
+  while (std::getline(csv, line)) {
+    if (lines == 0) header = line;
+    if (lines == 2) conv_row = line;
+    ++lines;
+  }
   EXPECT_EQ(lines, 1 + 3 + 1);  // header, nodes, overhead
+  EXPECT_EQ(header.rfind("node,name,op_type,precision,provider,count,", 0), 0u) << header;
+  EXPECT_NE(conv_row.find(",Conv2D,float," + conv + ",20,"), std::string::npos) << conv_row;
 }
 
 TEST_F(PerfTest, PacedRunCountsMissedFrames) {

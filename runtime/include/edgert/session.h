@@ -57,6 +57,10 @@ class Session {
   const std::vector<NodeTiming>& timings() const;
   // Wall time of the last Run() in ms (0 before the first).
   double last_run_ms() const;
+  // The kernel provider that runs node `node`: "int8", "onednn" (x86 hosts), "xnnpack",
+  // "portable" or "preprocess"; "alias" for a node that moves no data (its output shares its
+  // input's bytes). Empty when `node` is out of range.
+  std::string node_provider(int node) const;
 
   // With capture_intermediates: node `node`'s first output after Run(): stored shape (NHWC for
   // 4-D activations), dtype and a pointer valid until the next Run(). An error otherwise.

@@ -79,6 +79,7 @@ struct Session::Impl {
   pthreadpool_t pool = nullptr;
   std::vector<TensorRef> tensors;
   std::vector<NodeContext> contexts;
+  std::vector<const char*> node_providers;  // per node: the provider's name, or "alias"
   std::vector<std::unique_ptr<Kernel>> kernels;  // per node; null where the node is an alias
   std::vector<Kernel*> steps;                    // the kernels to run, in order
   std::unique_ptr<uint8_t, FreeDeleter> arena;
@@ -282,6 +283,7 @@ Status Session::Impl::Build() {
 
   // Kernels: the first provider whose kernel accepts the node runs it.
   kernels.resize(static_cast<size_t>(node_count));
+  node_providers.assign(static_cast<size_t>(node_count), "alias");
   for (NodeContext& c : contexts) {
     if (alias[static_cast<size_t>(c.index)]) continue;
     std::string reasons;
@@ -292,6 +294,7 @@ Status Session::Impl::Build() {
       Status s = k->Setup(c, pool);
       if (s.ok()) {
         kernels[static_cast<size_t>(c.index)] = std::move(k);
+        node_providers[static_cast<size_t>(c.index)] = p->name();
         break;
       }
       if (s.code() != StatusCode::kUnsupported) return EngineError(at + ": " + s.message());
@@ -408,6 +411,11 @@ Status Session::GetOutput(size_t i, std::vector<float>* out) const {
 const std::vector<NodeTiming>& Session::timings() const { return impl_->timings; }
 
 double Session::last_run_ms() const { return impl_->last_run_ms; }
+
+std::string Session::node_provider(int node) const {
+  if (node < 0 || static_cast<size_t>(node) >= impl_->node_providers.size()) return "";
+  return impl_->node_providers[static_cast<size_t>(node)];
+}
 
 Result<Session::TensorView> Session::NodeOutput(int node) const {
   const Impl& s = *impl_;
