@@ -79,13 +79,6 @@ class OmpThreads {
   int saved_;
 };
 
-Status CheckOutShape(const NodeContext& ctx, const TensorRef& t, const std::vector<int64_t>& want) {
-  if (t.shape != want)
-    return ctx.Error("output '" + t.name + "' has shape " + ShapeToString(t.shape) + ", expected " +
-                     ShapeToString(want));
-  return Status::Ok();
-}
-
 // Weights and bias must be constants (reordered once at setup), every tensor f32.
 Status CheckF32Constants(const NodeContext& ctx, const TensorRef& x, const TensorRef& w,
                          const TensorRef* b, const TensorRef& y) {
@@ -225,30 +218,13 @@ class Conv2DKernel : public DnnlKernel {
     const TensorRef* b = ctx.In(2);
     const TensorRef* y = ctx.Out(0);
     EDGERT_RETURN_IF_ERROR(CheckF32Constants(ctx, *x, *w, b, *y));
-    if (x->rank() != 4 || w->rank() != 4 || y->rank() != 4)
-      return ctx.Error("needs NHWC input/output and [Cout,KH,KW,Cin/group] weights, got " +
-                       ShapeToString(x->shape) + ", " + ShapeToString(w->shape));
-    const auto pads = ctx.Ints("pads", {0, 0, 0, 0});
-    const auto strides = ctx.Ints("strides", {1, 1});
-    const auto dil = ctx.Ints("dilations", {1, 1});
-    const int64_t g = ctx.Int("group", 1);
-    if (pads.size() != 4 || strides.size() != 2 || dil.size() != 2 || g < 1)
-      return ctx.Error("needs pads [t,l,b,r], strides [h,w], dilations [h,w], group >= 1");
-    for (int64_t v : pads)
-      if (v < 0) return ctx.Error("negative pads");
-    if (std::min({strides[0], strides[1], dil[0], dil[1]}) < 1)
-      return ctx.Error("strides and dilations must be >= 1");
-    const int64_t n = x->shape[0], h = x->shape[1], wd = x->shape[2], cin = x->shape[3];
-    const int64_t cout = w->shape[0], kh = w->shape[1], kw = w->shape[2];
-    if (cin % g || cout % g || w->shape[3] != cin / g)
-      return ctx.Error("weights " + ShapeToString(w->shape) + " do not fit " + std::to_string(cin) +
-                       " input channels in " + std::to_string(g) + " groups");
-    if (b && b->elements() != cout)
-      return ctx.Error("bias has " + std::to_string(b->elements()) + " elements for " +
-                       std::to_string(cout) + " output channels");
-    const int64_t oh = (h + pads[0] + pads[2] - ((kh - 1) * dil[0] + 1)) / strides[0] + 1;
-    const int64_t ow = (wd + pads[1] + pads[3] - ((kw - 1) * dil[1] + 1)) / strides[1] + 1;
-    EDGERT_RETURN_IF_ERROR(CheckOutShape(ctx, *y, {n, oh, ow, cout}));
+    ConvGeometry cg;
+    EDGERT_RETURN_IF_ERROR(ReadConvGeometry(ctx, false, &cg));
+    const auto& pads = cg.pads;
+    const auto& strides = cg.strides;
+    const auto& dil = cg.dilations;
+    const int64_t g = cg.group, n = cg.n, h = cg.h, wd = cg.w, cin = cg.cin, cout = cg.cout;
+    const int64_t kh = cg.kh, kw = cg.kw, oh = cg.oh, ow = cg.ow;
     if (x->elements() == 0 || y->elements() == 0) return ctx.Decline("empty tensor");
     dnnl::primitive_attr attr;
     EDGERT_RETURN_IF_ERROR(PostOps(ctx, &attr));

@@ -232,22 +232,13 @@ class QConvKernel : public XnnKernel {
                                                      reinterpret_cast<int8_t*>(y->data), pool));
       return Status::Ok();
     }
-    if (x->rank() != 4 || w->rank() != 4 || y->rank() != 4)
-      return ctx.Error("needs NHWC input/output and [Cout,KH,KW,Cin/group] weights");
-    const auto pads = ctx.Ints("pads", {0, 0, 0, 0});
-    const auto st = ctx.Ints("strides", {1, 1});
-    const auto dil = ctx.Ints("dilations", {1, 1});
-    const int64_t g = ctx.Int("group", 1);
-    if (pads.size() != 4 || st.size() != 2 || dil.size() != 2 || g < 1)
-      return ctx.Error("needs pads [t,l,b,r], strides [h,w], dilations [h,w], group >= 1");
-    const int64_t n = x->shape[0], h = x->shape[1], wdt = x->shape[2], cin = x->shape[3];
-    const int64_t kh = w->shape[1], kw = w->shape[2];
-    if (cin % g || cout % g || w->shape[3] != cin / g)
-      return ctx.Error("weights " + ShapeToString(w->shape) + " do not fit the input");
-    const int64_t oh = (h + pads[0] + pads[2] - (kh - 1) * dil[0] - 1) / st[0] + 1;
-    const int64_t ow = (wdt + pads[1] + pads[3] - (kw - 1) * dil[1] - 1) / st[1] + 1;
-    if (y->shape != std::vector<int64_t>{n, oh, ow, cout})
-      return ctx.Error("output shape " + ShapeToString(y->shape));
+    ConvGeometry cg;
+    EDGERT_RETURN_IF_ERROR(ReadConvGeometry(ctx, false, &cg));
+    const auto& pads = cg.pads;
+    const auto& st = cg.strides;
+    const auto& dil = cg.dilations;
+    const int64_t g = cg.group, n = cg.n, h = cg.h, wdt = cg.w, cin = cg.cin;
+    const int64_t kh = cg.kh, kw = cg.kw;
     XNN_CALL(ctx, xnn_create_convolution2d_nhwc_qc8(u(pads[0]), u(pads[3]), u(pads[2]), u(pads[1]),
                                                     u(kh), u(kw), u(st[0]), u(st[1]), u(dil[0]),
                                                     u(dil[1]), u(g), z(cin / g), z(cout / g),

@@ -2,6 +2,7 @@
 
 #include <xnnpack.h>
 
+#include <algorithm>
 #include <atomic>
 
 namespace edgert::engine {
@@ -110,6 +111,62 @@ std::vector<const KernelProvider*> Providers() {
   for (const KernelProvider* q : {&XnnpackProvider(), &PortableProvider(), &PreprocessProvider()})
     p.push_back(q);
   return p;
+}
+
+Status CheckOutShape(const NodeContext& ctx, const TensorRef& t, const std::vector<int64_t>& want) {
+  if (t.shape != want)
+    return ctx.Error("output '" + t.name + "' has shape " + ShapeToString(t.shape) + ", expected " +
+                     ShapeToString(want));
+  return Status::Ok();
+}
+
+Status ReadConvGeometry(const NodeContext& ctx, bool transpose, ConvGeometry* g) {
+  const TensorRef* x = ctx.In(0);
+  const TensorRef* w = ctx.In(1);
+  const TensorRef* b = ctx.In(2);
+  const TensorRef* y = ctx.Out(0);
+  if (!x || !w || !y || x->rank() != 4 || w->rank() != 4 || y->rank() != 4)
+    return ctx.Error("needs NHWC input/output and [Cout,KH,KW,Cin/group] weights" +
+                     (x && w ? ", got " + ShapeToString(x->shape) + ", " + ShapeToString(w->shape)
+                             : std::string()));
+  g->pads = ctx.Ints("pads", {0, 0, 0, 0});
+  g->strides = ctx.Ints("strides", {1, 1});
+  g->dilations = ctx.Ints("dilations", {1, 1});
+  g->output_padding = ctx.Ints("output_padding", {0, 0});
+  g->group = ctx.Int("group", 1);
+  const auto& pads = g->pads;
+  const auto& st = g->strides;
+  const auto& dil = g->dilations;
+  const auto& adj = g->output_padding;
+  if (pads.size() != 4 || st.size() != 2 || dil.size() != 2 || adj.size() != 2 || g->group < 1)
+    return ctx.Error("needs pads [t,l,b,r], strides [h,w], dilations [h,w], group >= 1");
+  for (int64_t v : pads)
+    if (v < 0) return ctx.Error("negative pads");
+  if (std::min({st[0], st[1], dil[0], dil[1]}) < 1)
+    return ctx.Error("strides and dilations must be >= 1");
+  g->n = x->shape[0];
+  g->h = x->shape[1];
+  g->w = x->shape[2];
+  g->cin = x->shape[3];
+  g->cout = w->shape[0];
+  g->kh = w->shape[1];
+  g->kw = w->shape[2];
+  if (g->cin % g->group || g->cout % g->group || w->shape[3] != g->cin / g->group)
+    return ctx.Error("weights " + ShapeToString(w->shape) + " do not fit " +
+                     std::to_string(g->cin) + " input channels in " + std::to_string(g->group) +
+                     " groups");
+  if (b && b->elements() != g->cout)
+    return ctx.Error("bias has " + std::to_string(b->elements()) + " elements for " +
+                     std::to_string(g->cout) + " output channels");
+  const int64_t ekh = (g->kh - 1) * dil[0] + 1, ekw = (g->kw - 1) * dil[1] + 1;
+  if (!transpose) {
+    g->oh = (g->h + pads[0] + pads[2] - ekh) / st[0] + 1;
+    g->ow = (g->w + pads[1] + pads[3] - ekw) / st[1] + 1;
+  } else {
+    g->oh = (g->h - 1) * st[0] + ekh + adj[0] - pads[0] - pads[2];
+    g->ow = (g->w - 1) * st[1] + ekw + adj[1] - pads[1] - pads[3];
+  }
+  return CheckOutShape(ctx, *y, {g->n, g->oh, g->ow, g->cout});
 }
 
 }  // namespace edgert::engine

@@ -71,6 +71,22 @@ struct NodeContext {
   bool OverreadSafe(const TensorRef& t) const;
 };
 
+// Fails with ctx.Error naming `t` when its shape is not `want`.
+Status CheckOutShape(const NodeContext& ctx, const TensorRef& t, const std::vector<int64_t>& want);
+
+// The geometry of a Conv2D node (with `transpose`, a DeConv2D node), shared by every provider:
+// attributes pads [t,l,b,r], strides [h,w], dilations [h,w], group and, for DeConv2D,
+// output_padding [h,w]; input 0 NHWC x, input 1 [Cout,KH,KW,Cin/group] weights, optional input 2
+// bias of Cout elements, output 0 NHWC y of shape [n, oh, ow, cout].
+struct ConvGeometry {
+  std::vector<int64_t> pads, strides, dilations, output_padding;
+  int64_t group = 1;
+  int64_t n = 0, h = 0, w = 0, cin = 0, cout = 0, kh = 0, kw = 0, oh = 0, ow = 0;
+};
+// Reads and checks the geometry; errors (ctx.Error) name the attribute or shape at fault. The
+// caller checks arity and tensor types first.
+Status ReadConvGeometry(const NodeContext& ctx, bool transpose, ConvGeometry* g);
+
 class Kernel {
  public:
   virtual ~Kernel() = default;

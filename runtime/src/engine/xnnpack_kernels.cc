@@ -65,13 +65,6 @@ Status XnnCheck(const NodeContext& ctx, xnn_status s, const char* call) {
 
 #define XNN_CALL(ctx, call) EDGERT_RETURN_IF_ERROR(XnnCheck(ctx, call, #call))
 
-Status CheckOutShape(const NodeContext& ctx, const TensorRef& t, const std::vector<int64_t>& want) {
-  if (t.shape != want)
-    return ctx.Error("output '" + t.name + "' has shape " + ShapeToString(t.shape) + ", expected " +
-                     ShapeToString(want));
-  return Status::Ok();
-}
-
 class XnnKernel : public Kernel {
  public:
   ~XnnKernel() override {
@@ -131,38 +124,16 @@ class ConvKernel : public XnnKernel {
     const TensorRef* y = ctx.Out(0);
     if (!w->constant) return ctx.Decline("weights are not constant");
     if (b && !b->constant) return ctx.Decline("bias is not constant");
-    if (x->rank() != 4 || w->rank() != 4 || y->rank() != 4)
-      return ctx.Error("needs NHWC input/output and [Cout,KH,KW,Cin/group] weights, got " +
-                       ShapeToString(x->shape) + ", " + ShapeToString(w->shape));
-    const auto pads = ctx.Ints("pads", {0, 0, 0, 0});
-    const auto strides = ctx.Ints("strides", {1, 1});
-    const auto dil = ctx.Ints("dilations", {1, 1});
-    const auto adj = ctx.Ints("output_padding", {0, 0});
-    const int64_t g = ctx.Int("group", 1);
     ActRange act;
     EDGERT_RETURN_IF_ERROR(ReadActivation(ctx, &act));
-    if (pads.size() != 4 || strides.size() != 2 || dil.size() != 2 || adj.size() != 2 || g < 1)
-      return ctx.Error("needs pads [t,l,b,r], strides [h,w], dilations [h,w], group >= 1");
-    for (int64_t v : pads)
-      if (v < 0) return ctx.Error("negative pads");
-    const int64_t n = x->shape[0], h = x->shape[1], wd = x->shape[2], cin = x->shape[3];
-    const int64_t cout = w->shape[0], kh = w->shape[1], kw = w->shape[2];
-    if (cin % g || cout % g || w->shape[3] != cin / g)
-      return ctx.Error("weights " + ShapeToString(w->shape) + " do not fit " + std::to_string(cin) +
-                       " input channels in " + std::to_string(g) + " groups");
-    if (b && b->elements() != cout)
-      return ctx.Error("bias has " + std::to_string(b->elements()) + " elements for " +
-                       std::to_string(cout) + " output channels");
-    const int64_t ekh = (kh - 1) * dil[0] + 1, ekw = (kw - 1) * dil[1] + 1;
-    int64_t oh, ow;
-    if (!transpose_) {
-      oh = (h + pads[0] + pads[2] - ekh) / strides[0] + 1;
-      ow = (wd + pads[1] + pads[3] - ekw) / strides[1] + 1;
-    } else {
-      oh = (h - 1) * strides[0] + ekh + adj[0] - pads[0] - pads[2];
-      ow = (wd - 1) * strides[1] + ekw + adj[1] - pads[1] - pads[3];
-    }
-    EDGERT_RETURN_IF_ERROR(CheckOutShape(ctx, *y, {n, oh, ow, cout}));
+    ConvGeometry cg;
+    EDGERT_RETURN_IF_ERROR(ReadConvGeometry(ctx, transpose_, &cg));
+    const auto& pads = cg.pads;
+    const auto& strides = cg.strides;
+    const auto& dil = cg.dilations;
+    const auto& adj = cg.output_padding;
+    const int64_t g = cg.group, n = cg.n, h = cg.h, wd = cg.w, cin = cg.cin, cout = cg.cout;
+    const int64_t kh = cg.kh, kw = cg.kw;
     const auto u = [](int64_t v) { return static_cast<uint32_t>(v); };
     const auto z = [](int64_t v) { return static_cast<size_t>(v); };
     const float* bias = b ? b->f32() : nullptr;
