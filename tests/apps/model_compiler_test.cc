@@ -737,6 +737,26 @@ TEST(ModelCompilerToolTest, CompilesWithAndWithoutAConfig) {
   EXPECT_FALSE(std::filesystem::exists(dir + "/m.bin"));
 }
 
+// The output folder is made before any work; when it cannot be (a file stands in its path), the
+// error names the folder and nothing is written.
+TEST(ModelCompilerToolTest, UncreatableOutputFolderIsNamed) {
+  const std::string dir = test::TempDir("ModelCompilerToolOut");
+  Onnx o;
+  o.Input("x", {1, 3, 4, 4}).Output("y");
+  o.Node("Sigmoid", {"x"}, {"y"});
+  {
+    std::ofstream f(dir + "/net.onnx", std::ios::binary);
+    f << o.Bytes();
+    std::ofstream(dir + "/blocker") << "a file, not a folder";
+  }
+  testing::internal::CaptureStderr();
+  const int rc = RunTool({"--model", dir + "/net.onnx", "--output", dir + "/blocker/sub/m.bin"});
+  const std::string err = testing::internal::GetCapturedStderr();
+  EXPECT_EQ(rc, 1);
+  EXPECT_TRUE(Has(err, "cannot create the output folder '" + dir + "/blocker/sub'")) << err;
+  EXPECT_FALSE(std::filesystem::exists(dir + "/blocker/sub/m.bin"));
+}
+
 // ---- the generated sample models (scripts/gen_models.py), when present ----
 
 TEST(GeneratedModelsTest, CompileWithEverythingFused) {
