@@ -138,6 +138,24 @@ void CheckConv(const S& xs, const S& ws, bool bias, const ConvParams& p, uint32_
   ExpectClose(got[0], want);
 }
 
+// Geometry errors (kernel.cc ReadConvGeometry, shared by every provider) name what is wrong.
+TEST(Conv2DTest, GeometryErrorsNameTheShapes) {
+  XNNPACK_ONLY();
+  std::vector<std::vector<float>> out;
+  // 6 input channels in 4 groups.
+  Status s = TryRunOp("Conv2D", {Var({1, 4, 4, 6}, V(96, 1.f)), Const({4, 3, 3, 2}, V(72, 1.f))},
+                      {{1, 2, 2, 4}}, {AttrDef::Int("group", 4)}, &out);
+  EXPECT_EQ(s.code(), StatusCode::kEngineError) << s.ToString();
+  EXPECT_NE(s.message().find("do not fit 6 input channels in 4 groups"), std::string::npos)
+      << s.ToString();
+  // A 3x3 conv without padding on 4x4 gives 2x2, not 4x4.
+  s = TryRunOp("Conv2D", {Var({1, 4, 4, 2}, V(32, 1.f)), Const({3, 3, 3, 2}, V(54, 1.f))},
+               {{1, 4, 4, 3}}, {}, &out);
+  EXPECT_EQ(s.code(), StatusCode::kEngineError) << s.ToString();
+  EXPECT_NE(s.message().find("has shape 1x4x4x3, expected 1x2x2x3"), std::string::npos)
+      << s.ToString();
+}
+
 TEST(Conv2DTest, Basic3x3Pad1) {
   XNNPACK_ONLY();
   ConvParams p;
