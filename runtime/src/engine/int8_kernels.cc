@@ -29,58 +29,6 @@ namespace {
 
 constexpr float kInf = std::numeric_limits<float>::infinity();
 
-struct QParams {
-  std::vector<float> scale;
-  std::vector<int32_t> zero_point;
-  int axis = -1;
-  bool per_tensor() const { return scale.size() == 1; }
-  float s() const { return scale[0]; }
-  int32_t zp() const { return zero_point[0]; }
-  bool operator==(const QParams& o) const {
-    return scale == o.scale && zero_point == o.zero_point && axis == o.axis;
-  }
-};
-
-// The quantization of tensor t as the model file holds it (empty scale: none).
-QParams QuantOf(const NodeContext& ctx, const TensorRef& t) {
-  QParams q;
-  const fb::Tensor* ft =
-      ctx.model->fb->tensors()->Get(static_cast<flatbuffers::uoffset_t>(t.index));
-  if (!ft || !ft->quant() || !ft->quant()->scale()) return q;
-  q.scale.assign(ft->quant()->scale()->begin(), ft->quant()->scale()->end());
-  if (ft->quant()->zero_point())
-    q.zero_point.assign(ft->quant()->zero_point()->begin(), ft->quant()->zero_point()->end());
-  q.zero_point.resize(q.scale.size(), 0);
-  q.axis = ft->quant()->axis();
-  return q;
-}
-
-// A per-tensor S8 activation's parameters; an error naming the tensor otherwise.
-Status ActQuant(const NodeContext& ctx, const TensorRef* t, QParams* q) {
-  if (t->dtype != fb::DType_S8) return ctx.Error("tensor '" + t->name + "' is not S8");
-  *q = QuantOf(ctx, *t);
-  if (!q->per_tensor() || !(q->s() > 0.f) || !std::isfinite(q->s()) || q->zp() < -128 ||
-      q->zp() > 127)
-    return ctx.Error("S8 tensor '" + t->name +
-                     "' needs one positive finite scale and a zero point in [-128, 127]");
-  return Status::Ok();
-}
-
-inline int8_t Saturate(float v) {
-  return static_cast<int8_t>(std::min(127.f, std::max(-128.f, v)));
-}
-// ONNX QuantizeLinear: saturate(round_half_even(v) + zero_point), rounding before the shift.
-inline int8_t QuantizeScaled(float v, int32_t zp) {
-  return Saturate(std::nearbyint(v) + static_cast<float>(zp));
-}
-
-// Quantized bounds of a fused activation range [lo, hi] (real units) for output params q.
-void QuantRange(const NodeContext& ctx, const QParams& q, int8_t* qmin, int8_t* qmax) {
-  const float lo = ctx.Float("activation_min", -kInf), hi = ctx.Float("activation_max", kInf);
-  *qmin = std::isfinite(lo) ? QuantizeScaled(lo / q.s(), q.zp()) : int8_t{-128};
-  *qmax = std::isfinite(hi) ? QuantizeScaled(hi / q.s(), q.zp()) : int8_t{127};
-}
-
 const char* XnnName(xnn_status s) {
   switch (s) {
     case xnn_status_success:
@@ -189,24 +137,13 @@ class QConvKernel : public XnnKernel {
     const TensorRef* w = ctx.In(1);
     const TensorRef* b = ctx.In(2);
     const TensorRef* y = ctx.Out(0);
-    QParams qx, qy;
-    EDGERT_RETURN_IF_ERROR(ActQuant(ctx, x, &qx));
-    EDGERT_RETURN_IF_ERROR(ActQuant(ctx, y, &qy));
-    if (!w->constant || w->dtype != fb::DType_S8) return ctx.Error("weights must be constant S8");
-    if (b && (!b->constant || b->dtype != fb::DType_S32))
-      return ctx.Error("bias must be constant S32");
-    const int64_t cout = w->shape.empty() ? 0 : w->shape[0];
-    const QParams qw = QuantOf(ctx, *w);
-    if (qw.scale.size() != 1 && (qw.axis != 0 || static_cast<int64_t>(qw.scale.size()) != cout))
-      return ctx.Error("weights need one scale or one per output channel (axis 0)");
-    for (size_t i = 0; i < qw.scale.size(); ++i)
-      if (qw.zero_point[i] != 0 || !(qw.scale[i] > 0.f))
-        return ctx.Error("weights must be symmetric (zero point 0) with positive scales");
-    wscale_.assign(static_cast<size_t>(cout), qw.scale[0]);
-    if (!qw.per_tensor()) wscale_.assign(qw.scale.begin(), qw.scale.end());
-    if (b && b->elements() != cout) return ctx.Error("bias size differs from Cout");
-    int8_t qmin, qmax;
-    QuantRange(ctx, qy, &qmin, &qmax);
+    QConvParams qp;
+    EDGERT_RETURN_IF_ERROR(ReadQConvParams(ctx, &qp));
+    const QParams& qx = qp.x;
+    const QParams& qy = qp.y;
+    const int64_t cout = w->shape[0];
+    wscale_ = qp.w_scale;
+    const int8_t qmin = qp.qmin, qmax = qp.qmax;
     const auto u = [](int64_t v) { return static_cast<uint32_t>(v); };
     const auto z = [](int64_t v) { return static_cast<size_t>(v); };
     const int8_t* wd = reinterpret_cast<const int8_t*>(w->data);

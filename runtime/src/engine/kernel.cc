@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cmath>
+#include <limits>
 
 namespace edgert::engine {
 namespace {
@@ -105,10 +107,11 @@ size_t DnnlKernelCountForTesting() { return 0; }
 
 std::vector<const KernelProvider*> Providers() {
   if (!xnnpack_enabled) return {&Int8Provider(), &PortableProvider(), &PreprocessProvider()};
-  std::vector<const KernelProvider*> p = {&Int8Provider()};
-  // oneDNN only registers f32 kernels, so int8 nodes never reach it.
+  // oneDNN first: it registers only Conv2D (f32 and int8), and declines what it cannot run.
+  std::vector<const KernelProvider*> p;
   if (const KernelProvider* dnnl = dnnl_enabled ? DnnlProvider() : nullptr) p.push_back(dnnl);
-  for (const KernelProvider* q : {&XnnpackProvider(), &PortableProvider(), &PreprocessProvider()})
+  for (const KernelProvider* q :
+       {&Int8Provider(), &XnnpackProvider(), &PortableProvider(), &PreprocessProvider()})
     p.push_back(q);
   return p;
 }
@@ -167,6 +170,60 @@ Status ReadConvGeometry(const NodeContext& ctx, bool transpose, ConvGeometry* g)
     g->ow = (g->w - 1) * st[1] + ekw + adj[1] - pads[1] - pads[3];
   }
   return CheckOutShape(ctx, *y, {g->n, g->oh, g->ow, g->cout});
+}
+
+QParams QuantOf(const NodeContext& ctx, const TensorRef& t) {
+  QParams q;
+  const fb::Tensor* ft =
+      ctx.model->fb->tensors()->Get(static_cast<flatbuffers::uoffset_t>(t.index));
+  if (!ft || !ft->quant() || !ft->quant()->scale()) return q;
+  q.scale.assign(ft->quant()->scale()->begin(), ft->quant()->scale()->end());
+  if (ft->quant()->zero_point())
+    q.zero_point.assign(ft->quant()->zero_point()->begin(), ft->quant()->zero_point()->end());
+  q.zero_point.resize(q.scale.size(), 0);
+  q.axis = ft->quant()->axis();
+  return q;
+}
+
+Status ActQuant(const NodeContext& ctx, const TensorRef* t, QParams* q) {
+  if (t->dtype != fb::DType_S8) return ctx.Error("tensor '" + t->name + "' is not S8");
+  *q = QuantOf(ctx, *t);
+  if (!q->per_tensor() || !(q->s() > 0.f) || !std::isfinite(q->s()) || q->zp() < -128 ||
+      q->zp() > 127)
+    return ctx.Error("S8 tensor '" + t->name +
+                     "' needs one positive finite scale and a zero point in [-128, 127]");
+  return Status::Ok();
+}
+
+void QuantRange(const NodeContext& ctx, const QParams& q, int8_t* qmin, int8_t* qmax) {
+  constexpr float kInf = std::numeric_limits<float>::infinity();
+  const float lo = ctx.Float("activation_min", -kInf), hi = ctx.Float("activation_max", kInf);
+  *qmin = std::isfinite(lo) ? QuantizeScaled(lo / q.s(), q.zp()) : int8_t{-128};
+  *qmax = std::isfinite(hi) ? QuantizeScaled(hi / q.s(), q.zp()) : int8_t{127};
+}
+
+Status ReadQConvParams(const NodeContext& ctx, QConvParams* p) {
+  const TensorRef* x = ctx.In(0);
+  const TensorRef* w = ctx.In(1);
+  const TensorRef* b = ctx.In(2);
+  const TensorRef* y = ctx.Out(0);
+  EDGERT_RETURN_IF_ERROR(ActQuant(ctx, x, &p->x));
+  EDGERT_RETURN_IF_ERROR(ActQuant(ctx, y, &p->y));
+  if (!w->constant || w->dtype != fb::DType_S8) return ctx.Error("weights must be constant S8");
+  if (b && (!b->constant || b->dtype != fb::DType_S32))
+    return ctx.Error("bias must be constant S32");
+  const int64_t cout = w->shape.empty() ? 0 : w->shape[0];
+  const QParams qw = QuantOf(ctx, *w);
+  if (qw.scale.size() != 1 && (qw.axis != 0 || static_cast<int64_t>(qw.scale.size()) != cout))
+    return ctx.Error("weights need one scale or one per output channel (axis 0)");
+  for (size_t i = 0; i < qw.scale.size(); ++i)
+    if (qw.zero_point[i] != 0 || !(qw.scale[i] > 0.f))
+      return ctx.Error("weights must be symmetric (zero point 0) with positive scales");
+  p->w_scale.assign(static_cast<size_t>(cout), qw.scale[0]);
+  if (!qw.per_tensor()) p->w_scale.assign(qw.scale.begin(), qw.scale.end());
+  if (b && b->elements() != cout) return ctx.Error("bias size differs from Cout");
+  QuantRange(ctx, p->y, &p->qmin, &p->qmax);
+  return Status::Ok();
 }
 
 }  // namespace edgert::engine

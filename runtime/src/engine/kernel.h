@@ -1,12 +1,14 @@
 #pragma once
 
 // The kernel provider interface of the engine. A provider maps (op, dtype) to a kernel factory;
-// the session asks the providers in order (int8, onednn where built, xnnpack, then portable) and
+// the session asks the providers in order (onednn where built, int8, xnnpack, then portable) and
 // the first kernel whose Setup accepts the node runs it. Shapes are fixed at setup, and so are data
 // pointers: the arena is planned before any kernel is set up and never moves.
 
 #include <pthreadpool.h>
 
+#include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -86,6 +88,44 @@ struct ConvGeometry {
 // Reads and checks the geometry; errors (ctx.Error) name the attribute or shape at fault. The
 // caller checks arity and tensor types first.
 Status ReadConvGeometry(const NodeContext& ctx, bool transpose, ConvGeometry* g);
+
+// Quantization parameters of one tensor: one scale (and zero point) per tensor, or one per
+// slice along `axis`.
+struct QParams {
+  std::vector<float> scale;
+  std::vector<int32_t> zero_point;
+  int axis = -1;
+  bool per_tensor() const { return scale.size() == 1; }
+  float s() const { return scale[0]; }
+  int32_t zp() const { return zero_point[0]; }
+  bool operator==(const QParams& o) const {
+    return scale == o.scale && zero_point == o.zero_point && axis == o.axis;
+  }
+};
+// The quantization of tensor t as the model file holds it (empty scale: none).
+QParams QuantOf(const NodeContext& ctx, const TensorRef& t);
+// A per-tensor S8 activation's parameters; an error naming the tensor otherwise.
+Status ActQuant(const NodeContext& ctx, const TensorRef* t, QParams* q);
+inline int8_t Saturate(float v) {
+  return static_cast<int8_t>(std::min(127.f, std::max(-128.f, v)));
+}
+// ONNX QuantizeLinear: saturate(round_half_even(v) + zero_point), rounding before the shift.
+inline int8_t QuantizeScaled(float v, int32_t zp) {
+  return Saturate(std::nearbyint(v) + static_cast<float>(zp));
+}
+// The quantized bounds [qmin, qmax] of the node's fused activation range (attributes
+// activation_min/max, real units) for output parameters q: IR.md "Int8".
+void QuantRange(const NodeContext& ctx, const QParams& q, int8_t* qmin, int8_t* qmax);
+
+// An int8 Conv2D / FullyConnected node's quantization (IR.md "Int8"): S8 per-tensor activations
+// x (input 0) and y (output 0), constant symmetric S8 weights (input 1) with one scale or one per
+// output channel (axis 0), optional constant S32 bias (input 2) of Cout elements.
+struct QConvParams {
+  QParams x, y;
+  std::vector<float> w_scale;  // one per output channel (a per-tensor scale repeated)
+  int8_t qmin = -128, qmax = 127;  // the fused activation range, quantized
+};
+Status ReadQConvParams(const NodeContext& ctx, QConvParams* p);
 
 class Kernel {
  public:
