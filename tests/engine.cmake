@@ -22,7 +22,10 @@ gtest_discover_tests(engine_ops_portable_test DISCOVERY_MODE PRE_TEST DISCOVERY_
                      PROPERTIES ENVIRONMENT "EDGERT_TEST_TMP=${CMAKE_CURRENT_BINARY_DIR}/tmp")
 
 # Int8 kernels against the exact integer arithmetic (tiny shapes, also under qemu).
-edgert_add_test(int8_ops_test runtime/int8_ops_test.cc LIBS edgert_engine_test_util)
+edgert_add_test(int8_ops_test runtime/int8_ops_test.cc LIBS edgert_engine_test_util
+                                                          flatbuffers::flatbuffers)
+target_include_directories(int8_ops_test PRIVATE ${PROJECT_SOURCE_DIR}/runtime/src
+                                                 ${PROJECT_BINARY_DIR}/runtime/generated)
 
 # f32 Conv2D variants through oneDNN (where built in) and XNNPACK, against a naive reference.
 edgert_add_test(dnnl_conv_test runtime/dnnl_conv_test.cc LIBS edgert_engine_test_util

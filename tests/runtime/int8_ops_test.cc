@@ -8,8 +8,10 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <limits>
 #include <random>
 
+#include "engine/kernel.h"
 #include "engine_test_util.h"
 
 namespace edgert::test {
@@ -143,58 +145,177 @@ TEST(Int8Ops, Requantize) {
 }
 
 // Conv2D per-channel (qc8) and per-tensor, against the exact int8 arithmetic.
-void CheckConv(bool per_channel, int64_t group, S pads, S strides) {
-  const int64_t n = 1, h = 5, w = 4, cin = 4, cout = 4, kh = 3, kw = 2;
+struct ConvCase {
+  S x = {1, 5, 4, 4};  // [N,H,W,Cin]
+  int64_t cout = 4, kh = 3, kw = 2, group = 1;
+  bool per_channel = true;
+  S pads = {0, 0, 0, 0}, strides = {1, 1}, dilations = {1, 1};
+  float act_min = 0.f, act_max = std::numeric_limits<float>::infinity();  // Relu by default
+  int w_max = 127;              // weights uniform in [-w_max, w_max]
+  bool w_extreme = false;       // weights all -w_max or +w_max instead
+  float x_lo = -4.f, x_hi = 6.f;  // input range (real units)
+  int threads = 1;
+  bool dnnl_takes = false;  // where oneDNN is built in, it must take (true) or leave the node
+};
+
+void CheckConv(const ConvCase& k) {
+  const int64_t n = k.x[0], h = k.x[1], w = k.x[2], cin = k.x[3], cout = k.cout;
+  const int64_t kh = k.kh, kw = k.kw, group = k.group;
   const Q qx{0.05f, -3}, qy{0.08f, 10};
   Int8Graph g;
-  const int x = g.In("x", {n, h, w, cin}, qx);
+  const int x = g.In("x", k.x, qx);
   std::mt19937 rng(7);
-  std::uniform_int_distribution<int> wd(-127, 127), bd(-300, 300);
+  std::uniform_int_distribution<int> wd(-k.w_max, k.w_max), bd(-300, 300);
   const int64_t cg = cin / group;
   std::vector<int8_t> wq(static_cast<size_t>(cout * kh * kw * cg));
   for (auto& v : wq) v = static_cast<int8_t>(wd(rng));
-  V ws = per_channel ? V{0.01f, 0.002f, 0.02f, 0.005f} : V{0.01f};
+  if (k.w_extreme)
+    for (auto& v : wq) v = static_cast<int8_t>(v < 0 ? -k.w_max : k.w_max);
+  V ws = {0.01f};
+  if (k.per_channel) {
+    const V four = {0.01f, 0.002f, 0.02f, 0.005f};
+    ws.clear();
+    for (int64_t c = 0; c < cout; ++c) ws.push_back(four[static_cast<size_t>(c % 4)]);
+  }
   std::vector<int32_t> bq(static_cast<size_t>(cout));
   for (auto& v : bq) v = bd(rng);
   const int wt = g.Weights({cout, kh, kw, cg}, wq, ws);
   const int bt = g.Bias(bq);
-  const int64_t oh = (h + pads[0] + pads[2] - kh) / strides[0] + 1;
-  const int64_t ow = (w + pads[1] + pads[3] - kw) / strides[1] + 1;
+  const S& pads = k.pads;
+  const S& st = k.strides;
+  const S& dil = k.dilations;
+  const int64_t ekh = (kh - 1) * dil[0] + 1, ekw = (kw - 1) * dil[1] + 1;
+  const int64_t oh = (h + pads[0] + pads[2] - ekh) / st[0] + 1;
+  const int64_t ow = (w + pads[1] + pads[3] - ekw) / st[1] + 1;
   const int y = g.Act("y", {n, oh, ow, cout}, qy);
-  g.Node("Conv2D", {x, wt, bt}, {y},
-         {AttrDef::Ints("pads", pads), AttrDef::Ints("strides", strides),
-          AttrDef::Int("group", group), AttrDef::Float("activation_min", 0.f)});
+  std::vector<AttrDef> attrs = {AttrDef::Ints("pads", pads), AttrDef::Ints("strides", st),
+                                AttrDef::Ints("dilations", dil), AttrDef::Int("group", group)};
+  if (std::isfinite(k.act_min)) attrs.push_back(AttrDef::Float("activation_min", k.act_min));
+  if (std::isfinite(k.act_max)) attrs.push_back(AttrDef::Float("activation_max", k.act_max));
+  g.Node("Conv2D", {x, wt, bt}, {y}, attrs);
   g.Out("out", y);
-  const V in = Uniform(static_cast<size_t>(n * h * w * cin), 3, -4.f, 6.f);
-  const auto out = g.Run({in});
+  const V in = Uniform(static_cast<size_t>(n * h * w * cin), 3, k.x_lo, k.x_hi);
+  const size_t before = engine::DnnlKernelCountForTesting();
+  const auto out = g.Run({in}, k.threads);
+  const bool built_in = engine::DnnlProvider() != nullptr;
+  EXPECT_EQ(engine::DnnlKernelCountForTesting() - before, k.dnnl_takes && built_in ? 1u : 0u)
+      << "oneDNN kernels set up";
+  const int8_t qmin = std::isfinite(k.act_min) ? Quant(k.act_min, qy) : int8_t{-128};
+  const int8_t qmax = std::isfinite(k.act_max) ? Quant(k.act_max, qy) : int8_t{127};
   V want;
-  for (int64_t oy = 0; oy < oh; ++oy)
-    for (int64_t ox = 0; ox < ow; ++ox)
-      for (int64_t oc = 0; oc < cout; ++oc) {
-        int64_t acc = bq[static_cast<size_t>(oc)];
-        const int64_t grp = oc / (cout / group);
-        for (int64_t ky = 0; ky < kh; ++ky)
-          for (int64_t kx = 0; kx < kw; ++kx) {
-            const int64_t iy = oy * strides[0] - pads[0] + ky, ix = ox * strides[1] - pads[1] + kx;
-            if (iy < 0 || iy >= h || ix < 0 || ix >= w) continue;
-            for (int64_t ci = 0; ci < cg; ++ci) {
-              const int8_t xv =
-                  Quant(in[static_cast<size_t>((iy * w + ix) * cin + grp * cg + ci)], qx);
-              acc += static_cast<int64_t>(xv - qx.zp) *
-                     wq[static_cast<size_t>(((oc * kh + ky) * kw + kx) * cg + ci)];
+  for (int64_t b = 0; b < n; ++b)
+    for (int64_t oy = 0; oy < oh; ++oy)
+      for (int64_t ox = 0; ox < ow; ++ox)
+        for (int64_t oc = 0; oc < cout; ++oc) {
+          int64_t acc = bq[static_cast<size_t>(oc)];
+          const int64_t grp = oc / (cout / group);
+          for (int64_t ky = 0; ky < kh; ++ky)
+            for (int64_t kx = 0; kx < kw; ++kx) {
+              const int64_t iy = oy * st[0] - pads[0] + ky * dil[0];
+              const int64_t ix = ox * st[1] - pads[1] + kx * dil[1];
+              if (iy < 0 || iy >= h || ix < 0 || ix >= w) continue;
+              for (int64_t ci = 0; ci < cg; ++ci) {
+                const int8_t xv = Quant(
+                    in[static_cast<size_t>(((b * h + iy) * w + ix) * cin + grp * cg + ci)], qx);
+                acc += static_cast<int64_t>(xv - qx.zp) *
+                       wq[static_cast<size_t>(((oc * kh + ky) * kw + kx) * cg + ci)];
+              }
             }
-          }
-        const double sw = ws[per_channel ? static_cast<size_t>(oc) : 0];
-        int8_t q = Sat(static_cast<double>(acc) * qx.s * sw / qy.s + qy.zp);
-        q = std::max<int8_t>(q, static_cast<int8_t>(qy.zp));  // Relu: real 0 is the zero point
-        want.push_back(Deq(q, qy));
-      }
+          const double sw = ws[k.per_channel ? static_cast<size_t>(oc) : 0];
+          const int8_t q = Sat(static_cast<double>(acc) * qx.s * sw / qy.s + qy.zp);
+          want.push_back(Deq(std::clamp(q, qmin, qmax), qy));
+        }
+  ASSERT_EQ(out.size(), 1u);
   ExpectWithin(out[0], want, qy.s * 1.01f);
 }
 
-TEST(Int8Ops, Conv2DPerChannel) { CheckConv(true, 1, {1, 1, 1, 0}, {1, 1}); }
-TEST(Int8Ops, Conv2DPerTensorStrided) { CheckConv(false, 1, {0, 1, 1, 1}, {2, 1}); }
-TEST(Int8Ops, Conv2DDepthwise) { CheckConv(true, 4, {1, 0, 1, 1}, {1, 1}); }
+ConvCase SmallConv(bool per_channel, int64_t group, S pads, S strides) {
+  ConvCase k;
+  k.per_channel = per_channel;
+  k.group = group;
+  k.pads = std::move(pads);
+  k.strides = std::move(strides);
+  return k;
+}
+TEST(Int8Ops, Conv2DPerChannel) { CheckConv(SmallConv(true, 1, {1, 1, 1, 0}, {1, 1})); }
+TEST(Int8Ops, Conv2DPerTensorStrided) { CheckConv(SmallConv(false, 1, {0, 1, 1, 1}, {2, 1})); }
+TEST(Int8Ops, Conv2DDepthwise) { CheckConv(SmallConv(true, 4, {1, 0, 1, 1}, {1, 1})); }
+
+// 32 or more output channels, group 1: oneDNN's int8 convolution where it is built in (x86-64),
+// XNNPACK elsewhere. Each band of output rows (one per thread) is a primitive of its own, with
+// the padding of its own edges, so the cases put band edges inside padded, strided and dilated
+// windows. oneDNN takes only weights within +-64 (dnnl_kernels.cc "Exactness"), so the weights
+// here are too; exact within one quantum, like XNNPACK.
+ConvCase WideConv() {
+  ConvCase k;
+  k.x = {1, 9, 7, 40};
+  k.cout = 48;
+  k.w_max = 64;
+  k.pads = {1, 2, 1, 0};
+  k.dnnl_takes = true;
+  return k;
+}
+TEST(Int8Ops, Conv2DWide) { CheckConv(WideConv()); }
+TEST(Int8Ops, Conv2DWideTwoThreadsStridedDilated) {
+  ConvCase k = WideConv();
+  k.x = {1, 13, 11, 40};
+  k.kh = 3;
+  k.kw = 3;
+  k.strides = {2, 1};
+  k.dilations = {2, 2};
+  k.pads = {2, 2, 2, 1};
+  k.threads = 2;
+  k.per_channel = false;
+  CheckConv(k);
+}
+TEST(Int8Ops, Conv2DWideThreeThreadsClip) {
+  ConvCase k = WideConv();
+  k.threads = 3;  // more bands than an even split: rows 3 / 3 / 3
+  k.act_min = -1.f;
+  k.act_max = 2.f;
+  CheckConv(k);
+}
+TEST(Int8Ops, Conv2DWideBatchTwoThreads) {
+  ConvCase k = WideConv();
+  k.x = {3, 5, 4, 40};  // bands are batch items
+  k.kh = 1;
+  k.kw = 1;
+  k.pads = {0, 0, 0, 0};
+  k.threads = 2;
+  k.act_min = -std::numeric_limits<float>::infinity();
+  CheckConv(k);
+}
+// The worst case oneDNN is given: weights all +-64, u8 inputs near 255 (x_q 97..124).
+TEST(Int8Ops, Conv2DWideWorstCaseWeights) {
+  ConvCase k = WideConv();
+  k.w_extreme = true;
+  k.x_lo = 5.f;
+  k.x_hi = 6.35f;
+  k.act_min = -std::numeric_limits<float>::infinity();
+  k.threads = 2;
+  CheckConv(k);
+}
+// Weights beyond +-64 could saturate oneDNN's AVX2 kernels (full-range inputs and weights are
+// off by up to 100 quanta there): XNNPACK takes the node and is exact.
+TEST(Int8Ops, Conv2DWideFullRangeWeightsStayOnXnnpack) {
+  ConvCase k = WideConv();
+  k.w_max = 127;
+  k.x_lo = -6.f;
+  k.threads = 2;
+  k.dnnl_takes = false;
+  CheckConv(k);
+}
+// Grouped convolutions and fewer than 32 output channels stay on XNNPACK (measured faster).
+TEST(Int8Ops, Conv2DNarrowOrGroupedStaysOnXnnpack) {
+  ConvCase k = WideConv();
+  k.dnnl_takes = false;
+  k.cout = 16;
+  CheckConv(k);
+  k.cout = 48;
+  k.group = 4;
+  k.w_max = 127;
+  CheckConv(k);
+}
 
 TEST(Int8Ops, FullyConnectedPerChannel) {
   const Q qx{0.04f, 2}, qy{0.1f, -20};
