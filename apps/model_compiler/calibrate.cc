@@ -264,6 +264,7 @@ Result<CalibrationResult> CalibrateAndQuantize(const ModelDef& f, const CompileC
   const double percentile = std::stod(get("max_percentile", "0.99995"));
   QuantizeOptions qo;
   qo.per_channel = get("per_channel", "True") == "True";
+  qo.weight_qmax = get("reduce_range", "False") == "True" ? 64 : 127;
   qo.run_on_cpu = SplitNames(get("run_on_cpu", ""));
   for (const std::string& n : qo.run_on_cpu) {
     bool found = false;

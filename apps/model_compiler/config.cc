@@ -264,7 +264,8 @@ Status ParseInputParameters(const Ctx& c, const YAML::Node& sec, CompileConfig* 
 Status ParseCalibrationParameters(const Ctx& c, const YAML::Node& sec, CompileConfig* cfg) {
   const std::string S = "calibration_parameters";
   const std::vector<std::string> keys = {"cal_data_dir",   "cal_data_type", "calibration_type",
-                                         "max_percentile", "per_channel",   "run_on_cpu"};
+                                         "max_percentile", "per_channel",   "reduce_range",
+                                         "run_on_cpu"};
   for (const auto& kv : sec) {
     const std::string key = kv.first.as<std::string>();
     if (!Contains(keys, key)) return c.Bad(S, key, "unknown key (allowed: " + Join(keys) + ")");
@@ -276,7 +277,7 @@ Status ParseCalibrationParameters(const Ctx& c, const YAML::Node& sec, CompileCo
     } else if (key == "max_percentile") {
       EDGERT_ASSIGN_OR_RETURN(float f, ParseFloat(c, S, key, v));
       if (f <= 0.f || f > 1.f) return c.Bad(S, key, "'" + v + "' must be in (0, 1]");
-    } else if (key == "per_channel") {
+    } else if (key == "per_channel" || key == "reduce_range") {
       EDGERT_ASSIGN_OR_RETURN(bool b, ParseBool(c, S, key, v));
       v = b ? "True" : "False";
     }

@@ -139,7 +139,7 @@ ModelDef QuantizeModelDef(const ModelDef& f, const std::map<int, TensorRange>& r
       std::vector<float> scale(options.per_channel ? static_cast<size_t>(cout) : 1, 0.f);
       for (size_t i = 0; i < w.size(); ++i) {
         float& s = scale[options.per_channel ? i / per : 0];
-        s = std::max(s, std::fabs(w[i]) / 127.f);
+        s = std::max(s, std::fabs(w[i]) / static_cast<float>(options.weight_qmax));
       }
       for (float& s : scale)
         if (!(s > 0.f)) s = 1.f;
@@ -164,7 +164,8 @@ ModelDef QuantizeModelDef(const ModelDef& f, const std::map<int, TensorRange>& r
       wq.data.resize(w.size());
       for (size_t i = 0; i < w.size(); ++i) {
         const float s = scale[options.per_channel ? i / per : 0];
-        const int8_t v = static_cast<int8_t>(std::clamp(std::nearbyint(w[i] / s), -127.f, 127.f));
+        const float qmax = static_cast<float>(options.weight_qmax);
+        const int8_t v = static_cast<int8_t>(std::clamp(std::nearbyint(w[i] / s), -qmax, qmax));
         std::memcpy(&wq.data[i], &v, 1);
       }
       n.inputs[1] = add_tensor(std::move(wq));

@@ -48,6 +48,7 @@ calibration_parameters:
   calibration_type: 'max'
   max_percentile: 0.99995
   per_channel: True
+  reduce_range: yes
   run_on_cpu: 'conv1;conv2'
 compiler_parameters:
   compile_mode: 'latency'
@@ -80,6 +81,7 @@ compiler_parameters:
   EXPECT_EQ(c.calibration_parameters.at("calibration_type"), "max");
   EXPECT_EQ(c.calibration_parameters.at("max_percentile"), "0.99995");
   EXPECT_EQ(c.calibration_parameters.at("per_channel"), "True");
+  EXPECT_EQ(c.calibration_parameters.at("reduce_range"), "True");  // YAML's yes, normalized
   EXPECT_EQ(c.calibration_parameters.at("run_on_cpu"), "conv1;conv2");
   // march, layer_out_dump, compile_mode, optimize_level, core_num, debug: accepted, ignored.
   ASSERT_EQ(c.warnings.size(), 6u);
@@ -212,6 +214,8 @@ TEST(ConfigTest, BadValuesNameTheKeyAndTheAllowedValues) {
   EXPECT_TRUE(Has(m, "max_percentile")) << m;
   m = ErrorOf("calibration_parameters:\n  per_channel: maybe\n");
   EXPECT_TRUE(Has(m, "per_channel")) << m;
+  m = ErrorOf("calibration_parameters:\n  reduce_range: 7\n");
+  EXPECT_TRUE(Has(m, "reduce_range")) << m;
   m = ErrorOf("calibration_parameters:\n  cal_data_type: int4\n");
   EXPECT_TRUE(Has(m, "float32, uint8")) << m;
   m = ErrorOf("model_parameters:\n  output_model_file_prefix: a/b\n");

@@ -12,6 +12,7 @@
 #include <set>
 
 #include "edgert/model.h"
+#include "engine/kernel.h"
 #include "edgert/session.h"
 #include "model_compiler/compiler.h"
 #include "model_compiler/quantize.h"
@@ -100,6 +101,53 @@ TEST_F(DigitsInt8, DefaultCalibrationLosesAtMostHalfAPercent) {
   EXPECT_TRUE(q->float_nodes.empty());
   // default kept the best of the three.
   for (const auto& [m, c] : q->output_cosine) EXPECT_LE(c, q->output_cosine.at(q->method)) << m;
+}
+
+// reduce_range: 7-bit weights (every quantized weight within +-64, each per-channel maximum at
+// exactly +-64), still within the accuracy bound. On x86 hosts with oneDNN, the int8 convolutions
+// it can run exactly (group 1, 32 or more output channels) go to it; the default 8-bit weights
+// keep them on XNNPACK.
+TEST_F(DigitsInt8, ReduceRangeWeightsStayWithin64) {
+  CompileConfig c = Config();
+  c.calibration_parameters["reduce_range"] = "True";
+  auto q = CalibrateAndQuantize(float_, c, false);
+  ASSERT_TRUE(q.ok()) << q.status().ToString();
+  int weights = 0;
+  for (const NodeDef& n : q->model.nodes) {
+    if (!n.int8 || (n.op != "Conv2D" && n.op != "FullyConnected")) continue;
+    const TensorDef& w = q->model.tensors[static_cast<size_t>(n.inputs[1])];
+    ASSERT_EQ(w.dtype, TensorType::kS8) << n.name;
+    const size_t per = w.data.size() / static_cast<size_t>(w.shape[0]);
+    for (size_t c0 = 0; c0 < w.data.size(); c0 += per) {
+      int mx = 0;
+      for (size_t i = c0; i < c0 + per; ++i)
+        mx = std::max(mx, std::abs(static_cast<int>(static_cast<int8_t>(w.data[i]))));
+      EXPECT_EQ(mx, 64) << n.name << " channel " << c0 / per;
+    }
+    ++weights;
+  }
+  EXPECT_EQ(weights, 4);
+  const double fa = Accuracy(float_), qa = Accuracy(q->model);
+  std::printf("digits accuracy: edgert f32 %.4f, edgert int8 reduce_range (%s) %.4f\n", fa,
+              q->method.c_str(), qa);
+  EXPECT_LE(fa - qa, 0.005);
+
+  const bool onednn = engine::DnnlProvider() != nullptr;
+  for (const bool reduce : {true, false}) {
+    CompileConfig cc = Config("max");
+    if (reduce) cc.calibration_parameters["reduce_range"] = "True";
+    auto m = CalibrateAndQuantize(float_, cc, false);
+    ASSERT_TRUE(m.ok()) << m.status().ToString();
+    auto s = Session::Create(Load(m->model));
+    ASSERT_TRUE(s.ok()) << s.status().ToString();
+    std::vector<std::string> convs;
+    for (size_t i = 0; i < m->model.nodes.size(); ++i)
+      if (m->model.nodes[i].op == "Conv2D")
+        convs.push_back((*s)->node_provider(static_cast<int>(i)));
+    // 16, 32 and 64 output channels: the first stays on XNNPACK (fewer than 32).
+    const std::string big = reduce && onednn ? "onednn" : "int8";
+    EXPECT_EQ(convs, (std::vector<std::string>{"int8", big, big})) << "reduce_range " << reduce;
+  }
 }
 
 // An image-input model calibrated on image files: gray input (pixels, NHWC) with the /255 in the
