@@ -55,7 +55,8 @@ def main():
     ap.add_argument("--scaling", default="", help="session counts for a throughput table, e.g. 1,2,4")
     ap.add_argument("--profile", action="store_true", help="also report runtime overhead at 1 thread")
     ap.add_argument("--int8", action="store_true",
-                    help="also edgert NAME_int8.bin vs ORT f32 and ORT on NAME_int8_quantized_model.onnx")
+                    help="also edgert NAME_int8.bin and NAME_int8_rr.bin vs ORT f32 and ORT on their "
+                         "_quantized_model.onnx")
     ap.add_argument("--models_dir", default=os.path.join(ROOT, "build/models"))
     ap.add_argument("--perf", default=os.path.join(ROOT, "build/host/apps/perf"))
     ap.add_argument("--json_out", default="", help="also write all results as JSON here")
@@ -98,29 +99,33 @@ def main():
                 results.append({"model": name, "sessions": s, "throughput_fps": r["throughput_fps"],
                                 "latency_median_ms": r["latency_median_ms"]})
     if a.int8:
-        print("\nint8: edgert NAME_int8.bin vs ORT f32 (NAME.onnx) and ORT int8 (the QDQ export, "
+        print("\nint8: edgert NAME_int8.bin (8-bit weights) and NAME_int8_rr.bin (reduce_range: 7-bit "
+              "weights, oneDNN on x86)\nvs ORT f32 (NAME.onnx) and ORT int8 (the same .bin's QDQ export, "
               "ORT's default optimizations)")
-        print(f"{'model':<16}{'threads':>8}{'edgert i8':>11}{'ORT f32':>9}{'ORT i8':>8}"
+        print(f"{'model':<22}{'threads':>8}{'edgert i8':>11}{'ORT f32':>9}{'ORT i8':>8}"
               f"{'/ORT f32':>10}{'/ORT i8':>9}")
         for name in a.models.split(","):
-            model_bin = os.path.join(a.models_dir, name + "_int8.bin")
-            qdq = os.path.join(a.models_dir, name + "_int8_quantized_model.onnx")
-            inp = os.path.join(a.models_dir, name + ".input.bin")
-            for path in (model_bin, qdq):
-                if not os.path.exists(path):
-                    sys.exit(f"bench: {path} missing; run scripts/prepare_models.sh first")
-            for t in [int(x) for x in a.threads.split(",")]:
-                e_meds, f_meds, q_meds = [], [], []
-                for _ in range(a.rounds):
-                    e_meds.append(edgert(a.perf, model_bin, inp, t, 1, a.frames, a.warmup)["latency_median_ms"])
-                    f_meds.append(ort(os.path.join(a.models_dir, name + ".onnx"), inp, t, a.frames,
-                                      a.warmup)["median_ms"])
-                    q_meds.append(ort(qdq, inp, t, a.frames, a.warmup)["median_ms"])
-                e, f, q = (statistics.median(v) for v in (e_meds, f_meds, q_meds))
-                results.append({"model": name, "threads": t, "int8": True, "edgert_int8_median_ms": e,
-                                "ort_f32_median_ms": f, "ort_int8_median_ms": q})
-                print(f"{name:<16}{t:>8}{e:>11.3f}{f:>9.3f}{q:>8.3f}{e / f:>10.3f}{e / q:>9.3f}",
-                      flush=True)
+            for variant in ("_int8", "_int8_rr"):
+                model_bin = os.path.join(a.models_dir, name + variant + ".bin")
+                qdq = os.path.join(a.models_dir, name + variant + "_quantized_model.onnx")
+                inp = os.path.join(a.models_dir, name + ".input.bin")
+                for path in (model_bin, qdq):
+                    if not os.path.exists(path):
+                        sys.exit(f"bench: {path} missing; run scripts/prepare_models.sh first")
+                for t in [int(x) for x in a.threads.split(",")]:
+                    e_meds, f_meds, q_meds = [], [], []
+                    for _ in range(a.rounds):
+                        e_meds.append(edgert(a.perf, model_bin, inp, t, 1, a.frames,
+                                             a.warmup)["latency_median_ms"])
+                        f_meds.append(ort(os.path.join(a.models_dir, name + ".onnx"), inp, t, a.frames,
+                                          a.warmup)["median_ms"])
+                        q_meds.append(ort(qdq, inp, t, a.frames, a.warmup)["median_ms"])
+                    e, f, q = (statistics.median(v) for v in (e_meds, f_meds, q_meds))
+                    results.append({"model": name + variant, "threads": t, "int8": True,
+                                    "edgert_int8_median_ms": e, "ort_f32_median_ms": f,
+                                    "ort_int8_median_ms": q})
+                    print(f"{name + variant:<22}{t:>8}{e:>11.3f}{f:>9.3f}{q:>8.3f}{e / f:>10.3f}"
+                          f"{e / q:>9.3f}", flush=True)
     if a.json_out:
         with open(a.json_out, "w") as f:
             json.dump(results, f, indent=2)
