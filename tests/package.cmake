@@ -1,5 +1,11 @@
 # The board package (CPack tarball of the aarch64 build): made once as a fixture, then checked to
 # be self-contained. scripts/deploy.sh's test uses the same fixture (edgert_package).
+# The package helper scripts' own behaviour and errors (host suite: needs only the host tools).
+if(NOT CMAKE_CROSSCOMPILING)
+  add_test(NAME package_scripts
+           COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/package/scripts_test.sh ${PROJECT_SOURCE_DIR}
+                   $<TARGET_FILE:featuremap_sample> $<TARGET_FILE_DIR:edgert>)
+endif()
 if(CMAKE_CROSSCOMPILING)
   set(EDGERT_PACKAGE_DIR ${CMAKE_BINARY_DIR}/package)
   set(EDGERT_PACKAGE_FILE
