@@ -29,20 +29,25 @@ if [ "$(id -u)" != 0 ]; then SUDO=sudo; fi
 HOST_PACKAGES=(
   build-essential cmake ninja-build pkg-config file ca-certificates
   libboost-program-options-dev libopencv-dev libyuv-dev libspdlog-dev libfmt-dev
+  libjpeg62-turbo-dev libpng-dev libexif-dev
   libgtest-dev libgmock-dev libxnnpack-dev libpthreadpool-dev libcpuinfo-dev libdnnl-dev
   libflatbuffers-dev flatbuffers-compiler libyaml-cpp-dev nlohmann-json3-dev libxxhash-dev
   libonnx-dev libprotobuf-dev protobuf-compiler libssl-dev
   g++-aarch64-linux-gnu qemu-user-static mmdebstrap patchelf openssh-server openssh-client
   libonnx-testdata opencv-doc
   python3-numpy python3-onnx python3-opencv python3-torch python3-torchvision python3-jsonschema
+  python3-pil
 )
 # Node.js may already come from elsewhere with its own npm; Debian's npm conflicts with that.
 if ! command -v npm >/dev/null 2>&1; then HOST_PACKAGES+=(nodejs npm); fi
 
 # The packages whose arm64 builds go into the sysroot. Changing this list rebuilds it.
+# (imgcodecs only for the classification sample, which decodes with cv::imread; the tools
+# decode with libjpeg-turbo, libpng and libexif, so the board package does not carry it.)
 SYSROOT_PACKAGES=(
   libc6-dev libstdc++-12-dev
   libboost-program-options-dev libyuv-dev libspdlog-dev libfmt-dev
+  libjpeg62-turbo-dev libpng-dev libexif-dev
   libgtest-dev libgmock-dev libxnnpack-dev libpthreadpool-dev libcpuinfo-dev
   libflatbuffers-dev libyaml-cpp-dev nlohmann-json3-dev libxxhash-dev
   libopencv-core-dev libopencv-imgproc-dev libopencv-imgcodecs-dev

@@ -19,3 +19,16 @@ if(NOT CMAKE_CROSSCOMPILING AND EXISTS /usr/bin/python3)
   add_test(NAME image_preprocess_ref_py
            COMMAND /usr/bin/python3 ${PROJECT_SOURCE_DIR}/scripts/preprocess_ref_test.py)
 endif()
+
+# The image decoder against OpenCV's imread: the cases and imread's pixels come from the host's
+# python (python3-opencv, python3-pil) in a fixture, for the host and the aarch64 (qemu) suites.
+add_executable(image_decode_test apps/image_decode_test.cc)
+target_link_libraries(image_decode_test PRIVATE edgert_app_common GTest::gtest_main)
+target_compile_options(image_decode_test PRIVATE ${EDGERT_WARNINGS})
+set(_cases ${CMAKE_CURRENT_BINARY_DIR}/decode_cases)
+add_test(NAME image_decode_cases
+         COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/apps/decode_cases.py ${_cases})
+set_tests_properties(image_decode_cases PROPERTIES FIXTURES_SETUP decode_cases)
+add_test(NAME image_decode COMMAND image_decode_test)
+set_tests_properties(image_decode PROPERTIES FIXTURES_REQUIRED decode_cases
+                                            ENVIRONMENT "EDGERT_DECODE_CASES=${_cases}")

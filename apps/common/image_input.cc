@@ -1,10 +1,10 @@
 #include "common/image_input.h"
 
 #include <cctype>
-#include <fstream>
 #include <opencv2/core.hpp>
-#include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
+
+#include "common/image_decode.h"
 
 namespace edgert::app {
 namespace {
@@ -35,16 +35,13 @@ Result<std::vector<uint8_t>> LoadImageInput(const std::string& path, const Tenso
   if (desc.valid_shape.size() != 4)
     return InputError(path + ": input '" + desc.name + "' has shape " +
                       ShapeToString(desc.valid_shape) + ", not an image shape");
-  // imread reports a missing file and a corrupt one alike (an empty Mat); tell them apart.
-  if (!std::ifstream(path, std::ios::binary)) return FileError(path + ": cannot open");
-  cv::Mat decoded, resized;
+  EDGERT_ASSIGN_OR_RETURN(BgrImage image, DecodeImageFile(path));
+  const cv::Mat decoded(image.height, image.width, CV_8UC3, image.bgr.data());
+  cv::Mat resized;
   const bool nchw = desc.layout == Layout::kNCHW;
   const int64_t h = desc.valid_shape[nchw ? 2 : 1];
   const int64_t w = desc.valid_shape[nchw ? 3 : 2];
   try {
-    decoded = cv::imread(path, cv::IMREAD_COLOR);
-    if (decoded.empty())
-      return InputError(path + ": not an image OpenCV can decode (JPEG, PNG or BMP expected)");
     if (decoded.cols == w && decoded.rows == h) {
       resized = decoded;
     } else {

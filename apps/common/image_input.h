@@ -13,8 +13,8 @@ namespace edgert::app {
 // True for the file names LoadImageInput decodes: .jpg, .jpeg, .png, .bmp (any case).
 bool IsImageFile(const std::string& path);
 
-// Decodes an image file (OpenCV cv::imread, IMREAD_COLOR: 3-channel BGR, alpha dropped, gray
-// expanded), resizes it to the input's valid width x height with cv::resize INTER_LINEAR when its
+// Decodes an image file (DecodeImageFile: what OpenCV's cv::imread IMREAD_COLOR returns, 3-channel
+// BGR, alpha dropped, gray expanded, EXIF orientation applied), resizes it to the input's valid width x height with cv::resize INTER_LINEAR when its
 // size differs (aspect ratio not kept), and converts it with ConvertBgr24ToInput into the input's
 // aligned buffer (desc.aligned_byte_size bytes, padding zero). scripts/preprocess_ref.py `rt`
 // builds the same bytes. `what_happened`, if not null, receives one line such as

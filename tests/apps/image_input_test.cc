@@ -90,7 +90,7 @@ TEST(ImageInputTest, ErrorsNameTheFile) {
   auto junk = LoadImageInput(dir + "/junk.jpg", nv12, ColorRange::kFull, nullptr);
   ASSERT_FALSE(junk.ok());
   EXPECT_EQ(junk.status().code(), StatusCode::kInputError);
-  EXPECT_EQ(junk.status().message().rfind(dir + "/junk.jpg: not an image", 0), 0u)
+  EXPECT_EQ(junk.status().message().rfind(dir + "/junk.jpg: not a JPEG, PNG or BMP file", 0), 0u)
       << junk.status().message();
 
   WriteBmp(dir + "/ok.bmp", 2, 2, RandomBgr(2, 2, 1));
