@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <cstdio>
 #include <jpeglib.h>
+#include <jerror.h>
 // clang-format on
 #include <libexif/exif-data.h>
 #include <png.h>
@@ -16,6 +17,12 @@
 
 namespace edgert::app {
 namespace {
+
+// Larger images are refused before any pixel memory is allocated (a corrupt header must not
+// ask for gigabytes): 2^28 pixels, 768 MB of BGR.
+constexpr uint64_t kMaxPixels = uint64_t{1} << 28;
+bool TooLarge(uint64_t w, uint64_t h) { return w * h > kMaxPixels; }
+const char* kTooLarge = "image is larger than 2^28 pixels";
 
 // ---- EXIF orientation ----
 
@@ -68,6 +75,7 @@ struct JpegError {
   jpeg_error_mgr mgr;
   std::jmp_buf jump;
   char message[JMSG_LENGTH_MAX];
+  bool ended_early;
 };
 
 void JpegErrorExit(j_common_ptr cinfo) {
@@ -75,7 +83,13 @@ void JpegErrorExit(j_common_ptr cinfo) {
   (*cinfo->err->format_message)(cinfo, err->message);
   std::longjmp(err->jump, 1);
 }
-void JpegSilence(j_common_ptr, int) {}  // warnings (e.g. premature end) are not errors
+// Warnings are not errors (imread ignores them, and many cameras write extraneous bytes), except
+// data that ends early: libjpeg would fill the rest of the image with gray, and imread with it;
+// a truncated file here is an error.
+void JpegWarning(j_common_ptr cinfo, int level) {
+  if (level < 0 && cinfo->err->msg_code == JWRN_JPEG_EOF)
+    reinterpret_cast<JpegError*>(cinfo->err)->ended_early = true;
+}
 
 // Decodes into *img; returns false with err->message set. Only trivially destructible locals
 // live across setjmp, and everything written after it is reached through pointers.
@@ -84,8 +98,9 @@ bool DecodeJpeg(const std::vector<uint8_t>& file, BgrImage* img, int* orientatio
   jpeg_decompress_struct cinfo;
   cinfo.err = jpeg_std_error(&err->mgr);
   err->mgr.error_exit = JpegErrorExit;
-  err->mgr.emit_message = JpegSilence;
+  err->mgr.emit_message = JpegWarning;
   err->message[0] = '\0';
+  err->ended_early = false;
   jpeg_create_decompress(&cinfo);
   if (setjmp(err->jump)) {
     jpeg_destroy_decompress(&cinfo);
@@ -105,6 +120,11 @@ bool DecodeJpeg(const std::vector<uint8_t>& file, BgrImage* img, int* orientatio
       break;
     }
   cinfo.out_color_space = JCS_EXT_BGR;
+  if (TooLarge(cinfo.image_width, cinfo.image_height)) {
+    std::snprintf(err->message, sizeof(err->message), "%s", kTooLarge);
+    jpeg_destroy_decompress(&cinfo);
+    return false;
+  }
   jpeg_start_decompress(&cinfo);
   img->width = static_cast<int>(cinfo.output_width);
   img->height = static_cast<int>(cinfo.output_height);
@@ -115,6 +135,10 @@ bool DecodeJpeg(const std::vector<uint8_t>& file, BgrImage* img, int* orientatio
   }
   jpeg_finish_decompress(&cinfo);
   jpeg_destroy_decompress(&cinfo);
+  if (err->ended_early) {
+    std::snprintf(err->message, sizeof(err->message), "data ends early (truncated file?)");
+    return false;
+  }
   return true;
 }
 
@@ -168,6 +192,8 @@ bool DecodePng(PngReader* r, BgrImage* img, int* orientation) {
   img->height = static_cast<int>(png_get_image_height(png, info));
   if (png_get_rowbytes(png, info) != static_cast<size_t>(img->width) * 3)
     png_error(png, "unexpected row size after conversion to 8-bit BGR");
+  if (TooLarge(static_cast<uint64_t>(img->width), static_cast<uint64_t>(img->height)))
+    png_error(png, kTooLarge);
   img->bgr.resize(static_cast<size_t>(img->width) * img->height * 3);
   r->rows.resize(static_cast<size_t>(img->height));
   for (int y = 0; y < img->height; ++y)
@@ -209,6 +235,7 @@ Status DecodeBmp(const std::string& path, const std::vector<uint8_t>& f, BgrImag
   const int64_t height = top_down ? -static_cast<int64_t>(height_signed) : height_signed;
   if (width <= 0 || height <= 0 || width > 65535 || height > 65535)
     return bad("size " + std::to_string(width) + "x" + std::to_string(height) + " is invalid");
+  if (TooLarge(static_cast<uint64_t>(width), static_cast<uint64_t>(height))) return bad(kTooLarge);
   // BI_RGB, or BI_BITFIELDS for 32 bits (read as B, G, R, A bytes like imread).
   const bool bitfields32 = compression == 3 && bits == 32;
   if (compression != 0 && !bitfields32)

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <iterator>
 #include <sstream>
@@ -72,6 +73,49 @@ TEST(ImageDecodeTest, BadFilesNameTheFileAndTheReason) {
     EXPECT_NE(img.status().message().find(want), std::string::npos)
         << img.status().ToString() << " lacks '" << want << "'";
   }
+}
+
+// Every proper prefix of a JPEG, a PNG and two BMPs (each byte of the headers, then every 5th)
+// fails with the file named, and never crashes or reads out of bounds (the ASan suite runs this
+// too). imread would return a JPEG cut inside its data, gray-filled; here that is an error.
+TEST(ImageDecodeTest, EveryTruncationFailsCleanly) {
+  const std::string dir = CasesDir();
+  ASSERT_FALSE(dir.empty()) << "EDGERT_DECODE_CASES is not set (the decode_cases fixture sets it)";
+  const std::string cut = dir + "/cut.bin";
+  for (const char* name : {"color_420.jpg", "palette.png", "palette8.bmp", "rgb24.bmp"}) {
+    std::ifstream in(dir + "/" + name, std::ios::binary);
+    const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    ASSERT_GT(bytes.size(), 100u) << name;
+    size_t failed = 0;
+    size_t tried = 0;
+    for (size_t n = 0; n < bytes.size(); n += n < 256 ? 1 : 5, ++tried) {
+      std::ofstream(cut, std::ios::binary | std::ios::trunc).write(bytes.data(), static_cast<std::streamsize>(n));
+      auto img = DecodeImageFile(cut);
+      if (!img.ok()) {
+        ++failed;
+        ASSERT_NE(img.status().message().find(cut), std::string::npos) << img.status().ToString();
+      }
+    }
+    // Every proper prefix lacks pixel data, so every one must fail.
+    EXPECT_EQ(failed, tried) << name;
+  }
+}
+
+// A header that claims more than 2^28 pixels is refused before pixels are allocated.
+TEST(ImageDecodeTest, HugeDimensionsAreRefused) {
+  const std::string dir = CasesDir();
+  ASSERT_FALSE(dir.empty()) << "EDGERT_DECODE_CASES is not set (the decode_cases fixture sets it)";
+  std::ifstream in(dir + "/rgb24.bmp", std::ios::binary);
+  std::string bmp((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const int32_t side = 60000;  // 3.6e9 pixels
+  std::memcpy(&bmp[18], &side, 4);
+  std::memcpy(&bmp[22], &side, 4);
+  const std::string path = dir + "/huge.bmp";
+  std::ofstream(path, std::ios::binary | std::ios::trunc).write(bmp.data(), static_cast<std::streamsize>(bmp.size()));
+  auto img = DecodeImageFile(path);
+  ASSERT_FALSE(img.ok());
+  EXPECT_NE(img.status().message().find("larger than 2^28 pixels"), std::string::npos)
+      << img.status().ToString();
 }
 
 }  // namespace
