@@ -456,5 +456,24 @@ TEST(Int8Ops, WeightsWithZeroPointAreAnError) {
   EXPECT_NE(s.message().find("symmetric"), std::string::npos) << s.ToString();
 }
 
+// S8 weights without any scale are an error naming them, for narrow (XNNPACK) and wide (oneDNN
+// where built in) convolutions alike.
+TEST(Int8Ops, WeightsWithoutQuantizationAreAnError) {
+  for (const int64_t cout : {1, 32}) {
+    Int8Graph g;
+    const Q q{0.1f, 0};
+    const int x = g.In("x", {1, 1, 1, 2}, q);
+    const int w = g.Weights({cout, 1, 1, 2}, std::vector<int8_t>(static_cast<size_t>(cout * 2), 1),
+                            {0.1f});
+    g.g().def().tensors[static_cast<size_t>(w)].quant = {};
+    const int y = g.Act("y", {1, 1, 1, cout}, q);
+    g.Node("Conv2D", {x, w}, {y});
+    g.Out("y", y);
+    const Status s = g.TryCreate();
+    EXPECT_FALSE(s.ok());
+    EXPECT_NE(s.message().find("have no quantization"), std::string::npos) << s.ToString();
+  }
+}
+
 }  // namespace
 }  // namespace edgert::test

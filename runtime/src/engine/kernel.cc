@@ -214,6 +214,7 @@ Status ReadQConvParams(const NodeContext& ctx, QConvParams* p) {
     return ctx.Error("bias must be constant S32");
   const int64_t cout = w->shape.empty() ? 0 : w->shape[0];
   const QParams qw = QuantOf(ctx, *w);
+  if (qw.scale.empty()) return ctx.Error("weights '" + w->name + "' have no quantization");
   if (qw.scale.size() != 1 && (qw.axis != 0 || static_cast<int64_t>(qw.scale.size()) != cout))
     return ctx.Error("weights need one scale or one per output channel (axis 0)");
   for (size_t i = 0; i < qw.scale.size(); ++i)
