@@ -698,15 +698,18 @@ int RunTool(std::vector<std::string> args) {
   return RunModelCompiler(static_cast<int>(argv.size()), argv.data());
 }
 
-TEST(ModelCompilerToolTest, CompilesWithAndWithoutAConfig) {
-  const std::string dir = test::TempDir("ModelCompilerTool");
+// Writes DIR/net.onnx: one Sigmoid over a 1x3x4x4 input.
+void WriteSigmoidNet(const std::string& dir) {
   Onnx o;
   o.Input("x", {1, 3, 4, 4}).Output("y");
   o.Node("Sigmoid", {"x"}, {"y"});
-  {
-    std::ofstream f(dir + "/net.onnx", std::ios::binary);
-    f << o.Bytes();
-  }
+  std::ofstream f(dir + "/net.onnx", std::ios::binary);
+  f << o.Bytes();
+}
+
+TEST(ModelCompilerToolTest, CompilesWithAndWithoutAConfig) {
+  const std::string dir = test::TempDir("ModelCompilerTool");
+  WriteSigmoidNet(dir);
   EXPECT_EQ(RunTool({"--help"}), 0);
   EXPECT_EQ(RunTool({}), 2);
   EXPECT_EQ(RunTool({"--bogus"}), 2);
@@ -741,14 +744,8 @@ TEST(ModelCompilerToolTest, CompilesWithAndWithoutAConfig) {
 // error names the folder and nothing is written.
 TEST(ModelCompilerToolTest, UncreatableOutputFolderIsNamed) {
   const std::string dir = test::TempDir("ModelCompilerToolOut");
-  Onnx o;
-  o.Input("x", {1, 3, 4, 4}).Output("y");
-  o.Node("Sigmoid", {"x"}, {"y"});
-  {
-    std::ofstream f(dir + "/net.onnx", std::ios::binary);
-    f << o.Bytes();
-    std::ofstream(dir + "/blocker") << "a file, not a folder";
-  }
+  WriteSigmoidNet(dir);
+  std::ofstream(dir + "/blocker") << "a file, not a folder";
   testing::internal::CaptureStderr();
   const int rc = RunTool({"--model", dir + "/net.onnx", "--output", dir + "/blocker/sub/m.bin"});
   const std::string err = testing::internal::GetCapturedStderr();
