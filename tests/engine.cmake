@@ -32,3 +32,11 @@ edgert_add_test(dnnl_conv_test runtime/dnnl_conv_test.cc LIBS edgert_engine_test
                                                               flatbuffers::flatbuffers)
 target_include_directories(dnnl_conv_test PRIVATE ${PROJECT_SOURCE_DIR}/runtime/src
                                                   ${PROJECT_BINARY_DIR}/runtime/generated)
+# Where oneDNN is built in, the int8 suite again with EDGERT_DISABLE_VNNI=1 (tests named
+# novnni.*): oneDNN is capped below VNNI, so a VNNI machine also proves the +-64 weight rule and
+# the u8 path that CPUs without VNNI take.
+if(EDGERT_WITH_DNNL)
+  gtest_discover_tests(int8_ops_test DISCOVERY_MODE PRE_TEST DISCOVERY_TIMEOUT 120
+                       TEST_PREFIX "novnni."
+                       PROPERTIES ENVIRONMENT "EDGERT_TEST_TMP=${CMAKE_CURRENT_BINARY_DIR}/tmp;EDGERT_DISABLE_VNNI=1")
+endif()

@@ -153,6 +153,7 @@ struct ConvCase {
   float act_min = 0.f, act_max = std::numeric_limits<float>::infinity();  // Relu by default
   int w_max = 127;              // weights uniform in [-w_max, w_max]
   bool w_extreme = false;       // weights all -w_max or +w_max instead
+  float w_scale = 1.f;          // multiplies the weight scales (keeps large sums unsaturated)
   float x_lo = -4.f, x_hi = 6.f;  // input range (real units)
   int threads = 1;
   bool dnnl_takes = false;  // where oneDNN is built in, it must take (true) or leave the node
@@ -171,11 +172,11 @@ void CheckConv(const ConvCase& k) {
   for (auto& v : wq) v = static_cast<int8_t>(wd(rng));
   if (k.w_extreme)
     for (auto& v : wq) v = static_cast<int8_t>(v < 0 ? -k.w_max : k.w_max);
-  V ws = {0.01f};
+  V ws = {0.01f * k.w_scale};
   if (k.per_channel) {
     const V four = {0.01f, 0.002f, 0.02f, 0.005f};
     ws.clear();
-    for (int64_t c = 0; c < cout; ++c) ws.push_back(four[static_cast<size_t>(c % 4)]);
+    for (int64_t c = 0; c < cout; ++c) ws.push_back(four[static_cast<size_t>(c % 4)] * k.w_scale);
   }
   std::vector<int32_t> bq(static_cast<size_t>(cout));
   for (auto& v : bq) v = bd(rng);
@@ -295,14 +296,44 @@ TEST(Int8Ops, Conv2DWideWorstCaseWeights) {
   k.threads = 2;
   CheckConv(k);
 }
-// Weights beyond +-64 could saturate oneDNN's AVX2 kernels (full-range inputs and weights are
-// off by up to 100 quanta there): XNNPACK takes the node and is exact.
-TEST(Int8Ops, Conv2DWideFullRangeWeightsStayOnXnnpack) {
+// Whether oneDNN's int8 kernels multiply with VNNI here (32-bit sums: any weights are exact),
+// from the ISA oneDNN reports for this CPU; EDGERT_DISABLE_VNNI=1 caps it below VNNI.
+bool DnnlVnni() {
+  bool vnni = false;
+  engine::DnnlIsa(&vnni);
+  return vnni;
+}
+
+// Full-range weights: with VNNI oneDNN takes them, s8 x read in place (dnnl_kernels.cc
+// "Exactness"); without it they could saturate oneDNN's vpmaddubsw kernels (off by up to 100
+// quanta on full-range data), so XNNPACK takes the node. Exact either way.
+TEST(Int8Ops, Conv2DWideFullRangeWeights) {
   ConvCase k = WideConv();
   k.w_max = 127;
   k.x_lo = -6.f;
   k.threads = 2;
-  k.dnnl_takes = false;
+  k.dnnl_takes = DnnlVnni();
+  CheckConv(k);
+}
+// The case 16-bit sums would get wrong: every weight +-127 and x near its top (u8 near 255
+// after oneDNN's shift), so two adjacent products reach 2 * 255 * 127 = 64770.
+TEST(Int8Ops, Conv2DWideExtremeWeightsOnVnni) {
+  bool vnni = false;
+  const std::string isa = engine::DnnlIsa(&vnni);
+  if (!vnni)
+    GTEST_SKIP() << "needs oneDNN with VNNI; this CPU/build gives '" << isa
+                 << "' (empty: no oneDNN; EDGERT_DISABLE_VNNI caps it)";
+  ConvCase k = WideConv();
+  k.w_max = 127;
+  k.w_extreme = true;
+  k.x_lo = 6.f;
+  k.x_hi = 6.5f;  // x_q 117..127 (saturated at the top)
+  k.w_scale = 0.02f;  // outputs mostly inside [-128, 127], so the sums decide them
+  k.act_min = -std::numeric_limits<float>::infinity();
+  k.kh = 3;
+  k.kw = 3;
+  k.threads = 3;
+  k.dnnl_takes = true;
   CheckConv(k);
 }
 // Grouped convolutions and fewer than 32 output channels stay on XNNPACK (measured faster).

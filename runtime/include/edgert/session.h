@@ -3,6 +3,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "edgert/model.h"
@@ -16,6 +17,15 @@ struct SessionOptions {
   bool profile = false;                // record per-node wall time of each Run()
   bool capture_intermediates = false;  // keep every node output readable after Run()
 };
+
+// What this build's engine runs on, for reports (model_info, perf).
+struct EngineInfo {
+  std::string arch;                    // "x86_64", "aarch64", ...
+  std::vector<std::string> providers;  // kernel providers in the order they are asked
+  std::string isa;   // the x86 ISA oneDNN's kernels use ("avx512_core_vnni"); "" without oneDNN
+  bool int8_vnni = false;  // int8 Conv2D runs on oneDNN with full-range weights (VNNI)
+};
+EngineInfo GetEngineInfo();
 
 // Wall time of one node in the last Run(), in execution order.
 struct NodeTiming {

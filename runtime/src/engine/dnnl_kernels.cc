@@ -40,6 +40,19 @@ constexpr float kInf = std::numeric_limits<float>::infinity();
 
 std::atomic<size_t> kernels_set_up{0};
 
+bool EnvSet(const char* name) {
+  const char* v = std::getenv(name);
+  return v && *v && std::strcmp(v, "0") != 0;
+}
+
+// EDGERT_DISABLE_VNNI=1 (read once, before oneDNN's first use) caps oneDNN below every VNNI ISA
+// (avx512_core, which excludes both AVX512-VNNI and AVX-VNNI), so a VNNI machine runs exactly the
+// kernels a CPU without VNNI runs, and the +-64 weight rule below applies again.
+bool VnniDisabledByEnv() {
+  static const bool disabled = EnvSet("EDGERT_DISABLE_VNNI");
+  return disabled;
+}
+
 // One CPU engine per process; oneDNN engines are thread-safe.
 const dnnl::engine* CpuEngine(std::string* error) {
   static std::once_flag once;
@@ -47,6 +60,11 @@ const dnnl::engine* CpuEngine(std::string* error) {
   static std::string init_error;
   std::call_once(once, [] {
     try {
+      // The cap only holds when set before oneDNN's first JIT; this is the first use.
+      if (VnniDisabledByEnv() && dnnl_set_max_cpu_isa(dnnl_cpu_isa_avx512_core) != dnnl_success)
+        init_error = "EDGERT_DISABLE_VNNI: oneDNN refused to cap its ISA";
+      if (!init_error.empty())
+        return;
       if (dnnl::engine::get_count(dnnl::engine::kind::cpu) > 0)
         engine = new dnnl::engine(dnnl::engine::kind::cpu, 0);  // lives for the process
       else
@@ -85,7 +103,15 @@ struct ConvSpec {
   const TensorRef* b = nullptr;
   dnnl::memory::data_type bias_dt = dnnl::memory::data_type::f32;
   dnnl::primitive_attr attr;
+  // Decline unless oneDNN's implementation multiplies with VNNI (vpdpbusd, 32-bit sums).
+  bool require_vnni = false;
 };
+
+// Whether a oneDNN implementation name ("brg:avx512_core_vnni", "jit_int8:avx2_vnni", ...)
+// names an ISA whose int8 dot products accumulate in 32 bits: the VNNI ones and AMX.
+bool ImplHasVnni(const std::string& impl) {
+  return impl.find("vnni") != std::string::npos || impl.find("amx") != std::string::npos;
+}
 
 // A oneDNN Conv2D, run as bands of output rows (batch items when N > 1), one band per thread of
 // the session's pthreadpool, each band a single-threaded primitive. So oneDNN never starts its
@@ -174,6 +200,9 @@ class DnnlConvKernel : public Kernel {
       const std::string impl = pd.impl_info_str();
       if (impl.compare(0, 3, "ref") == 0)
         return ctx.Decline("onednn has only its reference implementation (" + impl + ")");
+      impl_ = impl;
+      if (spec.require_vnni && !ImplHasVnni(impl))
+        return ctx.Decline("onednn's implementation " + impl + " has no VNNI");
       Band band;
       band.stream = dnnl::stream(*engine_);
       const dnnl::memory weights = Weights(pd.weights_desc(), user_w_md, *spec.w, band.stream);
@@ -191,8 +220,16 @@ class DnnlConvKernel : public Kernel {
     return Status::Ok();
   }
 
+  // Forgets the bands, weights and bias of a Build that declined, before another try.
+  void Reset() {
+    bands_.clear();
+    weights_.clear();
+    bias_.clear();
+  }
+
   const dnnl::engine* engine_ = nullptr;
   int64_t threads_ = 1;
+  std::string impl_;  // the implementation oneDNN chose (the last band's)
 
  private:
   struct Band {
@@ -304,23 +341,28 @@ class Conv2DKernel : public DnnlConvKernel {
 // qmax - y_zp] ahead of the zero point, which rounds to the same values as clamping the
 // quantized result to [qmin, qmax] because rounding is monotonic.
 //
-// Exactness. oneDNN's x86 int8 kernels without VNNI (this machine: AVX2) multiply with
-// vpmaddubsw, which sums the u8 * s8 products of two adjacent input channels into a saturating
-// 16-bit lane. With s8 x, oneDNN halves every weight to stay in range, which costs each weight
-// its low bit (mobilenet_v2 int8 against ORT: cosine 0.990); with u8 x, full-range weights
-// saturate wherever two adjacent channels are both near the top of their range (0.987). So
-// oneDNN takes a node only where saturation is impossible: x is handed over as u8 (x ^ 0x80,
-// zero point + 128, converted at each Run into a kernel buffer) and every weight is within
-// +-64, so 255 * (64 + 64) = 32640 fits 16 bits. model_compiler's `reduce_range: true` quantizes
-// weights to that range (ONNX Runtime's reduce_range). Other nodes stay on XNNPACK, which
-// widens to 16 bits before multiplying and is exact. (VNNI's vpdpbusd accumulates in 32 bits
-// and would lift the limit; not done: no VNNI machine to test on.)
+// Exactness, and the two ways in. oneDNN's x86 int8 kernels multiply u8 by s8.
+// - VNNI (AVX512-VNNI, AVX-VNNI, AMX): vpdpbusd sums the products in 32 bits, so any weights are
+//   exact. x is handed over as s8, straight from the arena: oneDNN shifts it to u8 in registers
+//   and subtracts 128 * sum(w) from a compensation it computes once with the weights. Chosen
+//   when the implementation oneDNN picks for the s8 descriptor names a VNNI ISA.
+// - Without VNNI (e.g. AVX2, or EDGERT_DISABLE_VNNI=1): vpmaddubsw sums two adjacent products
+//   into a saturating 16-bit lane. With s8 x, oneDNN halves every weight to stay in range, which
+//   costs each weight its low bit (mobilenet_v2 int8 against ORT: cosine 0.990); with u8 x,
+//   full-range weights saturate wherever two adjacent channels are both near the top of their
+//   range (0.987). So oneDNN takes a node only where saturation is impossible: x is handed over as
+//   u8 (x ^ 0x80, zero point + 128, converted at each Run into a kernel buffer) and every weight
+//   is within +-64, so 255 * (64 + 64) = 32640 fits 16 bits. model_compiler's
+//   `reduce_range: true` quantizes weights to that range (ONNX Runtime's reduce_range). Other
+//   nodes stay on XNNPACK, which widens to 16 bits before multiplying and is exact.
 class QConv2DKernel : public DnnlConvKernel {
  public:
   static constexpr int kMaxWeight = 64;
   Status Run(pthreadpool_t pool) override {
     const size_t n = x_u8_.size();
-    if (pool && threads_ > 1) {
+    if (n == 0) {
+      // the VNNI path reads s8 x in place
+    } else if (pool && threads_ > 1) {
       pthreadpool_parallelize_1d_tile_1d(pool, ToU8, this, n, (n + threads_ - 1) / threads_, 0);
     } else {
       ToU8(this, 0, n);
@@ -338,18 +380,11 @@ class QConv2DKernel : public DnnlConvKernel {
     const TensorRef* x = ctx.In(0);
     const TensorRef* y = ctx.Out(0);
     if (x->elements() == 0 || y->elements() == 0) return ctx.Decline("empty tensor");
-    const auto* wq = reinterpret_cast<const int8_t*>(ctx.In(1)->data);
-    int wmax = 0;
-    for (int64_t i = 0, e = ctx.In(1)->elements(); i < e; ++i) wmax = std::max(wmax, std::abs(wq[i]));
-    if (wmax > kMaxWeight)
-      return ctx.Decline("weights reach +-" + std::to_string(wmax) + ", beyond +-" +
-                         std::to_string(kMaxWeight) + " vpmaddubsw could saturate");
     // Measured on mobilenet_v2 (AVX2): XNNPACK's depthwise kernels are 2-4x faster, and below
     // 32 output channels the u8 copy of x is too large a share of the work.
     if (spec.g.group > 1) return ctx.Decline("grouped int8 convolution: XNNPACK's is faster");
     if (spec.g.cout < 32) return ctx.Decline("fewer than 32 output channels: XNNPACK's is faster");
     using dt = dnnl::memory::data_type;
-    spec.src_dt = dt::u8;
     spec.wei_dt = dt::s8;
     spec.dst_dt = dt::s8;
     spec.bias_dt = dt::s32;
@@ -369,27 +404,49 @@ class QConv2DKernel : public DnnlConvKernel {
       spec.attr.set_post_ops(post);
     }
     spec.attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
-    zero_points_ = {qp.x.zp() + 128, qp.y.zp()};
-    x_ = x->data;
-    x_u8_.assign(x->bytes(), 0);
-    spec.x = x_u8_.data();
     spec.y = y->data;
     try {
-      const dnnl::memory::desc zp_md({1}, dt::s32, dnnl::memory::format_tag::a);
-      EDGERT_RETURN_IF_ERROR(
-          Build(ctx, spec,
-                {{DNNL_ARG_ATTR_ZERO_POINTS | DNNL_ARG_SRC,
-                  dnnl::memory(zp_md, *engine_, &zero_points_[0])},
-                 {DNNL_ARG_ATTR_ZERO_POINTS | DNNL_ARG_DST,
-                  dnnl::memory(zp_md, *engine_, &zero_points_[1])}}));
+      // VNNI: s8 x in place, any weights.
+      spec.src_dt = dt::s8;
+      spec.x = x->data;
+      spec.require_vnni = true;
+      zero_points_ = {qp.x.zp(), qp.y.zp()};
+      Status s = Build(ctx, spec, ZeroPointArgs());
+      if (s.code() != StatusCode::kUnsupported) return s;
+      Reset();
+      // Without VNNI: a u8 copy of x, weights within +-64.
+      const auto* wq = reinterpret_cast<const int8_t*>(ctx.In(1)->data);
+      int wmax = 0;
+      for (int64_t i = 0, e = ctx.In(1)->elements(); i < e; ++i)
+        wmax = std::max(wmax, std::abs(wq[i]));
+      if (wmax > kMaxWeight)
+        return ctx.Decline("weights reach +-" + std::to_string(wmax) + ", beyond the +-" +
+                           std::to_string(kMaxWeight) + " that " + impl_ +
+                           " (no VNNI) keeps exact");
+      spec.src_dt = dt::u8;
+      spec.require_vnni = false;
+      zero_points_ = {qp.x.zp() + 128, qp.y.zp()};
+      x_ = x->data;
+      x_u8_.assign(x->bytes(), 0);
+      spec.x = x_u8_.data();
+      return Build(ctx, spec, ZeroPointArgs());
     } catch (const dnnl::error& e) {
       // unimplemented or unsupported arguments: the int8 provider's XNNPACK kernel takes it
       return ctx.Decline(std::string("onednn: ") + e.what());
     }
-    return Status::Ok();
   }
 
  private:
+  // The runtime zero points of x and y, bound to every band.
+  std::vector<std::pair<int, dnnl::memory>> ZeroPointArgs() {
+    const dnnl::memory::desc zp_md({1}, dnnl::memory::data_type::s32,
+                                   dnnl::memory::format_tag::a);
+    return {{DNNL_ARG_ATTR_ZERO_POINTS | DNNL_ARG_SRC,
+             dnnl::memory(zp_md, *engine_, &zero_points_[0])},
+            {DNNL_ARG_ATTR_ZERO_POINTS | DNNL_ARG_DST,
+             dnnl::memory(zp_md, *engine_, &zero_points_[1])}};
+  }
+
   static void ToU8(void* self, size_t start, size_t count) {
     auto* k = static_cast<QConv2DKernel*>(self);
     const uint8_t* x = k->x_ + start;
@@ -397,17 +454,14 @@ class QConv2DKernel : public DnnlConvKernel {
     for (size_t i = 0; i < count; ++i) u[i] = x[i] ^ 0x80;
   }
 
-  std::array<int32_t, 2> zero_points_{};  // x (as u8), y: read by oneDNN at every Run
+  std::array<int32_t, 2> zero_points_{};  // x (s8, or as u8), y: read by oneDNN at every Run
   const uint8_t* x_ = nullptr;
-  std::vector<uint8_t> x_u8_;
+  std::vector<uint8_t> x_u8_;  // empty on the VNNI path
 };
 
 // EDGERT_DISABLE_DNNL=1 (read once) leaves every node to XNNPACK, for comparisons.
 bool DisabledByEnv() {
-  static const bool disabled = [] {
-    const char* v = std::getenv("EDGERT_DISABLE_DNNL");
-    return v && *v && std::strcmp(v, "0") != 0;
-  }();
+  static const bool disabled = EnvSet("EDGERT_DISABLE_DNNL");
   return disabled;
 }
 
@@ -428,5 +482,25 @@ const KernelProvider* DnnlProvider() {
 }
 
 size_t DnnlKernelCountForTesting() { return kernels_set_up.load(); }
+
+std::string DnnlIsa(bool* vnni) {
+  *vnni = false;
+  std::string error;
+  if (!DnnlProvider() || !CpuEngine(&error)) return "";
+  const dnnl_cpu_isa_t isa = dnnl_get_effective_cpu_isa();
+  // The VNNI bits of dnnl_cpu_isa_t: avx512_core_vnni (and the ISAs above it) and avx2_vnni.
+  *vnni = (isa & 0x40) == 0x40 || (isa & 0x400) == 0x400;
+  switch (isa) {
+    case dnnl_cpu_isa_sse41: return "sse41";
+    case dnnl_cpu_isa_avx: return "avx";
+    case dnnl_cpu_isa_avx2: return "avx2";
+    case dnnl_cpu_isa_avx512_core: return "avx512_core";
+    case dnnl_cpu_isa_avx512_core_vnni: return "avx512_core_vnni";
+    case dnnl_cpu_isa_avx512_core_bf16: return "avx512_core_bf16";
+    case dnnl_cpu_isa_avx512_core_amx: return "avx512_core_amx";
+    case dnnl_cpu_isa_avx2_vnni: return "avx2_vnni";
+    default: return "isa_" + std::to_string(static_cast<int>(isa));
+  }
+}
 
 }  // namespace edgert::engine

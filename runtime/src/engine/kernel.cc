@@ -103,6 +103,10 @@ void SetDnnlEnabledForTesting(bool enabled) { dnnl_enabled = enabled; }
 #ifndef EDGERT_HAVE_DNNL
 const KernelProvider* DnnlProvider() { return nullptr; }
 size_t DnnlKernelCountForTesting() { return 0; }
+std::string DnnlIsa(bool* vnni) {
+  *vnni = false;
+  return "";
+}
 #endif
 
 std::vector<const KernelProvider*> Providers() {

@@ -177,6 +177,10 @@ void SetXnnpackEnabledForTesting(bool enabled);
 void SetDnnlEnabledForTesting(bool enabled);
 // Tests only: how many oneDNN kernels this process has set up (0 where oneDNN is not built in).
 size_t DnnlKernelCountForTesting();
+// The x86 ISA oneDNN's kernels use ("avx2", "avx512_core_vnni", ...; capped below VNNI by
+// EDGERT_DISABLE_VNNI=1), and in *vnni whether it has VNNI. "" and false where the oneDNN
+// provider is not built in or is disabled.
+std::string DnnlIsa(bool* vnni);
 
 template <typename K>
 std::unique_ptr<Kernel> Make() {

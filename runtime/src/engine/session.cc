@@ -327,6 +327,24 @@ Status Session::Impl::Build() {
   return Status::Ok();
 }
 
+EngineInfo GetEngineInfo() {
+  EngineInfo info;
+#if defined(__x86_64__)
+  info.arch = "x86_64";
+#elif defined(__aarch64__)
+  info.arch = "aarch64";
+#else
+  info.arch = "other";
+#endif
+  try {
+    for (const KernelProvider* p : engine::Providers()) info.providers.push_back(p->name());
+    info.isa = engine::DnnlIsa(&info.int8_vnni);
+  } catch (const std::exception&) {
+    // out of memory for a few short strings: report what was gathered
+  }
+  return info;
+}
+
 Session::Session(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Session::~Session() = default;
 
