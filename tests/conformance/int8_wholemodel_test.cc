@@ -3,11 +3,11 @@
 // onnxruntime-node running the compiler's NAME_int8_quantized_model.onnx (QDQ with the .bin's own
 // parameters) on the same input. Data from scripts/prepare_models.sh (EDGERT_MODELS_DIR).
 // NAME_int8_rr is the same with reduce_range (7-bit weights): on x86 hosts its wide convolutions
-// run on oneDNN, the others' on XNNPACK (on VNNI CPUs NAME_int8's too). Required per output: cosine >= 0.999
-// (MinCosine). XNNPACK's requantization and ORT's float QDQ arithmetic
-// may round a value differently by one step; random-weight networks amplify such flips layer by
-// layer (mobilenet_v2_tiny: per-layer cosine 1.000000 at the first convs, 0.98 after 52), so the
-// tiny random mobilenet is not a case here; the trained digits CNN is the small (qemu) case.
+// run on oneDNN, the others' on XNNPACK (on VNNI CPUs NAME_int8's too). Required per output: cosine
+// >= 0.999 (MinCosine). XNNPACK's requantization and ORT's float QDQ arithmetic may round a value
+// differently by one step; random-weight networks amplify such flips layer by layer
+// (mobilenet_v2_tiny: per-layer cosine 1.000000 at the first convs, 0.98 after 52), so the tiny
+// random mobilenet is not a case here; the trained digits CNN is the small (qemu) case.
 #include <gtest/gtest.h>
 
 #include <string>

@@ -327,7 +327,7 @@ TEST(Int8Ops, Conv2DWideExtremeWeightsOnVnni) {
   k.w_max = 127;
   k.w_extreme = true;
   k.x_lo = 6.f;
-  k.x_hi = 6.5f;  // x_q 117..127 (saturated at the top)
+  k.x_hi = 6.5f;      // x_q 117..127 (saturated at the top)
   k.w_scale = 0.02f;  // outputs mostly inside [-128, 127], so the sums decide them
   k.act_min = -std::numeric_limits<float>::infinity();
   k.kh = 3;

@@ -63,8 +63,7 @@ const dnnl::engine* CpuEngine(std::string* error) {
       // The cap only holds when set before oneDNN's first JIT; this is the first use.
       if (VnniDisabledByEnv() && dnnl_set_max_cpu_isa(dnnl_cpu_isa_avx512_core) != dnnl_success)
         init_error = "EDGERT_DISABLE_VNNI: oneDNN refused to cap its ISA";
-      if (!init_error.empty())
-        return;
+      if (!init_error.empty()) return;
       if (dnnl::engine::get_count(dnnl::engine::kind::cpu) > 0)
         engine = new dnnl::engine(dnnl::engine::kind::cpu, 0);  // lives for the process
       else
@@ -439,12 +438,11 @@ class QConv2DKernel : public DnnlConvKernel {
  private:
   // The runtime zero points of x and y, bound to every band.
   std::vector<std::pair<int, dnnl::memory>> ZeroPointArgs() {
-    const dnnl::memory::desc zp_md({1}, dnnl::memory::data_type::s32,
-                                   dnnl::memory::format_tag::a);
-    return {{DNNL_ARG_ATTR_ZERO_POINTS | DNNL_ARG_SRC,
-             dnnl::memory(zp_md, *engine_, &zero_points_[0])},
-            {DNNL_ARG_ATTR_ZERO_POINTS | DNNL_ARG_DST,
-             dnnl::memory(zp_md, *engine_, &zero_points_[1])}};
+    const dnnl::memory::desc zp_md({1}, dnnl::memory::data_type::s32, dnnl::memory::format_tag::a);
+    return {
+        {DNNL_ARG_ATTR_ZERO_POINTS | DNNL_ARG_SRC, dnnl::memory(zp_md, *engine_, &zero_points_[0])},
+        {DNNL_ARG_ATTR_ZERO_POINTS | DNNL_ARG_DST,
+         dnnl::memory(zp_md, *engine_, &zero_points_[1])}};
   }
 
   static void ToU8(void* self, size_t start, size_t count) {
@@ -491,15 +489,24 @@ std::string DnnlIsa(bool* vnni) {
   // The VNNI bits of dnnl_cpu_isa_t: avx512_core_vnni (and the ISAs above it) and avx2_vnni.
   *vnni = (isa & 0x40) == 0x40 || (isa & 0x400) == 0x400;
   switch (isa) {
-    case dnnl_cpu_isa_sse41: return "sse41";
-    case dnnl_cpu_isa_avx: return "avx";
-    case dnnl_cpu_isa_avx2: return "avx2";
-    case dnnl_cpu_isa_avx512_core: return "avx512_core";
-    case dnnl_cpu_isa_avx512_core_vnni: return "avx512_core_vnni";
-    case dnnl_cpu_isa_avx512_core_bf16: return "avx512_core_bf16";
-    case dnnl_cpu_isa_avx512_core_amx: return "avx512_core_amx";
-    case dnnl_cpu_isa_avx2_vnni: return "avx2_vnni";
-    default: return "isa_" + std::to_string(static_cast<int>(isa));
+    case dnnl_cpu_isa_sse41:
+      return "sse41";
+    case dnnl_cpu_isa_avx:
+      return "avx";
+    case dnnl_cpu_isa_avx2:
+      return "avx2";
+    case dnnl_cpu_isa_avx512_core:
+      return "avx512_core";
+    case dnnl_cpu_isa_avx512_core_vnni:
+      return "avx512_core_vnni";
+    case dnnl_cpu_isa_avx512_core_bf16:
+      return "avx512_core_bf16";
+    case dnnl_cpu_isa_avx512_core_amx:
+      return "avx512_core_amx";
+    case dnnl_cpu_isa_avx2_vnni:
+      return "avx2_vnni";
+    default:
+      return "isa_" + std::to_string(static_cast<int>(isa));
   }
 }
 
