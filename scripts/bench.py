@@ -7,6 +7,11 @@ each round's median, and the ratio is edgert / ORT (below 1.0 means edgert is fa
 
   /usr/bin/python3 scripts/bench.py [--models mobilenet_v2,resnet18] [--threads 1,2]
       [--rounds 3] [--frames 50] [--warmup 10] [--scaling 1,2,4] [--profile] [--int8]
+      [--startup]
+
+--startup measures time to first result in fresh processes (warm file cache, cold process):
+edgert's load + session setup + first inference (perf --json, with its phase breakdown) against
+ORT's InferenceSession.create + first run, at 1 intra thread, over --rounds processes each.
 
 Data comes from scripts/prepare_models.sh (build/models). This is a benchmark, not a test:
 numbers depend on the machine and its load.
@@ -45,6 +50,41 @@ def ort(model_onnx, inp, threads, frames, warmup):
     return json.loads(out.strip().splitlines()[-1])
 
 
+def startup(a, results):
+    """Model file to first result, in fresh processes: edgert perf vs ORT's create + first run."""
+    print("\nstart-up, fresh process each round (warm file cache), 1 intra thread, median ms:")
+    print(f"{'model':<20}{'edgert':>9}{'load':>7}{'setup':>7}{'1st run':>8}{'ORT':>9}{'ratio':>7}"
+          "   edgert phases (median ms)")
+    for name in a.models.split(","):
+        for variant, onnx in (("", name + ".onnx"), ("_int8", name + "_int8_quantized_model.onnx")):
+            model_bin = os.path.join(a.models_dir, name + variant + ".bin")
+            onnx_path = os.path.join(a.models_dir, onnx)
+            inp = os.path.join(a.models_dir, name + ".input.bin")
+            if not (os.path.exists(model_bin) and os.path.exists(onnx_path)):
+                print(f"{name + variant:<20} skipped: {model_bin} or {onnx_path} missing")
+                continue
+            runs, ort_ms = [], []
+            for _ in range(a.rounds):
+                runs.append(edgert(a.perf, model_bin, inp, 1, 1, 1, "0"))
+                o = ort(onnx_path, inp, 1, 1, 0)
+                ort_ms.append(o["create_ms"] + o["first_run_ms"])
+            med = lambda key: statistics.median(r[key] for r in runs)
+            phases = {}
+            for group in ("load_phases_ms", "setup_phases_ms"):
+                for k in runs[0][group]:
+                    phases[k] = statistics.median(r[group].get(k, 0.0) for r in runs)
+            e, o = med("startup_ms"), statistics.median(ort_ms)
+            results.append({"model": name + variant, "startup": True, "edgert_startup_ms": e,
+                            "edgert_load_ms": med("load_time_ms"),
+                            "edgert_setup_ms": med("session_setup_ms"),
+                            "edgert_first_inference_ms": med("first_inference_ms"),
+                            "edgert_phases_ms": phases, "ort_create_first_run_ms": o,
+                            "edgert_rounds": [r["startup_ms"] for r in runs], "ort_rounds": ort_ms})
+            print(f"{name + variant:<20}{e:>9.1f}{med('load_time_ms'):>7.1f}{med('session_setup_ms'):>7.1f}"
+                  f"{med('first_inference_ms'):>8.1f}{o:>9.1f}{e / o:>7.3f}   "
+                  + ", ".join(f"{k} {v:.1f}" for k, v in phases.items()), flush=True)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--models", default="mobilenet_v2,resnet18")
@@ -57,6 +97,9 @@ def main():
     ap.add_argument("--int8", action="store_true",
                     help="also edgert NAME_int8.bin and NAME_int8_rr.bin vs ORT f32 and ORT on their "
                          "_quantized_model.onnx")
+    ap.add_argument("--startup", action="store_true",
+                    help="also time model file to first result (NAME.bin and NAME_int8.bin vs ORT on "
+                         "NAME.onnx and the QDQ export), fresh process each round")
     ap.add_argument("--models_dir", default=os.path.join(ROOT, "build/models"))
     ap.add_argument("--perf", default=os.path.join(ROOT, "build/host/apps/perf"))
     ap.add_argument("--json_out", default="", help="also write all results as JSON here")
@@ -126,6 +169,8 @@ def main():
                                     "ort_int8_median_ms": q})
                     print(f"{name + variant:<22}{t:>8}{e:>11.3f}{f:>9.3f}{q:>8.3f}{e / f:>10.3f}"
                           f"{e / q:>9.3f}", flush=True)
+    if a.startup:
+        startup(a, results)
     if a.json_out:
         with open(a.json_out, "w") as f:
             json.dump(results, f, indent=2)

@@ -26,7 +26,10 @@
 //
 // --bench N [--warmup K] (K defaults to 10): after K untimed runs, times N runs of
 // session.run() with process.hrtime.bigint() and prints one JSON line to stdout:
-//   {"median_ms":..,"mean_ms":..,"min_ms":..,"p90_ms":..,"runs":N,"threads":T}
+//   {"median_ms":..,"mean_ms":..,"min_ms":..,"p90_ms":..,"runs":N,"threads":T,
+//    "create_ms":..,"first_run_ms":..}
+// create_ms is InferenceSession.create (load, graph optimization, kernel setup); first_run_ms the
+// first session.run() of the process (a warm-up run when K > 0).
 // The outputs of the last run are still written when --output_dir is given; in bench mode
 // --output_dir is optional.
 //
@@ -371,16 +374,24 @@ async function main() {
     interOpNumThreads: 1,
   };
   if (args.threads > 0) opts.intraOpNumThreads = args.threads;
+  const tCreate = process.hrtime.bigint();
   const session = await ort.InferenceSession.create(args.model, opts);
+  const createMs = Number(process.hrtime.bigint() - tCreate) / 1e6;
 
   let results;
   if (args.bench > 0) {
-    for (let i = 0; i < args.warmup; i++) await session.run(feeds);
+    let firstRunMs = -1;  // the first session.run(), warm-up or timed
+    for (let i = 0; i < args.warmup; i++) {
+      const t0 = process.hrtime.bigint();
+      await session.run(feeds);
+      if (firstRunMs < 0) firstRunMs = Number(process.hrtime.bigint() - t0) / 1e6;
+    }
     const times = [];
     for (let i = 0; i < args.bench; i++) {
       const t0 = process.hrtime.bigint();
       results = await session.run(feeds);
       times.push(Number(process.hrtime.bigint() - t0) / 1e6);
+      if (firstRunMs < 0) firstRunMs = times[0];
     }
     const s = times.slice().sort((x, y) => x - y);
     const q = p => { // linear interpolation between closest ranks (numpy's default)
@@ -397,6 +408,8 @@ async function main() {
       p90_ms: r3(q(0.9)),
       runs: args.bench,
       threads: args.threads,
+      create_ms: r3(createMs),
+      first_run_ms: r3(firstRunMs),
     }) + '\n');
   } else {
     results = await session.run(feeds);

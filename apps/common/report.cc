@@ -91,4 +91,17 @@ nlohmann::json TensorDescJson(const TensorDesc& d, const PreprocessInfo* pre) {
   return j;
 }
 
+std::string EngineText(const EngineInfo& e) {
+  std::string s = e.arch;
+  if (!e.isa.empty())
+    s += ", oneDNN ISA " + e.isa + (e.int8_vnni ? " (int8 VNNI)" : " (int8 without VNNI)");
+  s += ", providers";
+  for (size_t i = 0; i < e.providers.size(); ++i) s += (i ? " > " : " ") + e.providers[i];
+  return s;
+}
+
+nlohmann::json EngineJson(const EngineInfo& e) {
+  return {{"arch", e.arch}, {"providers", e.providers}, {"isa", e.isa}, {"int8_vnni", e.int8_vnni}};
+}
+
 }  // namespace edgert::app

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "edgert/model.h"
+#include "edgert/session.h"
 #include "edgert/tensor_desc.h"
 
 namespace edgert::app {
@@ -17,5 +18,10 @@ void PrintTensorDesc(std::ostream& os, const TensorDesc& d, const PreprocessInfo
 
 // The JSON form of a tensor description; field names say their units.
 nlohmann::json TensorDescJson(const TensorDesc& d, const PreprocessInfo* pre);
+
+// "x86_64, oneDNN ISA avx512_core_vnni (int8 VNNI), providers onednn > int8 > xnnpack > ...".
+std::string EngineText(const EngineInfo& e);
+// {"arch", "providers", "isa", "int8_vnni"}.
+nlohmann::json EngineJson(const EngineInfo& e);
 
 }  // namespace edgert::app

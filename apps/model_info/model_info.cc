@@ -133,12 +133,14 @@ int RunModelInfo(int argc, char** argv, std::ostream& out) {
     j["model_file"] = p.model.model_file;
     j["load_time_ms"] = load_ms;
     j["model_names"] = (*file)->model_names();
+    j["engine"] = EngineJson(GetEngineInfo());
     j["models"] = nlohmann::json::array();
     for (const auto& m : models) j["models"].push_back(ModelJson(*m));
     out << j.dump(2) << "\n";
     return kExitOk;
   }
   out << "Load model to DDR cost " << std::fixed << std::setprecision(3) << load_ms << " ms.\n";
+  out << "Engine on this machine: " << EngineText(GetEngineInfo()) << "\n";
   out.unsetf(std::ios::fixed);
   out << std::setprecision(6);
   out << "This model file has " << (*file)->model_names().size() << " model(s):\n";

@@ -17,6 +17,7 @@
 #include <thread>
 
 #include "common/inputs.h"
+#include "common/report.h"
 #include "edgert/model.h"
 #include "edgert/model_writer.h"
 #include "edgert/session.h"
@@ -90,6 +91,7 @@ struct ThreadResult {
   int64_t missed = 0;
   double first_inference_ms = 0;
   double setup_ms = 0;
+  std::vector<PhaseTiming> setup_phases;
   std::atomic<int64_t> done{0};
   std::atomic<int64_t> sum_us{0};
   std::atomic<int64_t> max_us{0};
@@ -144,6 +146,7 @@ void PerfThread(Shared* sh, int index, ThreadResult* r) {
     status = created.status();
   } else {
     session = std::move(*created);
+    r->setup_phases = session->setup_phases();
     for (size_t n = 0; n < sh->model->nodes().size(); ++n)
       r->providers.push_back(session->node_provider(static_cast<int>(n)));
     for (size_t i = 0; i < sh->inputs.size() && status.ok(); ++i)
@@ -476,6 +479,14 @@ int RunPerf(int argc, char** argv, std::ostream& out) {
   }
   for (const auto& w : warnings) spdlog::warn("{}", w);
 
+  const double startup_ms = load_ms + results[0]->setup_ms + results[0]->first_inference_ms;
+  const EngineInfo engine = GetEngineInfo();
+  auto phases = [](const std::vector<PhaseTiming>& v) {
+    std::string s;
+    for (const PhaseTiming& t : v)
+      s += fmt::format("{}{} {:.3f}", s.empty() ? "" : ", ", t.phase, t.ms);
+    return s;
+  };
   if (p.report.json) {
     nlohmann::json j;
     j["schema_version"] = 1;
@@ -492,6 +503,12 @@ int RunPerf(int argc, char** argv, std::ostream& out) {
     j["load_time_ms"] = load_ms;
     j["first_inference_ms"] = results[0]->first_inference_ms;
     j["session_setup_ms"] = results[0]->setup_ms;
+    j["startup_ms"] = startup_ms;
+    j["load_phases_ms"] = nlohmann::json::object();
+    for (const PhaseTiming& t : (*file)->load_phases()) j["load_phases_ms"][t.phase] = t.ms;
+    j["setup_phases_ms"] = nlohmann::json::object();
+    for (const PhaseTiming& t : results[0]->setup_phases) j["setup_phases_ms"][t.phase] = t.ms;
+    j["engine"] = EngineJson(engine);
     j["latency_min_ms"] = st.min_ms;
     j["latency_mean_ms"] = st.mean_ms;
     j["latency_median_ms"] = st.median_ms;
@@ -517,12 +534,15 @@ int RunPerf(int argc, char** argv, std::ostream& out) {
       << " intra thread(s)\n"
       << "Frames measured: " << st.count << "\n"
       << "Measured phase: " << wall_ms << " ms\n"
-      << "Cores: " << (p.run.core_id.empty() ? "any" : p.run.core_id) << "\n";
+      << "Cores: " << (p.run.core_id.empty() ? "any" : p.run.core_id) << "\n"
+      << "Engine: " << EngineText(engine) << "\n";
   if (p.run.perf_fps > 0) out << "Pacing: " << p.run.perf_fps << " frames/s\n";
   out << "=== Perf result ===\n"
-      << "Model load time: " << load_ms << " ms\n"
-      << "Session setup (thread 0): " << results[0]->setup_ms << " ms\n"
+      << "Model load time: " << load_ms << " ms (" << phases((*file)->load_phases()) << ")\n"
+      << "Session setup (thread 0): " << results[0]->setup_ms << " ms ("
+      << phases(results[0]->setup_phases) << ")\n"
       << "First inference (thread 0): " << results[0]->first_inference_ms << " ms\n"
+      << "Start-up (load + setup + first inference): " << startup_ms << " ms\n"
       << "Latency min: " << st.min_ms << " ms\n"
       << "Latency mean: " << st.mean_ms << " ms\n"
       << "Latency median: " << st.median_ms << " ms\n"

@@ -87,6 +87,12 @@ class Model {
 };
 
 // A loaded .bin file, which may pack several models.
+// Wall time of one start-up phase in ms (ModelFile::load_phases, Session::setup_phases).
+struct PhaseTiming {
+  std::string phase;
+  double ms = 0;
+};
+
 class ModelFile {
  public:
   struct Impl;
@@ -100,6 +106,9 @@ class ModelFile {
   const std::string& path() const;
   const std::string& producer() const;
   const std::vector<std::string>& model_names() const;
+  // Where Open/FromBytes spent its time, in order: "map" (open and mmap, or the copy),
+  // "checksum", "verify" (FlatBuffers Verifier) and "parse" (models, tensors, index checks).
+  const std::vector<PhaseTiming>& load_phases() const;
   // The model called `name`; an empty name selects the only model of a single-model file.
   Result<std::shared_ptr<const Model>> GetModel(const std::string& name = "") const;
 

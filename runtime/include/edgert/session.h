@@ -16,13 +16,16 @@ struct SessionOptions {
   int num_threads = 1;                 // pthreadpool size for this session (1 = no pool, inline)
   bool profile = false;                // record per-node wall time of each Run()
   bool capture_intermediates = false;  // keep every node output readable after Run()
+  // Threads that set the kernels up (weight packing, JIT) at Create: 0 = one per CPU the process
+  // may run on, at most 8. Only start-up uses them; Run uses the num_threads pool.
+  int setup_threads = 0;
 };
 
 // What this build's engine runs on, for reports (model_info, perf).
 struct EngineInfo {
   std::string arch;                    // "x86_64", "aarch64", ...
   std::vector<std::string> providers;  // kernel providers in the order they are asked
-  std::string isa;   // the x86 ISA oneDNN's kernels use ("avx512_core_vnni"); "" without oneDNN
+  std::string isa;  // the x86 ISA oneDNN's kernels use ("avx512_core_vnni"); "" without oneDNN
   bool int8_vnni = false;  // int8 Conv2D runs on oneDNN with full-range weights (VNNI)
 };
 EngineInfo GetEngineInfo();
@@ -83,6 +86,11 @@ class Session {
 
   // Bytes of the activation arena (model inputs and outputs included).
   size_t arena_bytes() const;
+
+  // Where Create spent its time, in order: "graph" (tensor and node checks), "plan" (arena
+  // plan), "arena" (allocation and zero fill), "threads" (the pool), then "kernels:<provider>"
+  // for each provider's kernel setups (weight packing, JIT), declined tries included.
+  const std::vector<PhaseTiming>& setup_phases() const;
 
   struct Impl;
 

@@ -1,14 +1,19 @@
 #include "edgert/session.h"
 
 #include <pthreadpool.h>
+#include <sched.h>
+#include <sys/mman.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <exception>
 #include <new>
 #include <numeric>
+#include <system_error>
+#include <thread>
 
 #include "edgert/tensor_io.h"
 #include "engine/arena_planner.h"
@@ -34,9 +39,55 @@ double Ms(Clock::time_point a, Clock::time_point b) {
   return std::chrono::duration<double, std::milli>(b - a).count();
 }
 
-struct FreeDeleter {
-  void operator()(uint8_t* p) const { std::free(p); }
+// The activation arena: zeroed, 64-byte aligned bytes, faulted in before the first Run. Arenas
+// of 1 MiB and more are an anonymous mapping with MAP_POPULATE: its pages are zero already and
+// the kernel maps them all in one call. posix_memalign + memset faulted mobilenet_v2 f32's 16 MB
+// in page by page, 26-50 ms here; MAP_POPULATE takes about 5 ms. (Transparent huge pages were
+// faster still, about 1.5 ms, but stalled for 30-120 ms whenever the kernel had to compact
+// memory first: not predictable enough for start-up.)
+class Arena {
+ public:
+  Arena() = default;
+  Arena(const Arena&) = delete;
+  Arena& operator=(const Arena&) = delete;
+  ~Arena() {
+    if (mapped_)
+      munmap(data_, mapped_);
+    else
+      std::free(data_);
+  }
+  // False when the memory cannot be had.
+  bool Allocate(size_t bytes) {
+    if (bytes < (size_t{1} << 20)) {
+      void* mem = nullptr;
+      if (posix_memalign(&mem, kArenaAlignment, bytes) != 0 || !mem) return false;
+      data_ = static_cast<uint8_t*>(mem);
+      std::memset(data_, 0, bytes);
+      return true;
+    }
+    void* p = mmap(nullptr, bytes, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+    if (p == MAP_FAILED) return false;
+    data_ = static_cast<uint8_t*>(p);  // page-aligned
+    mapped_ = bytes;
+    return true;
+  }
+  uint8_t* data() const { return data_; }
+
+ private:
+  uint8_t* data_ = nullptr;
+  size_t mapped_ = 0;  // bytes mapped; 0 for a posix_memalign block
 };
+
+// The threads that set kernels up: options.setup_threads, or one per CPU this process may run
+// on, at most 8 (0).
+size_t SetupThreads(const SessionOptions& options) {
+  if (options.setup_threads > 0) return static_cast<size_t>(options.setup_threads);
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  const int cpus = sched_getaffinity(0, sizeof(set), &set) == 0 ? CPU_COUNT(&set) : 1;
+  return static_cast<size_t>(std::clamp(cpus, 1, 8));
+}
 
 bool IsPlanarImage(TensorType t) { return t == TensorType::kImgNv12 || t == TensorType::kImgY; }
 
@@ -82,12 +133,13 @@ struct Session::Impl {
   std::vector<const char*> node_providers;  // per node: the provider's name, or "alias"
   std::vector<std::unique_ptr<Kernel>> kernels;  // per node; null where the node is an alias
   std::vector<Kernel*> steps;                    // the kernels to run, in order
-  std::unique_ptr<uint8_t, FreeDeleter> arena;
+  Arena arena;
   size_t arena_bytes = 0;
   std::vector<uint8_t*> inputs, outputs;
   std::vector<NodeTiming> timings;
   double last_run_ms = 0;
   bool has_run = false;
+  std::vector<PhaseTiming> setup_phases;
 
   ~Impl() {
     kernels.clear();
@@ -103,6 +155,12 @@ Status Session::Impl::Build() {
   const std::string at = "model '" + mi.name + "'";
   const int tensor_count = static_cast<int>(mi.tensors.size());
   const int node_count = static_cast<int>(mi.nodes.size());
+  Clock::time_point phase_start = Clock::now();
+  auto end_phase = [&](const std::string& phase) {
+    const Clock::time_point now = Clock::now();
+    setup_phases.push_back({phase, Ms(phase_start, now)});
+    phase_start = now;
+  };
 
   // Tensors, constants in place.
   tensors.resize(static_cast<size_t>(tensor_count));
@@ -258,21 +316,21 @@ Status Session::Impl::Build() {
     req.first = std::min(req.first, first);
     req.last = std::max(req.last, last);
   }
+  end_phase("graph");
   const engine::ArenaPlan plan =
       engine::PlanArena(requests, !options.capture_intermediates, kArenaAlignment);
   arena_bytes = plan.total;
-  void* mem = nullptr;
-  if (posix_memalign(&mem, kArenaAlignment, plan.total + kArenaSlack) != 0 || !mem)
+  end_phase("plan");
+  if (!arena.Allocate(plan.total + kArenaSlack))
     return EngineError(at + ": cannot allocate the " + std::to_string(plan.total) +
                        "-byte activation arena");
-  arena.reset(static_cast<uint8_t*>(mem));
-  std::memset(mem, 0, plan.total + kArenaSlack);
   for (int t = 0; t < tensor_count; ++t) {
     TensorRef& r = tensors[static_cast<size_t>(t)];
     if (r.constant) continue;
     const int q = request_of[static_cast<size_t>(groups.Find(t))];
-    if (q >= 0) r.data = arena.get() + plan.offsets[static_cast<size_t>(q)];
+    if (q >= 0) r.data = arena.data() + plan.offsets[static_cast<size_t>(q)];
   }
+  end_phase("arena");
 
   if (options.num_threads > 1) {
     pool = pthreadpool_create(static_cast<size_t>(options.num_threads));
@@ -280,35 +338,96 @@ Status Session::Impl::Build() {
       return EngineError("cannot create a thread pool of " + std::to_string(options.num_threads) +
                          " threads");
   }
+  end_phase("threads");
 
-  // Kernels: the first provider whose kernel accepts the node runs it.
-  kernels.resize(static_cast<size_t>(node_count));
-  node_providers.assign(static_cast<size_t>(node_count), "alias");
-  for (NodeContext& c : contexts) {
-    if (alias[static_cast<size_t>(c.index)]) continue;
-    std::string reasons;
-    for (const KernelProvider* p : providers) {
+  // Kernels: the first provider whose kernel accepts the node runs it. Weight packing and JIT
+  // make up most of start-up, and nodes set up independently, so a team of threads takes them in
+  // turn; results are read back in node order, so errors are what one thread would report.
+  struct NodeSetup {
+    std::unique_ptr<Kernel> kernel;
+    const char* provider = nullptr;
+    Status error;         // a failure other than a decline
+    std::string reasons;  // every provider's reason to decline
+  };
+  std::vector<NodeSetup> setups(static_cast<size_t>(node_count));
+  auto set_up = [&](NodeContext& c, std::vector<double>& ms) {
+    NodeSetup& r = setups[static_cast<size_t>(c.index)];
+    for (size_t pi = 0; pi < providers.size(); ++pi) {
+      const KernelProvider* p = providers[pi];
       engine::KernelFactory factory = p->Find(c.op, KeyDType(c));
       if (!factory) continue;
+      const Clock::time_point t0 = Clock::now();
       std::unique_ptr<Kernel> k = factory();
       Status s = k->Setup(c, pool);
+      ms[pi] += Ms(t0, Clock::now());
       if (s.ok()) {
-        kernels[static_cast<size_t>(c.index)] = std::move(k);
-        node_providers[static_cast<size_t>(c.index)] = p->name();
-        break;
+        r.kernel = std::move(k);
+        r.provider = p->name();
+        return;
       }
-      if (s.code() != StatusCode::kUnsupported) return EngineError(at + ": " + s.message());
+      if (s.code() != StatusCode::kUnsupported) {
+        r.error = EngineError(at + ": " + s.message());
+        return;
+      }
       const std::string prefix = c.Where() + ": ";
       std::string why = s.message();
       if (why.compare(0, prefix.size(), prefix) == 0) why = why.substr(prefix.size());
-      reasons += std::string(reasons.empty() ? "" : ", ") + p->name() + ": " + why;
+      r.reasons += std::string(r.reasons.empty() ? "" : ", ") + p->name() + ": " + why;
     }
-    if (!kernels[static_cast<size_t>(c.index)])
-      unsupported.push_back(describe(c) + " [" + reasons + "]");
-    else
-      steps.push_back(kernels[static_cast<size_t>(c.index)].get());
+  };
+  std::vector<int> todo;
+  for (const NodeContext& c : contexts)
+    if (!alias[static_cast<size_t>(c.index)]) todo.push_back(c.index);
+  const size_t workers = std::min(todo.size(), SetupThreads(options));
+  // Per worker and provider: setup time, summed into the report afterwards.
+  std::vector<std::vector<double>> worker_ms(std::max<size_t>(workers, 1),
+                                             std::vector<double>(providers.size(), 0.0));
+  std::atomic<size_t> next{0};
+  auto work = [&](size_t w) {
+    for (size_t i; (i = next.fetch_add(1, std::memory_order_relaxed)) < todo.size();) {
+      NodeContext& c = contexts[static_cast<size_t>(todo[i])];
+      try {
+        set_up(c, worker_ms[w]);
+      } catch (const std::bad_alloc&) {
+        setups[static_cast<size_t>(c.index)].error =
+            EngineError(at + ": " + c.Where() + ": out of memory during setup");
+      } catch (const std::exception& e) {
+        setups[static_cast<size_t>(c.index)].error =
+            EngineError(at + ": " + c.Where() + ": " + e.what());
+      }
+    }
+  };
+  const Clock::time_point kernels_start = Clock::now();
+  std::vector<std::thread> team;
+  try {
+    for (size_t w = 1; w < workers; ++w) team.emplace_back(work, w);
+  } catch (const std::system_error&) {
+    // fewer threads than asked for: those started and this one share the work
+  }
+  work(0);
+  for (std::thread& t : team) t.join();
+  const double kernels_ms = Ms(kernels_start, Clock::now());
+
+  kernels.resize(static_cast<size_t>(node_count));
+  node_providers.assign(static_cast<size_t>(node_count), "alias");
+  for (int n : todo) {
+    NodeSetup& r = setups[static_cast<size_t>(n)];
+    if (!r.error.ok()) return r.error;
+    if (!r.kernel) {
+      unsupported.push_back(describe(contexts[static_cast<size_t>(n)]) + " [" + r.reasons + "]");
+      continue;
+    }
+    kernels[static_cast<size_t>(n)] = std::move(r.kernel);
+    node_providers[static_cast<size_t>(n)] = r.provider;
+    steps.push_back(kernels[static_cast<size_t>(n)].get());
   }
   if (!unsupported.empty()) return unsupported_status();
+  setup_phases.push_back({"kernels", kernels_ms});
+  for (size_t pi = 0; pi < providers.size(); ++pi) {
+    double ms = 0;
+    for (const std::vector<double>& w : worker_ms) ms += w[pi];
+    if (ms > 0) setup_phases.push_back({std::string("kernels:") + providers[pi]->name(), ms});
+  }
 
   for (size_t i = 0; i < mi.inputs.size(); ++i)
     inputs.push_back(
@@ -354,6 +473,9 @@ Result<std::unique_ptr<Session>> Session::Create(std::shared_ptr<const Model> mo
   if (options.num_threads < 1 || options.num_threads > 1024)
     return InvalidArgument("Session::Create: num_threads is " +
                            std::to_string(options.num_threads) + ", expected 1..1024");
+  if (options.setup_threads < 0 || options.setup_threads > 64)
+    return InvalidArgument("Session::Create: setup_threads is " +
+                           std::to_string(options.setup_threads) + ", expected 0 (auto) or 1..64");
   try {
     auto impl = std::make_unique<Impl>();
     impl->model = std::move(model);
@@ -455,5 +577,7 @@ Result<Session::TensorView> Session::NodeOutput(int node) const {
 }
 
 size_t Session::arena_bytes() const { return impl_->arena_bytes; }
+
+const std::vector<PhaseTiming>& Session::setup_phases() const { return impl_->setup_phases; }
 
 }  // namespace edgert
