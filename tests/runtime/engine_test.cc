@@ -330,6 +330,56 @@ TEST(SessionTest, TwoThreadsMatchOne) {
   ExpectClose(results[1], results[0], 1e-6, 1e-6);
 }
 
+// Kernels are set up by a team of threads (SessionOptions::setup_threads): any team size gives
+// the same kernels and the same bits. 1.7 MB of activations, so the arena is the mmap'd kind.
+TEST(SessionTest, SetupThreadsGiveTheSameKernelsAndOutputs) {
+  GraphBuilder g("setup_threads");
+  const int x = g.Input("x", {1, 48, 48, 64});
+  int cur = x;
+  for (int i = 0; i < 6; ++i) {
+    const int w = g.Const("w" + std::to_string(i), {64, 1, 1, 64}, RandomFloats(64 * 64, 20 + i));
+    const int y = g.Tensor("y" + std::to_string(i), {1, 48, 48, 64});
+    g.Node("Conv2D", {cur, w, -1}, {y}, {AttrDef::Float("activation_min", 0.f)});
+    cur = y;
+  }
+  const int s = g.Tensor("s", {1, 48, 48, 64});
+  g.Node("Sigmoid", {cur}, {s});
+  g.Output("s", s);
+  const V in = RandomFloats(48 * 48 * 64, 30);
+  V first;
+  std::vector<std::string> first_providers;
+  for (int threads : {1, 3, 8}) {
+    SessionOptions o;
+    o.setup_threads = threads;
+    auto sess = MakeSession(g.def(), o);
+    ASSERT_TRUE(sess);
+    EXPECT_GE(sess->arena_bytes(), size_t{1} << 20);
+    std::vector<std::string> providers, phases;
+    for (int n = 0; n < 7; ++n) providers.push_back(sess->node_provider(n));
+    for (const PhaseTiming& t : sess->setup_phases()) {
+      phases.push_back(t.phase);
+      EXPECT_GE(t.ms, 0.0) << t.phase;
+    }
+    ASSERT_GE(phases.size(), 6u);
+    EXPECT_EQ(std::vector<std::string>(phases.begin(), phases.begin() + 5),
+              (std::vector<std::string>{"graph", "plan", "arena", "threads", "kernels"}));
+    EXPECT_EQ(phases[5].rfind("kernels:", 0), 0u) << phases[5];
+    ASSERT_TRUE(sess->SetInput(0, in.data(), in.size() * 4).ok());
+    ASSERT_TRUE(sess->Run().ok());
+    V out;
+    ASSERT_TRUE(sess->GetOutput(0, &out).ok());
+    if (first.empty()) {
+      first = out;
+      first_providers = providers;
+      continue;
+    }
+    EXPECT_EQ(providers, first_providers) << "setup_threads " << threads;
+    ASSERT_EQ(out.size(), first.size());
+    EXPECT_EQ(std::memcmp(out.data(), first.data(), out.size() * 4), 0)
+        << "setup_threads " << threads;
+  }
+}
+
 TEST(SessionTest, UnsupportedListsEveryOffendingNode) {
   GraphBuilder g("unsupported");
   const int x = g.Input("x", {1, 4});
@@ -399,6 +449,15 @@ TEST(SessionTest, ApiMisuseIsReportedNotCrashed) {
   SessionOptions bad;
   bad.num_threads = 0;
   EXPECT_EQ(Session::Create(model, bad).status().code(), StatusCode::kInvalidArgument);
+  for (int setup_threads : {-1, 65}) {
+    SessionOptions o;
+    o.setup_threads = setup_threads;
+    const Status st = Session::Create(model, o).status();
+    EXPECT_EQ(st.code(), StatusCode::kInvalidArgument);
+    EXPECT_NE(st.message().find("setup_threads is " + std::to_string(setup_threads)),
+              std::string::npos)
+        << st.message();
+  }
   auto s = Session::Create(model);
   ASSERT_TRUE(s.ok());
   V x(10);

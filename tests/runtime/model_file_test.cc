@@ -87,6 +87,20 @@ TEST_F(ModelFileTest, RoundTripKeepsEveryField) {
   EXPECT_EQ(m.impl().ConstData(1), nullptr);
 }
 
+TEST_F(ModelFileTest, LoadPhasesAreReportedInOrder) {
+  auto file = ModelFile::Open(Write("phases.bin", good_));
+  ASSERT_TRUE(file.ok()) << file.status().ToString();
+  std::vector<std::string> phases;
+  for (const PhaseTiming& t : (*file)->load_phases()) {
+    phases.push_back(t.phase);
+    EXPECT_GE(t.ms, 0.0) << t.phase;
+  }
+  EXPECT_EQ(phases, (std::vector<std::string>{"map", "checksum", "verify", "parse"}));
+  auto mem = ModelFile::FromBytes(good_.data(), good_.size(), "bytes");
+  ASSERT_TRUE(mem.ok()) << mem.status().ToString();
+  EXPECT_EQ((*mem)->load_phases().size(), 4u);
+}
+
 TEST_F(ModelFileTest, PackedFileSelectsModelsByName) {
   auto bytes = SerializeModelFile({test::TinyModel("first"), test::TinyModel("second")});
   ASSERT_TRUE(bytes.ok());
