@@ -34,8 +34,14 @@ double MsSince(Clock::time_point t0, Clock::time_point t1) {
 }
 
 const char* kMetricHelp = R"(Metrics (all times in ms):
-  model load time      opening, checking and mapping the .bin (once)
+  model load time      opening, checking and mapping the .bin (once), by phase: map (open and
+                       mmap), checksum, verify (FlatBuffers), parse
+  session setup        creating thread 0's session and setting its inputs, by phase: graph,
+                       plan (arena), arena (allocation), threads (pool), kernels (wall time of
+                       the kernel setups, on up to 8 threads), kernels:<provider> (each
+                       provider's share: weight packing, JIT; summed over those threads)
   first inference      the first Run() of thread 0's session, after its setup; not in the stats
+  start-up             model load time + session setup + first inference: file to first result
   latency              wall time of one Run() per frame; with --perf_fps, from the frame's
                        scheduled arrival to the end of its Run() (queueing included)
   min/mean/median/p90/p95/p99/max/stddev
