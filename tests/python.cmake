@@ -6,8 +6,13 @@ if(NOT TARGET edgert_python)
   return()
 endif()
 set(_pydata ${CMAKE_CURRENT_BINARY_DIR}/python_data)
+file(MAKE_DIRECTORY ${_pydata})
 set(_m ${EDGERT_MODELS_DIR})
 add_test(NAME python_fixture_sample COMMAND write_sample_model ${_pydata}/sample.bin)
+add_executable(python_write_quant_model python/write_quant_model.cc)
+target_link_libraries(python_write_quant_model PRIVATE edgert)
+target_compile_options(python_write_quant_model PRIVATE ${EDGERT_WARNINGS})
+add_test(NAME python_fixture_quant COMMAND python_write_quant_model ${_pydata}/quant.bin)
 # infer on the models the tests run: f32, int8, NV12 from a JPEG.
 foreach(spec "f32;resnet18_tiny;${_m}/resnet18_tiny.input.bin"
              "int8;digits_int8;${_m}/digits_int8.input.bin"
@@ -20,7 +25,7 @@ foreach(spec "f32;resnet18_tiny;${_m}/resnet18_tiny.input.bin"
                    --output_dir ${_pydata}/${_dir})
   list(APPEND _fixtures python_fixture_infer_${_dir})
 endforeach()
-set_tests_properties(python_fixture_sample ${_fixtures} PROPERTIES FIXTURES_SETUP edgert_python_data)
+set_tests_properties(python_fixture_sample python_fixture_quant ${_fixtures} PROPERTIES FIXTURES_SETUP edgert_python_data)
 
 set(_env "EDGERT_MODELS_DIR=${EDGERT_MODELS_DIR}" "EDGERT_PY_DATA=${_pydata}"
          "PYTHONDONTWRITEBYTECODE=1")

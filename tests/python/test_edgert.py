@@ -239,7 +239,7 @@ def test_int8_model_equals_infer(tmp_path):
     for o in outs:  # pyeasy_dnn's rule: dequantize where scale_data is non-empty
         q = o.properties
         if q.scale_data.size:
-            deq = (o.buffer.astype(np.float32) - q.zero_point) * q.scale_data
+            deq = (o.buffer.astype(np.float32) - q.zero_point.astype(np.float32)) * q.scale_data
             np.testing.assert_allclose(o.numpy(), deq, rtol=1e-6)
         else:
             np.testing.assert_array_equal(o.buffer, o.numpy())
@@ -312,3 +312,26 @@ def test_two_threads_run_in_parallel():
     print(f"{name}: {frames} frames in one thread {t1 * 1e3:.1f} ms, {frames} in each of two "
           f"threads {t2 * 1e3:.1f} ms, ratio {t2 / t1:.2f}")
     assert t2 < 1.5 * t1
+
+
+# ---- a quantized output: pyeasy_dnn's buffer / scale_data meaning ----
+
+def test_quantized_output_buffer_scale_and_numpy():
+    m = edgert.load(data_path("quant.bin"))[0]
+    x = np.array([[-6.4, -0.05, -0.024, 0.0, 0.026, 0.075, 0.1, 1.0, 6.2, 7.0]], np.float32)
+    out = m.forward(x)[0]
+    p = out.properties
+    assert p.tensor_type == "S8" and p.valid_shape == (1, 10) and p.aligned_shape == (1, 16)
+    np.testing.assert_array_equal(p.scale_data, np.float32([0.05]))
+    np.testing.assert_array_equal(p.zero_point, [3])
+    # ONNX QuantizeLinear by hand: round half to even of x / 0.05, + 3, saturated to int8.
+    want = np.array([[-125, 2, 3, 3, 4, 5, 5, 23, 127, 127]], np.int8)
+    assert out.buffer.dtype == np.int8 and out.buffer.shape == (1, 10)
+    np.testing.assert_array_equal(out.buffer, want)
+    np.testing.assert_array_equal(out.raw[:, :10], want)
+    assert out.raw.shape == (1, 16) and not out.raw[:, 10:].any()
+    # numpy() is the dequantized value, as the pyeasy_dnn scripts compute it.
+    deq = (want.astype(np.float32) - np.float32(3)) * np.float32(0.05)
+    np.testing.assert_array_equal(out.numpy(), deq)
+    np.testing.assert_array_equal(
+        out.numpy(), (out.buffer.astype(np.float32) - p.zero_point.astype(np.float32)) * p.scale_data)
