@@ -280,11 +280,51 @@ def test_one_model_shared_by_two_threads(sample):
     assert not errors, errors
 
 
+def big_model():
+    name = "resnet18" if os.path.isfile(os.path.join(MODELS, "resnet18.bin")) else "mobilenet_v2"
+    return name, np.fromfile(os.path.join(MODELS, name + ".input.bin"), np.float32)
+
+
+@pytest.mark.native
+def test_forward_releases_the_gil():
+    # While a worker thread is inside forward(), this thread keeps running Python. Were the GIL
+    # held during Run(), this thread could run only in the switch interval around each call's
+    # entry and exit, never in the interior of the call; that holds however busy the machine is.
+    name, x = big_model()
+    m = edgert.load(model_path(name))[0]
+    m.forward(x)
+    switch = sys.getswitchinterval()
+    sys.setswitchinterval(1e-4)
+    spans, ticks, done = [], [], threading.Event()
+
+    def worker():
+        for _ in range(6):
+            c0, t0 = time.thread_time(), time.perf_counter()
+            m.forward(x)
+            # The call was inside the C++ function for at least its CPU time, starting at most a
+            # switch interval after t0; its wall end may be later (waits for the GIL, the OS).
+            spans.append((t0, t0 + time.thread_time() - c0))
+        done.set()
+    try:
+        t = threading.Thread(target=worker)
+        t.start()
+        while not done.is_set():
+            ticks.append(time.perf_counter())
+        t.join()
+    finally:
+        sys.setswitchinterval(switch)
+    ticks = np.array(ticks)
+    margin = 2e-3  # 20 switch intervals
+    inside = [int(((ticks > a + margin) & (ticks < b - margin)).sum()) for a, b in spans]
+    print(f"{name}: forward() calls of {', '.join(f'{(b - a) * 1e3:.0f}' for a, b in spans)} ms "
+          f"CPU; this thread ran inside them {inside} times")
+    assert sum(n > 0 for n in inside) >= len(spans) // 2
+
+
 @pytest.mark.native
 def test_two_threads_run_in_parallel():
-    name = "resnet18" if os.path.isfile(os.path.join(MODELS, "resnet18.bin")) else "mobilenet_v2"
+    name, x = big_model()
     a, b = edgert.load(model_path(name))[0], edgert.load(model_path(name))[0]
-    x = np.fromfile(os.path.join(MODELS, name + ".input.bin"), np.float32)
     frames = 6
     for m in (a, b):
         m.forward(x, intra_threads=1)
@@ -294,23 +334,31 @@ def test_two_threads_run_in_parallel():
             m.forward(x)
 
     def one():
-        t0 = time.perf_counter()
+        w0, c0 = time.perf_counter(), time.process_time()
         run(a)
-        return time.perf_counter() - t0
+        return time.perf_counter() - w0, time.process_time() - c0
 
     def two():
         threads = [threading.Thread(target=run, args=(m,)) for m in (a, b)]
-        t0 = time.perf_counter()
+        w0, c0 = time.perf_counter(), time.process_time()
         for t in threads:
             t.start()
         for t in threads:
             t.join()
-        return time.perf_counter() - t0
-    # Best of three: the machine is shared; serialized threads would take 2x.
-    t1 = min(one() for _ in range(3))
-    t2 = min(two() for _ in range(3))
-    print(f"{name}: {frames} frames in one thread {t1 * 1e3:.1f} ms, {frames} in each of two "
-          f"threads {t2 * 1e3:.1f} ms, ratio {t2 / t1:.2f}")
+        return time.perf_counter() - w0, time.process_time() - c0
+
+    # Best of three (by wall time): the machine is shared.
+    t1, c1 = min(one() for _ in range(3))
+    t2, c2 = min(two() for _ in range(3))
+    print(f"{name}: {frames} frames in one thread {t1 * 1e3:.1f} ms ({c1 / t1:.2f} cores), "
+          f"{frames} in each of two threads {t2 * 1e3:.1f} ms ({c2 / t2:.2f} cores), wall ratio "
+          f"{t2 / t1:.2f}")
+    if c1 / t1 < 0.8:
+        # Other work holds the cores, so wall time measures the neighbours; the GIL test above
+        # still shows parallel progress.
+        pytest.skip(f"machine busy: one thread got {c1 / t1:.2f} of a core, wall ratio "
+                    f"{t2 / t1:.2f} not meaningful")
+    # The single thread had a core to itself, so the two have two: the criterion.
     assert t2 < 1.5 * t1
 
 
