@@ -28,18 +28,16 @@ endforeach()
 set_tests_properties(python_fixture_sample python_fixture_quant ${_fixtures} PROPERTIES FIXTURES_SETUP edgert_python_data)
 
 set(_env "EDGERT_MODELS_DIR=${EDGERT_MODELS_DIR}" "EDGERT_PY_DATA=${_pydata}"
-         "PYTHONDONTWRITEBYTECODE=1")
+         "PYTHONPATH=${EDGERT_PYTHON_DIR}" "PYTHONDONTWRITEBYTECODE=1")
 set(_pytest_args -p no:cacheprovider -q -rs ${CMAKE_CURRENT_SOURCE_DIR}/python)
 if(CMAKE_CROSSCOMPILING)
   # The board's python3, numpy and pytest (the sysroot's), the module built here.
   add_test(NAME python_module
            COMMAND ${CMAKE_CROSSCOMPILING_EMULATOR} ${EDGERT_PYTHON_EXECUTABLE} -m pytest
                    ${_pytest_args} -m "not native")
-  list(APPEND _env "PYTHONPATH=${EDGERT_PYTHON_DIR}")
   set(_timeout 900)
 else()
   add_test(NAME python_module COMMAND ${EDGERT_PYTHON_EXECUTABLE} -m pytest ${_pytest_args})
-  list(APPEND _env "PYTHONPATH=${EDGERT_PYTHON_DIR}")
   set(_timeout 300)
   if(EDGERT_SANITIZE)
     # An uninstrumented interpreter loads the instrumented module: the runtimes come first.
