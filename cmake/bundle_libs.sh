@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Copies into PREFIX/lib every shared library that PREFIX/bin/* and PREFIX/lib/*.so* need,
+# Copies into PREFIX/lib every shared library that PREFIX/bin/*, PREFIX/lib/*.so* and the Python
+# extension PREFIX/python/*/*.so need,
 # directly or indirectly, except the base every glibc board has (the dynamic loader, glibc's
 # libraries, libstdc++ and libgcc_s). Libraries are looked up in LIBDIR... in order (for a cross
 # build: the sysroot's library folders). Each bundled library gets RUNPATH $ORIGIN, so the
@@ -18,7 +19,7 @@ is_base() {
 needed() { readelf -d "$1" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p'; }
 declare -A seen=()
 queue=()
-for f in "$prefix"/bin/* "$prefix"/lib/*.so*; do
+for f in "$prefix"/bin/* "$prefix"/lib/*.so* "$prefix"/python/*/*.so; do
   [ -f "$f" ] && [ ! -L "$f" ] && queue+=("$f")
 done
 while [ "${#queue[@]}" -gt 0 ]; do

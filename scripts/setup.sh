@@ -37,13 +37,16 @@ HOST_PACKAGES=(
   libonnx-testdata opencv-doc
   python3-numpy python3-onnx python3-opencv python3-torch python3-torchvision python3-jsonschema
   python3-pil
+  python3-dev pybind11-dev python3-pytest
 )
 # Node.js may already come from elsewhere with its own npm; Debian's npm conflicts with that.
 if ! command -v npm >/dev/null 2>&1; then HOST_PACKAGES+=(nodejs npm); fi
 
 # The packages whose arm64 builds go into the sysroot. Changing this list rebuilds it.
 # (imgcodecs only for the classification sample, which decodes with cv::imread; the tools
-# decode with libjpeg-turbo, libpng and libexif, so the board package does not carry it.)
+# decode with libjpeg-turbo, libpng and libexif, so the board package does not carry it.
+# python3-dev gives the Python headers the edgert module builds against; python3, numpy and
+# pytest run the Python tests under qemu.)
 SYSROOT_PACKAGES=(
   libc6-dev libstdc++-12-dev
   libboost-program-options-dev libyuv-dev libspdlog-dev libfmt-dev
@@ -51,6 +54,7 @@ SYSROOT_PACKAGES=(
   libgtest-dev libgmock-dev libxnnpack-dev libpthreadpool-dev libcpuinfo-dev
   libflatbuffers-dev libyaml-cpp-dev nlohmann-json3-dev libxxhash-dev
   libopencv-core-dev libopencv-imgproc-dev libopencv-imgcodecs-dev
+  python3-dev python3-numpy python3-pytest
 )
 
 missing=()

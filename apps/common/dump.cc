@@ -14,6 +14,10 @@ std::string SanitizeName(const std::string& name) {
   return s.empty() ? "unnamed" : s;
 }
 
+std::string OutputDumpBase(const std::string& dir, size_t idx, const std::string& name) {
+  return dir + "/model_infer_output_" + std::to_string(idx) + "_" + SanitizeName(name);
+}
+
 Status WriteFloatBin(const std::string& path, const std::vector<float>& values) {
   return WriteFileAtomic(path, values.data(), values.size() * sizeof(float));
 }

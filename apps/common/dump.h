@@ -10,6 +10,10 @@ namespace edgert::app {
 // "model/conv 1:0" -> "model_conv_1_0": keeps [A-Za-z0-9._-], replaces the rest with '_'.
 std::string SanitizeName(const std::string& name);
 
+// "<dir>/model_infer_output_<idx>_<sanitized name>": the dump file name of output `idx`, without
+// its extension (.bin, .txt, .aligned.bin), as infer and the Python module write it.
+std::string OutputDumpBase(const std::string& dir, size_t idx, const std::string& name);
+
 // Writes float32 values as raw little-endian bytes (np.fromfile(path, np.float32)), atomically.
 Status WriteFloatBin(const std::string& path, const std::vector<float>& values);
 

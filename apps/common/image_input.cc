@@ -27,16 +27,20 @@ bool IsImageFile(const std::string& path) {
   return false;
 }
 
-Result<std::vector<uint8_t>> LoadImageInput(const std::string& path, const TensorDesc& desc,
-                                            ColorRange range, std::string* what_happened) {
+Result<std::vector<uint8_t>> BgrImageToInput(const uint8_t* bgr, int64_t stride, int width,
+                                             int height, const TensorDesc& desc, ColorRange range,
+                                             const std::string& label, std::string* what_happened) {
   if (!IsImageType(desc.type))
-    return InputError(path + ": input '" + desc.name + "' is " + TensorTypeName(desc.type) +
+    return InputError(label + ": input '" + desc.name + "' is " + TensorTypeName(desc.type) +
                       " featuremap; image files feed IMG_* inputs");
   if (desc.valid_shape.size() != 4)
-    return InputError(path + ": input '" + desc.name + "' has shape " +
+    return InputError(label + ": input '" + desc.name + "' has shape " +
                       ShapeToString(desc.valid_shape) + ", not an image shape");
-  EDGERT_ASSIGN_OR_RETURN(BgrImage image, DecodeImageFile(path));
-  const cv::Mat decoded(image.height, image.width, CV_8UC3, image.bgr.data());
+  if (bgr == nullptr || width < 1 || height < 1 || stride < 3 * static_cast<int64_t>(width))
+    return InvalidArgument(label + ": empty image or row stride below 3 * width");
+  // cv::Mat does not write through a const source; the cast only satisfies its constructor.
+  const cv::Mat decoded(height, width, CV_8UC3, const_cast<uint8_t*>(bgr),
+                        static_cast<size_t>(stride));
   cv::Mat resized;
   const bool nchw = desc.layout == Layout::kNCHW;
   const int64_t h = desc.valid_shape[nchw ? 2 : 1];
@@ -49,14 +53,14 @@ Result<std::vector<uint8_t>> LoadImageInput(const std::string& path, const Tenso
                  cv::INTER_LINEAR);
     }
   } catch (const cv::Exception& e) {
-    return InputError(path + ": OpenCV failed: " + e.what());
+    return InputError(label + ": OpenCV failed: " + e.what());
   }
   std::vector<uint8_t> aligned(static_cast<size_t>(desc.aligned_byte_size));
   Status s = ConvertBgr24ToInput(resized.ptr<uint8_t>(0), static_cast<int64_t>(resized.step[0]),
                                  resized.cols, resized.rows, range, desc, aligned.data());
-  if (!s.ok()) return Status(s.code(), path + ": " + s.message());
+  if (!s.ok()) return Status(s.code(), label + ": " + s.message());
   if (what_happened) {
-    std::string line = path + ": decoded " + WxH(decoded.cols, decoded.rows);
+    std::string line = label + ": decoded " + WxH(decoded.cols, decoded.rows);
     line += decoded.cols == w && decoded.rows == h
                 ? ", no resize"
                 : ", resized to " + WxH(w, h) + " (INTER_LINEAR)";
@@ -68,6 +72,16 @@ Result<std::vector<uint8_t>> LoadImageInput(const std::string& path, const Tenso
     *what_happened = std::move(line);
   }
   return aligned;
+}
+
+Result<std::vector<uint8_t>> LoadImageInput(const std::string& path, const TensorDesc& desc,
+                                            ColorRange range, std::string* what_happened) {
+  if (!IsImageType(desc.type))
+    return InputError(path + ": input '" + desc.name + "' is " + TensorTypeName(desc.type) +
+                      " featuremap; image files feed IMG_* inputs");
+  EDGERT_ASSIGN_OR_RETURN(BgrImage image, DecodeImageFile(path));
+  return BgrImageToInput(image.bgr.data(), 3 * static_cast<int64_t>(image.width), image.width,
+                         image.height, desc, range, path, what_happened);
 }
 
 }  // namespace edgert::app

@@ -249,8 +249,7 @@ int RunInfer(int argc, char** argv, std::ostream& out) {
       spdlog::error("{}", s.ToString());
       return kExitFailure;
     }
-    const std::string base =
-        p.dump.output_dir + "/model_infer_output_" + std::to_string(o) + "_" + SanitizeName(d.name);
+    const std::string base = OutputDumpBase(p.dump.output_dir, o, d.name);
     if (p.dump.enable_dump) {
       Status s = p.dump.dump_format == "bin"
                      ? WriteFloatBin(base + ".bin", values)

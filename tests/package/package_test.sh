@@ -9,6 +9,9 @@
 #      Runtime's;
 #   4. cross-builds the installed samples against the package with find_package(edgert), and runs
 #      the featuremap sample at the minimal root.
+#   5. runs the Python module from the package (PYTHONPATH=<package>/python) with the sysroot's
+#      python3 and numpy under qemu: samples/python/classify.py (top-1 against ONNX Runtime) and
+#      detect.py.
 # Usage: package_test.sh PACKAGE.tar.gz SYSROOT TOOLCHAIN_FILE MODELS_DIR
 set -euo pipefail
 pkg="$1"
@@ -41,6 +44,12 @@ for tool in "$root"/bin/*; do
   readelf -h "$tool" | grep -q 'AArch64' || fail "$(basename "$tool") is not an AArch64 binary"
 done
 
+ext="$(ls "$root"/python/edgert/_edgert.cpython-*-aarch64-linux-gnu.so 2>/dev/null | head -n1)"
+[ -n "$ext" ] && [ -f "$root/python/edgert/__init__.py" ] ||
+  fail "python/edgert/ (__init__.py and _edgert.cpython-*-aarch64-linux-gnu.so) missing"
+runpath="$(readelf -d "$ext" | sed -n 's/.*(RUNPATH).*\[\(.*\)\]/\1/p')"
+[ "$runpath" = '$ORIGIN/../../lib' ] || fail "$(basename "$ext"): RUNPATH '$runpath', expected \$ORIGIN/../../lib"
+
 # 2. NEEDED closure against lib/ plus the base.
 base_re='^(ld-linux-aarch64\.so\.1|libc\.so\.6|libm\.so\.6|libpthread\.so\.0|libdl\.so\.2|librt\.so\.1|libresolv\.so\.2|libutil\.so\.1|libanl\.so\.1|libstdc\+\+\.so\.6|libgcc_s\.so\.1)$'
 checked=0
@@ -51,7 +60,7 @@ while IFS= read -r obj; do
     [ -e "$root/lib/$lib" ] || fail "${obj#"$root"/} needs $lib, which is neither in lib/ nor in the base"
   done
   checked=$((checked + 1))
-done < <(find "$root/bin" "$root/lib" -maxdepth 1 -type f)
+done < <(find "$root/bin" "$root/lib" "$root/python/edgert" -maxdepth 1 -type f)
 echo "NEEDED closure: $checked binaries resolve within lib/ and the base"
 
 # 3. Run at a minimal root: the dynamic loader, glibc, libstdc++ and libgcc_s, nothing else.
@@ -103,3 +112,24 @@ board "$sample" "$models/resnet18_tiny.bin" "$models/resnet18_tiny.input.bin" "$
   >/dev/null 2>"$tmp/fm.err" || fail "featuremap_sample at the minimal root: $(cat "$tmp/fm.err")"
 compare "featuremap_sample (built against the package)" "$(ls "$tmp"/fm/output_0_*.bin)" \
   "$models/resnet18_tiny.ort/output.bin"
+
+# 5. Python: the board's python3 and numpy (here the sysroot's) with PYTHONPATH=<package>/python.
+py() { PYTHONPATH="$root/python" PYTHONDONTWRITEBYTECODE=1 \
+  qemu-aarch64-static -L "$sysroot" "$sysroot/usr/bin/python3" "$@"; }
+samples="$root/share/edgert/samples/python"
+py "$samples/classify.py" "$model" "$image" --top 5 >"$tmp/classify.txt" 2>"$tmp/classify.err" ||
+  fail "classify.py from the package: $(cat "$tmp/classify.err")"
+/usr/bin/python3 - "$tmp/classify.txt" "$ref" <<'EOF'
+import re, sys
+import numpy as np
+printed = re.findall(r"^#0 class (\d+) score", open(sys.argv[1]).read(), re.M)
+want = int(np.argmax(np.fromfile(sys.argv[2], np.float32)))
+if not printed or int(printed[0]) != want:
+    sys.exit(f"FAIL: classify.py from the package printed top-1 {printed}, ONNX Runtime's is {want}")
+print(f"classify.py from the package: top-1 class {want}, as ONNX Runtime")
+EOF
+det="$models/dethead_tiny_nv12.bin"
+py "$samples/detect.py" "$det" "$image" --conf 0.2 >"$tmp/detect.txt" 2>"$tmp/detect.err" ||
+  fail "detect.py from the package: $(cat "$tmp/detect.err")"
+grep -q 'box(es)' "$tmp/detect.txt" || fail "detect.py printed no box count: $(cat "$tmp/detect.txt")"
+echo "detect.py from the package: $(head -n1 "$tmp/detect.txt")"
