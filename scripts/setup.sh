@@ -36,7 +36,7 @@ HOST_PACKAGES=(
   g++-aarch64-linux-gnu qemu-user-static mmdebstrap patchelf openssh-server openssh-client
   libonnx-testdata opencv-doc
   python3-numpy python3-onnx python3-opencv python3-torch python3-torchvision python3-jsonschema
-  python3-pil
+  python3-pil ansible
 )
 # Node.js may already come from elsewhere with its own npm; Debian's npm conflicts with that.
 if ! command -v npm >/dev/null 2>&1; then HOST_PACKAGES+=(nodejs npm); fi
