@@ -1,4 +1,6 @@
 # Fleet runs (fleet/, issue 18) and the tools' HTML reports. Included from tests/CMakeLists.txt.
+# The shared HTML writer itself: escaping, points and marks, degenerate axis ranges (all presets).
+edgert_add_test(html_report_test apps/html_report_test.cc LIBS edgert_app_common)
 # Host: verifier --html, perf's profile.html and model_compiler's quant report HTML, parsed with
 # Python's html.parser (tests/apps/html_report_test.py).
 if(EDGERT_BUILD_COMPILER AND NOT CMAKE_CROSSCOMPILING)

@@ -42,19 +42,24 @@ struct Axis {
   std::vector<double> ticks;
 };
 
-// An axis over [lo, hi] with about five ticks; an empty or degenerate range is widened.
+// An axis over [lo, hi] with about five ticks; an empty or degenerate range is widened. A range
+// within rounding of its values (cosines of 1 and 1 - 1e-16) counts as degenerate: its ticks
+// could not be told apart, and stepping by them would not move.
 Axis MakeAxis(double lo, double hi) {
   Axis a;
   if (!std::isfinite(lo) || !std::isfinite(hi) || lo > hi) lo = 0, hi = 1;
-  if (lo == hi) {
-    const double pad = lo == 0 ? 1 : std::fabs(lo) * 0.01;
-    lo -= pad;
-    hi += pad;
+  const double mag = std::max(std::fabs(lo), std::fabs(hi));
+  if (hi - lo <= mag * 1e-9) {
+    const double mid = (lo + hi) / 2;
+    const double pad = mag == 0 ? 1 : mag * 0.01;
+    lo = mid - pad;
+    hi = mid + pad;
   }
   const double step = NiceStep((hi - lo) / 5);
   a.lo = std::floor(lo / step) * step;
   a.hi = std::ceil(hi / step) * step;
-  for (double t = a.lo; t <= a.hi + step * 1e-6; t += step) a.ticks.push_back(t);
+  const double n = (a.hi - a.lo) / step;
+  for (int i = 0; i <= 20 && i <= n + 0.5; ++i) a.ticks.push_back(a.lo + step * i);
   return a;
 }
 
