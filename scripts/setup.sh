@@ -34,9 +34,10 @@ HOST_PACKAGES=(
   libflatbuffers-dev flatbuffers-compiler libyaml-cpp-dev nlohmann-json3-dev libxxhash-dev
   libonnx-dev libprotobuf-dev protobuf-compiler libssl-dev
   g++-aarch64-linux-gnu qemu-user-static mmdebstrap patchelf openssh-server openssh-client
+  ansible
   libonnx-testdata opencv-doc
   python3-numpy python3-onnx python3-opencv python3-torch python3-torchvision python3-jsonschema
-  python3-pil ansible
+  python3-pil
 )
 # Node.js may already come from elsewhere with its own npm; Debian's npm conflicts with that.
 if ! command -v npm >/dev/null 2>&1; then HOST_PACKAGES+=(nodejs npm); fi
