@@ -34,6 +34,7 @@ HOST_PACKAGES=(
   libflatbuffers-dev flatbuffers-compiler libyaml-cpp-dev nlohmann-json3-dev libxxhash-dev
   libonnx-dev libprotobuf-dev protobuf-compiler libssl-dev
   g++-aarch64-linux-gnu qemu-user-static mmdebstrap patchelf openssh-server openssh-client
+  ansible
   libonnx-testdata opencv-doc
   python3-numpy python3-onnx python3-opencv python3-torch python3-torchvision python3-jsonschema
   python3-pil

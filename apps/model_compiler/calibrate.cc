@@ -20,6 +20,7 @@
 #include <limits>
 #include <sstream>
 
+#include "common/html_report.h"
 #include "common/inputs.h"
 #include "edgert/image.h"
 #include "edgert/model.h"
@@ -411,6 +412,41 @@ Result<CalibrationResult> CalibrateAndQuantize(const ModelDef& f, const CompileC
   return r;
 }
 
+// `<prefix>_quant_report.html`: per int8 layer a bar for its single-layer and one for its
+// cumulative cosine, worst first (the order of r.layers), and the same as a table.
+Status WriteQuantReportHtml(const CalibrationResult& r, const std::string& path) {
+  namespace html = app::html;
+  html::BarChart c;
+  c.title = "Per-layer cosine to float, worst first";
+  c.value_label = "cosine similarity";
+  c.series = {{"single (only this layer int8)", {}, false},
+              {"cumulative (all upstream int8)", {}, false}};
+  html::Table t;
+  t.header = {"node", "op", "single_cosine", "cumulative_cosine"};
+  double lo = 1;
+  for (const LayerReport& l : r.layers) {
+    c.labels.push_back(l.node + " [" + l.op + "]");
+    c.series[0].values.push_back(l.single_cosine);
+    c.series[1].values.push_back(l.cumulative_cosine);
+    lo = std::min({lo, l.single_cosine, l.cumulative_cosine});
+    t.rows.push_back(
+        {l.node, l.op, html::Num(l.single_cosine, 8), html::Num(l.cumulative_cosine, 8)});
+  }
+  // Cosines cluster just below 1: start the axis a little below the worst one, not at 0.
+  c.v_min = std::max(-1.0, lo - std::max(1e-4, (1 - lo) * 0.1));
+  c.v_max = 1;
+  std::ostringstream body;
+  body << "<p class=\"note\">calibration kept: <b>" << html::Escape(r.method) << "</b>;";
+  for (const auto& [m, cos] : r.output_cosine)
+    body << " final-output cosine with " << html::Escape(m) << ": " << html::Num(cos, 8) << ";";
+  body << " layers left f32:";
+  for (const std::string& n : r.float_nodes) body << " " << html::Escape(n);
+  body << "</p>\n"
+       << html::BarChartSvg(c) << "<h2>Layers, worst first</h2>\n"
+       << html::TableHtml(t);
+  return html::WritePage(path, html::Page("edgert quantization report", body.str()));
+}
+
 Status WriteQuantReport(const CalibrationResult& r, const std::string& prefix) {
   std::ostringstream txt, js;
   txt << "# edgert per-layer quantization report (calibration: " << r.method << ")\n";
@@ -441,7 +477,8 @@ Status WriteQuantReport(const CalibrationResult& r, const std::string& prefix) {
   js << "]}\n";
   const std::string t = txt.str(), j = js.str();
   EDGERT_RETURN_IF_ERROR(WriteFileAtomic(prefix + "_quant_report.txt", t.data(), t.size()));
-  return WriteFileAtomic(prefix + "_quant_report.json", j.data(), j.size());
+  EDGERT_RETURN_IF_ERROR(WriteFileAtomic(prefix + "_quant_report.json", j.data(), j.size()));
+  return WriteQuantReportHtml(r, prefix + "_quant_report.html");
 }
 
 }  // namespace edgert::compiler

@@ -84,7 +84,7 @@ Result<CalibrationResult> CalibrateAndQuantize(const ModelDef& f, const CompileC
 // QuantizeLinear/DequantizeLinear (standard QDQ, int8), for ONNX Runtime (qdq_export.cc).
 Status WriteQdqOnnx(const std::string& onnx_path, const ModelDef& m, const std::string& out_path);
 
-// Writes `<prefix>_quant_report.txt` and `.json` next to the model.
+// Writes `<prefix>_quant_report.txt`, `.json` and `.html` (bar charts) next to the model.
 Status WriteQuantReport(const CalibrationResult& r, const std::string& prefix);
 
 }  // namespace edgert::compiler

@@ -59,8 +59,10 @@ int RunModelCompiler(int argc, char** argv) {
       "ONNX model; overrides model_parameters.onnx_model. Without --config the model is named "
       "after this file")("output", po::value(&p.output)->value_name("BIN"),
                          "compiled model file, written atomically; default "
-                         "<working_dir>/<output_model_file_prefix>.bin")("help,h",
-                                                                         "show this help");
+                         "<working_dir>/<output_model_file_prefix>.bin. An int8 compile also "
+                         "writes <prefix>_quant_report.{txt,json,html} (per-layer cosines; the "
+                         "HTML as bar charts, worst first) and <prefix>_quantized_model.onnx "
+                         "next to it")("help,h", "show this help");
   po::options_description all;
   all.add(io);
   bool help = false;
@@ -158,7 +160,7 @@ int RunModelCompiler(int argc, char** argv) {
       spdlog::error("{}", s.ToString());
       return app::kExitFailure;
     }
-    spdlog::info("wrote {}_quant_report.txt/.json", prefix);
+    spdlog::info("wrote {}_quant_report.txt/.json/.html", prefix);
     if (Status s = WriteQdqOnnx(cfg.onnx_model, q->model, prefix + "_quantized_model.onnx");
         !s.ok())
       spdlog::warn("no {}_quantized_model.onnx: {}", prefix, s.ToString());

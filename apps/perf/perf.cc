@@ -11,11 +11,13 @@
 #include <filesystem>
 #include <fstream>
 #include <iomanip>
+#include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <thread>
 
+#include "common/html_report.h"
 #include "common/inputs.h"
 #include "common/report.h"
 #include "edgert/model.h"
@@ -233,6 +235,64 @@ void PerfThread(Shared* sh, int index, ThreadResult* r) {
   }
 }
 
+// profile.html: bars of the mean time per Run() of each node (execution order) and of each op
+// type, each with the runtime overhead (Run() time outside any node), and the profile table.
+// `j` is profile.json's content, so the page shows exactly what the JSON holds.
+Status WriteProfileHtml(const std::string& path, const Model& model, const nlohmann::json& j,
+                        size_t runs) {
+  const double per_run = runs > 0 ? 1.0 / static_cast<double>(runs) : 0;
+  const double overhead = j["runtime_overhead_ms"].get<double>() * per_run;
+  html::BarChart by_node, by_op;
+  by_node.title = "Time per node, execution order";
+  by_op.title = "Time per op type";
+  by_node.value_label = by_op.value_label = "mean ms per Run()";
+  by_node.series = {{"ms per Run()", {}, false}};
+  by_op.series = by_node.series;
+  std::map<std::string, double> op_ms;
+  html::Table t;
+  t.header = {"node",     "name",   "op_type", "precision", "provider",     "count",
+              "total_ms", "avg_ms", "min_ms",  "max_ms",    "share_percent"};
+  for (const auto& n : j["nodes"]) {
+    const std::string op = n["op_type"].get<std::string>();
+    const double ms = n["total_ms"].get<double>() * per_run;
+    by_node.labels.push_back(std::to_string(n["node"].get<size_t>()) + " " +
+                             n["name"].get<std::string>() + " [" + op + "]");
+    by_node.series[0].values.push_back(ms);
+    op_ms[op] += ms;
+    t.rows.push_back({std::to_string(n["node"].get<size_t>()), n["name"].get<std::string>(), op,
+                      n["precision"].get<std::string>(), n["provider"].get<std::string>(),
+                      std::to_string(n["count"].get<int64_t>()),
+                      html::Num(n["total_ms"].get<double>()), html::Num(n["avg_ms"].get<double>()),
+                      html::Num(n["min_ms"].get<double>()), html::Num(n["max_ms"].get<double>()),
+                      html::Num(n["share_percent"].get<double>(), 4)});
+  }
+  std::vector<std::pair<std::string, double>> ops(op_ms.begin(), op_ms.end());
+  std::stable_sort(ops.begin(), ops.end(),
+                   [](const auto& a, const auto& b) { return a.second > b.second; });
+  for (const auto& [op, ms] : ops) {
+    by_op.labels.push_back(op);
+    by_op.series[0].values.push_back(ms);
+  }
+  for (html::BarChart* c : {&by_node, &by_op}) {
+    c->labels.push_back("(runtime overhead)");
+    c->series[0].values.push_back(overhead);
+    c->row_classes.resize(c->labels.size());
+    c->row_classes.back() = "overhead";
+  }
+  t.rows.push_back({"-1", "(runtime overhead)", "", "", "", "",
+                    html::Num(j["runtime_overhead_ms"].get<double>()), "", "", "",
+                    html::Num(j["runtime_overhead_percent"].get<double>(), 4)});
+  std::ostringstream body;
+  body << "<p class=\"note\">model " << html::Escape(model.name()) << ", " << runs
+       << " measured Run() call(s), summed Run() time "
+       << html::Num(j["summed_run_ms"].get<double>()) << " ms; runtime overhead "
+       << html::Num(j["runtime_overhead_percent"].get<double>(), 4)
+       << " % (Run() time outside any node)</p>\n"
+       << html::BarChartSvg(by_op) << html::BarChartSvg(by_node) << "<h2>Per node</h2>\n"
+       << html::TableHtml(t);
+  return html::WritePage(path, html::Page("edgert perf profile: " + model.name(), body.str()));
+}
+
 Status WriteProfile(const std::string& dir, const Model& model,
                     const std::vector<std::unique_ptr<ThreadResult>>& results,
                     double* overhead_pct) {
@@ -292,7 +352,10 @@ Status WriteProfile(const std::string& dir, const Model& model,
   csv << "-1,(runtime overhead),,,," << 0 << "," << overhead_ms << ",,,," << *overhead_pct << "\n";
   const std::string c = csv.str(), js = j.dump(2) + "\n";
   EDGERT_RETURN_IF_ERROR(WriteFileAtomic(dir + "/profile.csv", c.data(), c.size()));
-  return WriteFileAtomic(dir + "/profile.json", js.data(), js.size());
+  EDGERT_RETURN_IF_ERROR(WriteFileAtomic(dir + "/profile.json", js.data(), js.size()));
+  size_t runs = 0;
+  for (const auto& r : results) runs += r->latencies_ms.size();
+  return WriteProfileHtml(dir + "/profile.html", model, j, runs);
 }
 
 }  // namespace
@@ -331,7 +394,8 @@ int RunPerf(int argc, char** argv, std::ostream& out) {
   report_opts.add_options()("json", po::bool_switch(&p.report.json),
                             "print the report as JSON on stdout")(
       "profile_path", po::value(&p.report.profile_path)->value_name("DIR"),
-      "write per-op timing to DIR/profile.csv and DIR/profile.json")(
+      "write per-op timing to DIR/profile.csv and DIR/profile.json, and DIR/profile.html: "
+      "bar charts of the time per node and per op type with the runtime overhead")(
       "progress_frames",
       po::value(&p.report.progress_frames)->default_value(p.report.progress_frames),
       "progress line on stderr every N frames (and at most every second)")("help,h",

@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "common/dump.h"
+#include "common/html_report.h"
 #include "common/inputs.h"
 #include "edgert/model.h"
 #include "edgert/session.h"
@@ -264,6 +265,80 @@ Status CompareDirs(const VerifierParams& p, std::vector<Row>* rows, std::string*
   return Status::Ok();
 }
 
+std::vector<std::string> RowCells(const Row& r) {
+  if (!r.error.empty()) return {r.name, r.op, "", "", "", "", "", "ERROR: " + r.error};
+  const CompareResult& c = r.r;
+  return {r.name,
+          r.op,
+          html::Num(c.cosine, 8),
+          html::Num(c.max_abs_error, 4),
+          IndexString(c.max_abs_index, r.shape),
+          html::Num(c.mean_abs_error, 4),
+          html::Num(c.rmse, 4),
+          r.pass ? "pass" : "FAIL"};
+}
+
+html::Table RowsTable(const std::vector<Row>& rows, int marked) {
+  html::Table t;
+  t.header = {"tensor", "op", "cosine", "max_abs", "at", "mean_abs", "rmse", "verdict"};
+  for (size_t i = 0; i < rows.size(); ++i) {
+    t.rows.push_back(RowCells(rows[i]));
+    t.row_classes.push_back(std::string(rows[i].pass ? "pass" : "fail") +
+                            (static_cast<int>(i) == marked ? " marked" : ""));
+  }
+  return t;
+}
+
+// The --html report: the verdict, the per-layer cosine line (execution order, the first
+// diverging node marked, max abs error on the right axis), and the tables behind it.
+Status WriteHtmlReport(const VerifierParams& p, const std::vector<Row>& rows,
+                       const std::vector<Row>& inter, const std::string& verdict) {
+  std::ostringstream body;
+  const bool passed = verdict.rfind("PASSED", 0) == 0;
+  body << "<p class=\"verdict " << (passed ? "pass" : "fail") << "\"><b>" << html::Escape(verdict)
+       << "</b></p>\n<p class=\"note\">";
+  if (p.compare_dir.empty())
+    body << "model " << html::Escape(p.model.model_file) << " run on " << html::Escape(p.input_file)
+         << ", compared with " << html::Escape(p.ref_dir.empty() ? p.ref_file : p.ref_dir);
+  else
+    body << html::Escape(p.compare_dir[0]) << " compared with " << html::Escape(p.compare_dir[1]);
+  body << "; cosine threshold " << p.cos_threshold << "</p>\n";
+  // The first diverging node: the first intermediate that fails, as in the text report.
+  int first = -1;
+  for (size_t i = 0; i < inter.size() && first < 0; ++i)
+    if (!inter[i].pass) first = static_cast<int>(i);
+  if (!inter.empty()) {
+    html::LineChart c;
+    c.title = "Per-layer cosine similarity, execution order";
+    c.x_label = "node (execution order; hover a point for its name)";
+    c.y_label = "cosine";
+    c.y2_label = "max abs error";
+    html::Series cos{"cosine", {}, false}, err{"max abs error", {}, true};
+    for (const Row& r : inter) {
+      c.x_names.push_back(r.name + (r.op.empty() ? "" : " [" + r.op + "]"));
+      cos.values.push_back(r.error.empty() ? r.r.cosine : NAN);
+      err.values.push_back(r.error.empty() ? r.r.max_abs_error : NAN);
+    }
+    c.series = {cos, err};
+    c.has_threshold = true;
+    c.threshold = p.cos_threshold;
+    c.marked = first;
+    if (first >= 0) c.marked_label = "first divergence: " + c.x_names[static_cast<size_t>(first)];
+    body << html::LineChartSvg(c);
+    body << "<p class=\"first-divergence\">"
+         << (first >= 0 ? "First diverging node: <b>" +
+                              html::Escape(c.x_names[static_cast<size_t>(first)]) + "</b>"
+                        : std::string("No intermediate output below the threshold."))
+         << "</p>\n";
+  }
+  if (!rows.empty()) body << "<h2>Outputs</h2>\n" << html::TableHtml(RowsTable(rows, -1));
+  if (!inter.empty()) {
+    body << "<h2>Intermediate outputs in execution order</h2>\n"
+         << html::TableHtml(RowsTable(inter, first));
+  }
+  return html::WritePage(p.html, html::Page("edgert verifier report", body.str()));
+}
+
 }  // namespace
 
 int RunVerifier(int argc, char** argv, std::ostream& out) {
@@ -297,8 +372,11 @@ int RunVerifier(int argc, char** argv, std::ostream& out) {
       "hb_model_verifier's strict check: every element "
       "agrees to N decimal places")(
       "json", po::bool_switch(&p.json),
-      "print the results as JSON (the verdict line still ends the output)")("help,h",
-                                                                            "show this help");
+      "print the results as JSON (the verdict line still ends the output)")(
+      "html", po::value(&p.html)->value_name("FILE"),
+      "also write a self-contained HTML report to FILE: per-layer cosine line in execution "
+      "order with the first diverging node marked and max abs error on a second axis, and the "
+      "tables (no scripts, no network)")("help,h", "show this help");
   po::options_description all;
   all.add(run_opts).add(dump_opts).add(thr_opts);
   bool help = false;
@@ -384,17 +462,27 @@ int RunVerifier(int argc, char** argv, std::ostream& out) {
   if (rows.empty())
     for (const Row& r : inter)
       if (!r.pass) failed.push_back(r.name);
+  std::ostringstream verdict;
   if (failed.empty()) {
-    out << "PASSED: " << rows.size() << " tensor(s)"
-        << (inter.empty() ? "" : " and " + std::to_string(inter.size()) + " intermediate(s)")
-        << " compared, all within thresholds (cosine >= " << p.cos_threshold << ")\n";
-    return kExitOk;
+    verdict << "PASSED: " << rows.size() << " tensor(s)"
+            << (inter.empty() ? "" : " and " + std::to_string(inter.size()) + " intermediate(s)")
+            << " compared, all within thresholds (cosine >= " << p.cos_threshold << ")";
+  } else {
+    std::string list;
+    for (const auto& f : failed) list += (list.empty() ? "'" : ", '") + f + "'";
+    verdict << "FAILED: tensor(s) " << list
+            << (first_divergence.empty() ? "" : "; first divergence at " + first_divergence);
   }
-  std::string list;
-  for (const auto& f : failed) list += (list.empty() ? "'" : ", '") + f + "'";
-  out << "FAILED: tensor(s) " << list
-      << (first_divergence.empty() ? "" : "; first divergence at " + first_divergence) << "\n";
-  return kExitFailure;
+  if (!p.html.empty()) {
+    if (Status hs = WriteHtmlReport(p, rows, inter, verdict.str()); !hs.ok()) {
+      spdlog::error("{}", hs.ToString());
+      out << "FAILED: --html " << p.html << ": " << hs.message() << "\n";
+      return kExitFailure;
+    }
+    spdlog::info("wrote {}", p.html);
+  }
+  out << verdict.str() << "\n";
+  return failed.empty() ? kExitOk : kExitFailure;
 }
 
 }  // namespace edgert::app

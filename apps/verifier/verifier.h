@@ -19,6 +19,7 @@ struct VerifierParams {
   Tolerance tol;
   bool tol_given = false;  // --atol/--rtol given: element mismatches fail the verdict
   bool json = false;
+  std::string html;  // --html: also write a self-contained HTML report (charts) to this file
 };
 
 // The verifier. Prints a table per tensor and ends with exactly one line starting "PASSED" or
