@@ -69,9 +69,12 @@ def startup(a, results):
                 o = ort(onnx_path, inp, 1, 1, 0)
                 ort_ms.append(o["create_ms"] + o["first_run_ms"])
             med = lambda key: statistics.median(r[key] for r in runs)
+            # In the order they happen (JSON objects come back sorted by key).
+            order = ["map", "checksum", "verify", "parse", "graph", "plan", "arena", "threads",
+                     "kernels"]
             phases = {}
             for group in ("load_phases_ms", "setup_phases_ms"):
-                for k in runs[0][group]:
+                for k in sorted(runs[0][group], key=lambda k: (order + [k]).index(k)):
                     phases[k] = statistics.median(r[group].get(k, 0.0) for r in runs)
             e, o = med("startup_ms"), statistics.median(ort_ms)
             results.append({"model": name + variant, "startup": True, "edgert_startup_ms": e,
