@@ -67,6 +67,9 @@ Status Validate(const PerfParams& p) {
   if (p.run.intra_threads < 1 || p.run.intra_threads > 256)
     return InvalidArgument("--intra_threads must be in 1..256, got " +
                            std::to_string(p.run.intra_threads));
+  if (p.run.setup_threads < 0 || p.run.setup_threads > 64)
+    return InvalidArgument("--setup_threads must be in 0..64 (0: one per CPU, at most 8), got " +
+                           std::to_string(p.run.setup_threads));
   if (p.run.frame_count < 1) return InvalidArgument("--frame_count must be >= 1");
   if (p.run.perf_time < 0 || p.run.perf_time_in_seconds < 0)
     return InvalidArgument("--perf_time and --perf_time_in_seconds must be >= 0");
@@ -148,6 +151,7 @@ void PerfThread(Shared* sh, int index, ThreadResult* r) {
   const auto ts = Clock::now();
   SessionOptions opts;
   opts.num_threads = p.run.intra_threads;
+  opts.setup_threads = p.run.setup_threads;
   opts.profile = !p.report.profile_path.empty();
   auto created = Session::Create(sh->model, opts);
   if (!created.ok()) {
@@ -377,6 +381,9 @@ int RunPerf(int argc, char** argv, std::ostream& out) {
                          "concurrent threads, each with its own session over the one shared model")(
       "intra_threads", po::value(&p.run.intra_threads)->default_value(p.run.intra_threads),
       "engine threads inside each session")(
+      "setup_threads", po::value(&p.run.setup_threads)->default_value(p.run.setup_threads),
+      "threads that set each session's kernels up (weight packing, JIT) before the first frame; "
+      "0: one per CPU the process may use, at most 8")(
       "frame_count", po::value(&p.run.frame_count)->default_value(p.run.frame_count),
       "measured frames over all threads (ignored with --perf_time*)")(
       "perf_time", po::value(&p.run.perf_time)->default_value(p.run.perf_time),
@@ -417,9 +424,9 @@ int RunPerf(int argc, char** argv, std::ostream& out) {
       p.run.perf_time_in_seconds > 0 ? p.run.perf_time_in_seconds : p.run.perf_time * 60;
   spdlog::info(
       "=== perf settings === model_file: {}, model_name: {}, thread_num: {}, intra_threads: {}, "
-      "{}, warmup: {}, core_id: {}, perf_fps: {}, inputs: {}",
+      "setup_threads: {}, {}, warmup: {}, core_id: {}, perf_fps: {}, inputs: {}",
       p.model.model_file, p.model.model_name.empty() ? "(only)" : p.model.model_name,
-      p.run.thread_num, p.run.intra_threads,
+      p.run.thread_num, p.run.intra_threads, p.run.setup_threads,
       sh.duration_s > 0 ? fmt::format("duration: {} s", sh.duration_s)
                         : fmt::format("frame_count: {}", p.run.frame_count),
       p.run.warmup, p.run.core_id.empty() ? "any" : p.run.core_id, p.run.perf_fps,

@@ -17,6 +17,7 @@ struct PerfInputParams {
 struct PerfRunParams {
   int thread_num = 1;     // concurrent sessions, one per thread
   int intra_threads = 1;  // engine threads inside each session
+  int setup_threads = 0;  // threads that set a session's kernels up (0: one per CPU, at most 8)
   int64_t frame_count = 200;
   double perf_time = 0;  // minutes (hrt_model_exec); 0: use frame_count
   double perf_time_in_seconds = 0;

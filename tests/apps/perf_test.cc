@@ -122,6 +122,25 @@ TEST_F(PerfTest, InputFilesValidAndWrongSize) {
   EXPECT_EQ(RunTool({"--model_file", model_, "--input_file", "a.bin,b.bin"}, &out), kExitUsage);
 }
 
+// The start-up report: its parts add up, and every phase is named.
+TEST_F(PerfTest, StartupIsLoadPlusSetupPlusFirstInference) {
+  std::string out;
+  ASSERT_EQ(RunTool({"--model_file", model_, "--frame_count", "2", "--warmup", "0",
+                     "--setup_threads", "2", "--json"},
+                    &out),
+            kExitOk);
+  auto j = nlohmann::json::parse(out);
+  EXPECT_NEAR(j["startup_ms"].get<double>(),
+              j["load_time_ms"].get<double>() + j["session_setup_ms"].get<double>() +
+                  j["first_inference_ms"].get<double>(),
+              1e-6);
+  for (const char* k : {"map", "checksum", "verify", "parse"})
+    EXPECT_TRUE(j["load_phases_ms"].contains(k)) << k;
+  for (const char* k : {"graph", "plan", "arena", "threads", "kernels"})
+    EXPECT_TRUE(j["setup_phases_ms"].contains(k)) << k;
+  EXPECT_FALSE(j["engine"]["providers"].empty());
+}
+
 TEST_F(PerfTest, UsageErrors) {
   std::string out;
   EXPECT_EQ(RunTool({}, &out), kExitUsage);
@@ -132,6 +151,8 @@ TEST_F(PerfTest, UsageErrors) {
   EXPECT_EQ(RunTool({"--model_file", model_, "--warmup", "ten"}, &out), kExitUsage);
   EXPECT_EQ(RunTool({"--model_file", model_, "--core_id", "a,b"}, &out), kExitUsage);
   EXPECT_EQ(RunTool({"--model_file", model_, "--nope"}, &out), kExitUsage);
+  EXPECT_EQ(RunTool({"--model_file", model_, "--setup_threads", "-1"}, &out), kExitUsage);
+  EXPECT_EQ(RunTool({"--model_file", model_, "--setup_threads", "65"}, &out), kExitUsage);
   EXPECT_EQ(RunTool({"--help"}, &out), kExitOk);
   EXPECT_EQ(RunTool({"--model_file", dir_ + "/absent.bin"}, &out), kExitFailure);
 }
