@@ -19,6 +19,7 @@ numbers depend on the machine and its load.
 import argparse
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -34,10 +35,12 @@ def run(cmd):
     return p.stdout
 
 
-def edgert(perf, model_bin, inp, intra, sessions, frames, warmup, profile_dir=None):
+def edgert(perf, model_bin, inp, intra, sessions, frames, warmup, profile_dir=None, cache_dir=None):
     cmd = [perf, "--model_file", model_bin, "--input_file", inp, "--intra_threads", str(intra),
            "--thread_num", str(sessions), "--frame_count", str(frames), "--warmup", str(warmup),
            "--json"]
+    if cache_dir:
+        cmd += ["--cache_dir", cache_dir]
     if profile_dir:
         cmd += ["--profile_path", profile_dir]
     return json.loads(run(cmd))
@@ -51,9 +54,13 @@ def ort(model_onnx, inp, threads, frames, warmup):
 
 
 def startup(a, results):
-    """Model file to first result, in fresh processes: edgert perf vs ORT's create + first run."""
-    print("\nstart-up, fresh process each round (warm file cache), 1 intra thread, median ms:")
-    print(f"{'model':<20}{'edgert':>9}{'load':>7}{'setup':>7}{'1st run':>8}{'ORT':>9}{'ratio':>7}"
+    """Model file to first result, in fresh processes: edgert perf vs ORT's create + first run.
+
+    Each model twice: without a start-up cache, and with a --cache_dir that one untimed run has
+    filled (the checksum stamp and oneDNN's reordered weights)."""
+    print("\nstart-up, fresh process each round (warm file cache), 1 intra thread, median ms;"
+          " '+cache': perf --cache_dir, filled by an untimed run:")
+    print(f"{'model':<27}{'edgert':>9}{'load':>7}{'setup':>7}{'1st run':>8}{'ORT':>9}{'ratio':>7}"
           "   edgert phases (median ms)")
     for name in a.models.split(","):
         for variant, onnx in (("", name + ".onnx"), ("_int8", name + "_int8_quantized_model.onnx")):
@@ -63,29 +70,38 @@ def startup(a, results):
             if not (os.path.exists(model_bin) and os.path.exists(onnx_path)):
                 print(f"{name + variant:<20} skipped: {model_bin} or {onnx_path} missing")
                 continue
-            runs, ort_ms = [], []
+            cache = tempfile.mkdtemp(prefix="edgert_bench_cache_")
+            edgert(a.perf, model_bin, inp, 1, 1, 1, "0", cache_dir=cache)
+            cold, warm, ort_ms = [], [], []
             for _ in range(a.rounds):
-                runs.append(edgert(a.perf, model_bin, inp, 1, 1, 1, "0"))
+                cold.append(edgert(a.perf, model_bin, inp, 1, 1, 1, "0"))
+                warm.append(edgert(a.perf, model_bin, inp, 1, 1, 1, "0", cache_dir=cache))
                 o = ort(onnx_path, inp, 1, 1, 0)
                 ort_ms.append(o["create_ms"] + o["first_run_ms"])
-            med = lambda key: statistics.median(r[key] for r in runs)
-            # In the order they happen (JSON objects come back sorted by key).
-            order = ["map", "checksum", "verify", "parse", "graph", "plan", "arena", "threads",
-                     "kernels"]
-            phases = {}
-            for group in ("load_phases_ms", "setup_phases_ms"):
-                for k in sorted(runs[0][group], key=lambda k: (order + [k]).index(k)):
-                    phases[k] = statistics.median(r[group].get(k, 0.0) for r in runs)
-            e, o = med("startup_ms"), statistics.median(ort_ms)
-            results.append({"model": name + variant, "startup": True, "edgert_startup_ms": e,
-                            "edgert_load_ms": med("load_time_ms"),
-                            "edgert_setup_ms": med("session_setup_ms"),
-                            "edgert_first_inference_ms": med("first_inference_ms"),
-                            "edgert_phases_ms": phases, "ort_create_first_run_ms": o,
-                            "edgert_rounds": [r["startup_ms"] for r in runs], "ort_rounds": ort_ms})
-            print(f"{name + variant:<20}{e:>9.1f}{med('load_time_ms'):>7.1f}{med('session_setup_ms'):>7.1f}"
-                  f"{med('first_inference_ms'):>8.1f}{o:>9.1f}{e / o:>7.3f}   "
-                  + ", ".join(f"{k} {v:.1f}" for k, v in phases.items()), flush=True)
+            shutil.rmtree(cache, ignore_errors=True)
+            for label, runs in ((name + variant, cold), (name + variant + " +cache", warm)):
+                startup_row(label, runs, ort_ms, results)
+
+
+def startup_row(label, runs, ort_ms, results):
+    med = lambda key: statistics.median(r[key] for r in runs)
+    # In the order they happen (JSON objects come back sorted by key).
+    order = ["map", "checksum", "checksum_stamp", "verify", "parse", "graph", "plan", "arena",
+             "threads", "kernels"]
+    phases = {}
+    for group in ("load_phases_ms", "setup_phases_ms"):
+        for k in sorted(runs[0][group], key=lambda k: (order + [k]).index(k)):
+            phases[k] = statistics.median(r[group].get(k, 0.0) for r in runs)
+    e, o = med("startup_ms"), statistics.median(ort_ms)
+    results.append({"model": label, "startup": True, "edgert_startup_ms": e,
+                    "edgert_load_ms": med("load_time_ms"),
+                    "edgert_setup_ms": med("session_setup_ms"),
+                    "edgert_first_inference_ms": med("first_inference_ms"),
+                    "edgert_phases_ms": phases, "ort_create_first_run_ms": o,
+                    "edgert_rounds": [r["startup_ms"] for r in runs], "ort_rounds": ort_ms})
+    print(f"{label:<27}{e:>9.1f}{med('load_time_ms'):>7.1f}{med('session_setup_ms'):>7.1f}"
+          f"{med('first_inference_ms'):>8.1f}{o:>9.1f}{e / o:>7.3f}   "
+          + ", ".join(f"{k} {v:.1f}" for k, v in phases.items()), flush=True)
 
 
 def main():

@@ -40,3 +40,9 @@ if(EDGERT_WITH_DNNL)
                        TEST_PREFIX "novnni."
                        PROPERTIES ENVIRONMENT "EDGERT_TEST_TMP=${CMAKE_CURRENT_BINARY_DIR}/tmp;EDGERT_DISABLE_VNNI=1")
 endif()
+
+# The start-up cache: weights read back from the cache, corrupt/foreign files, checksum stamps.
+edgert_add_test(startup_cache_test runtime/startup_cache_test.cc LIBS edgert_engine_test_util
+                                                                    flatbuffers::flatbuffers)
+target_include_directories(startup_cache_test PRIVATE ${PROJECT_SOURCE_DIR}/runtime/src
+                                                      ${PROJECT_BINARY_DIR}/runtime/generated)

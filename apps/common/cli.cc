@@ -15,6 +15,15 @@ void AddModelOptions(po::options_description& desc, ModelParams& p) {
       "model to use when the file packs several (see model_info); empty selects the only one");
 }
 
+void AddCacheOption(po::options_description& desc, ModelParams& p) {
+  desc.add_options()(
+      "cache_dir", po::value(&p.cache_dir)->default_value(p.cache_dir)->value_name("DIR"),
+      "start-up cache folder, created if missing (opt-in; README \"Start-up cache\"): keeps a "
+      "stamp of each verified model file, so an unchanged file skips its checksum pass, and "
+      "the weights oneDNN reorders for this CPU, each checked against its hash before use. "
+      "Rebuilt when stale or corrupt; empty: no cache");
+}
+
 int ParseCommandLine(int argc, char** argv, const std::string& tool, const std::string& usage,
                      const po::options_description& all, bool* help_shown,
                      const std::string& epilog) {

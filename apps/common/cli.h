@@ -19,10 +19,13 @@ constexpr int kExitUsage = 2;
 struct ModelParams {
   std::string model_file;
   std::string model_name;  // empty: the only model of the file
+  std::string cache_dir;   // start-up cache folder (tools that run the model); empty: none
 };
 
 // Adds --model_file and --model_name to `desc`, writing into `p`.
 void AddModelOptions(po::options_description& desc, ModelParams& p);
+// Adds --cache_dir (OpenOptions::cache_dir, SessionOptions::cache_dir) for tools that run models.
+void AddCacheOption(po::options_description& desc, ModelParams& p);
 
 // Parses argv against `all` (unknown options are errors). Returns kExitOk to go on, or the exit
 // code to return now: kExitOk after printing --help, kExitUsage after a usage error (printed to

@@ -124,6 +124,7 @@ int RunInfer(int argc, char** argv, std::ostream& out) {
   InferParams p;
   po::options_description model_opts("Model");
   AddModelOptions(model_opts, p.model);
+  AddCacheOption(model_opts, p.model);
   po::options_description input_opts("Input");
   input_opts.add_options()(
       "input_file", po::value(&p.input.input_file)->value_name("FILES"),
@@ -179,7 +180,7 @@ int RunInfer(int argc, char** argv, std::ostream& out) {
       p.model.model_file, p.model.model_name.empty() ? "(only)" : p.model.model_name,
       p.input.input_file, p.run.frame_count, p.dump.enable_dump, p.dump.dump_format,
       p.dump.dump_intermediate, p.dump.output_dir);
-  auto file = ModelFile::Open(p.model.model_file);
+  auto file = ModelFile::Open(p.model.model_file, {p.model.cache_dir});
   if (!file.ok()) {
     spdlog::error("{}", file.status().ToString());
     return kExitFailure;
@@ -201,6 +202,7 @@ int RunInfer(int argc, char** argv, std::ostream& out) {
   SessionOptions opts;
   opts.num_threads = p.run.intra_threads;
   opts.capture_intermediates = p.dump.dump_intermediate > 0;
+  opts.cache_dir = p.model.cache_dir;
   auto session = Session::Create(*model, opts);
   if (!session.ok()) {
     spdlog::error("{}", session.status().ToString());

@@ -103,6 +103,7 @@ struct ThreadResult {
   double first_inference_ms = 0;
   double setup_ms = 0;
   std::vector<PhaseTiming> setup_phases;
+  WeightCacheReport weight_cache;
   std::atomic<int64_t> done{0};
   std::atomic<int64_t> sum_us{0};
   std::atomic<int64_t> max_us{0};
@@ -152,6 +153,7 @@ void PerfThread(Shared* sh, int index, ThreadResult* r) {
   SessionOptions opts;
   opts.num_threads = p.run.intra_threads;
   opts.setup_threads = p.run.setup_threads;
+  opts.cache_dir = p.model.cache_dir;
   opts.profile = !p.report.profile_path.empty();
   auto created = Session::Create(sh->model, opts);
   if (!created.ok()) {
@@ -159,6 +161,7 @@ void PerfThread(Shared* sh, int index, ThreadResult* r) {
   } else {
     session = std::move(*created);
     r->setup_phases = session->setup_phases();
+    r->weight_cache = session->weight_cache();
     for (size_t n = 0; n < sh->model->nodes().size(); ++n)
       r->providers.push_back(session->node_provider(static_cast<int>(n)));
     for (size_t i = 0; i < sh->inputs.size() && status.ok(); ++i)
@@ -369,6 +372,7 @@ int RunPerf(int argc, char** argv, std::ostream& out) {
   PerfParams p;
   po::options_description model_opts("Model");
   AddModelOptions(model_opts, p.model);
+  AddCacheOption(model_opts, p.model);
   po::options_description input_opts("Input");
   input_opts.add_options()(
       "input_file", po::value(&p.input.input_file)->value_name("FILES"),
@@ -424,9 +428,10 @@ int RunPerf(int argc, char** argv, std::ostream& out) {
       p.run.perf_time_in_seconds > 0 ? p.run.perf_time_in_seconds : p.run.perf_time * 60;
   spdlog::info(
       "=== perf settings === model_file: {}, model_name: {}, thread_num: {}, intra_threads: {}, "
-      "setup_threads: {}, {}, warmup: {}, core_id: {}, perf_fps: {}, inputs: {}",
+      "setup_threads: {}, cache_dir: {}, {}, warmup: {}, core_id: {}, perf_fps: {}, inputs: {}",
       p.model.model_file, p.model.model_name.empty() ? "(only)" : p.model.model_name,
       p.run.thread_num, p.run.intra_threads, p.run.setup_threads,
+      p.model.cache_dir.empty() ? "(none)" : p.model.cache_dir,
       sh.duration_s > 0 ? fmt::format("duration: {} s", sh.duration_s)
                         : fmt::format("frame_count: {}", p.run.frame_count),
       p.run.warmup, p.run.core_id.empty() ? "any" : p.run.core_id, p.run.perf_fps,
@@ -434,7 +439,7 @@ int RunPerf(int argc, char** argv, std::ostream& out) {
                                  : p.input.input_file);
 
   const auto tl = Clock::now();
-  auto file = ModelFile::Open(p.model.model_file);
+  auto file = ModelFile::Open(p.model.model_file, {p.model.cache_dir});
   if (!file.ok()) {
     spdlog::error("{}", file.status().ToString());
     return kExitFailure;
@@ -586,6 +591,11 @@ int RunPerf(int argc, char** argv, std::ostream& out) {
     j["setup_phases_ms"] = nlohmann::json::object();
     for (const PhaseTiming& t : results[0]->setup_phases) j["setup_phases_ms"][t.phase] = t.ms;
     j["engine"] = EngineJson(engine);
+    if (!p.model.cache_dir.empty()) {
+      const WeightCacheReport& c = results[0]->weight_cache;
+      j["weight_cache"] = {{"path", c.path},         {"hits", c.hits},       {"misses", c.misses},
+                           {"rejected", c.rejected}, {"written", c.written}, {"note", c.note}};
+    }
     j["latency_min_ms"] = st.min_ms;
     j["latency_mean_ms"] = st.mean_ms;
     j["latency_median_ms"] = st.median_ms;
@@ -619,8 +629,14 @@ int RunPerf(int argc, char** argv, std::ostream& out) {
       << "Session setup (thread 0): " << results[0]->setup_ms << " ms ("
       << phases(results[0]->setup_phases) << ")\n"
       << "First inference (thread 0): " << results[0]->first_inference_ms << " ms\n"
-      << "Start-up (load + setup + first inference): " << startup_ms << " ms\n"
-      << "Latency min: " << st.min_ms << " ms\n"
+      << "Start-up (load + setup + first inference): " << startup_ms << " ms\n";
+  if (!p.model.cache_dir.empty()) {
+    const WeightCacheReport& c = results[0]->weight_cache;
+    out << "Weight cache (thread 0): " << c.path << ": " << c.hits << " hit(s), " << c.misses
+        << " miss(es), " << c.rejected << " rejected, " << (c.written ? "written" : "unchanged")
+        << (c.note.empty() ? "" : " (" + c.note + ")") << "\n";
+  }
+  out << "Latency min: " << st.min_ms << " ms\n"
       << "Latency mean: " << st.mean_ms << " ms\n"
       << "Latency median: " << st.median_ms << " ms\n"
       << "Latency p90: " << st.p90_ms << " ms\n"

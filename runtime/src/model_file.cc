@@ -14,6 +14,7 @@
 #include "edgert/model.h"
 #include "file_format.h"
 #include "model_impl.h"
+#include "startup_cache.h"
 
 namespace edgert {
 
@@ -314,9 +315,12 @@ double MsSince(Clock::time_point t) {
   return std::chrono::duration<double, std::milli>(Clock::now() - t).count();
 }
 
-// `map_ms`: the time it took to map or copy the bytes, reported as the "map" phase.
+// `map_ms`: the time it took to map or copy the bytes, reported as the "map" phase. `fd`: the
+// open file behind the mapping (-1 for bytes in memory), whose checksum stamp in `cache_dir`
+// (startup_cache.h) may stand in for the checksum pass.
 Result<std::shared_ptr<const ModelFile>> Parse(std::shared_ptr<const MappedFile> file,
-                                               const std::string& path, double map_ms) {
+                                               const std::string& path, double map_ms, int fd,
+                                               const std::string& cache_dir) {
   const size_t size = file->size();
   if (size == 0) return FormatError(path + ": file is empty, not an edgert model");
   if (size < sizeof(FileHeader))
@@ -353,11 +357,15 @@ Result<std::shared_ptr<const ModelFile>> Parse(std::shared_ptr<const MappedFile>
   const uint8_t* payload = file->data() + sizeof(FileHeader);
   std::vector<PhaseTiming> phases = {{"map", map_ms}};
   Clock::time_point t = Clock::now();
-  const uint64_t sum = PayloadChecksum(payload, h.payload_size);
-  phases.push_back({"checksum", MsSince(t)});
-  if (sum != h.checksum)
-    return FormatError(path + ": checksum mismatch (stored " + std::to_string(h.checksum) +
-                       ", computed " + std::to_string(sum) + "): the file is corrupt");
+  const bool stamped = fd >= 0 && ChecksumStampMatches(cache_dir, fd, h.checksum);
+  if (!stamped) {
+    const uint64_t sum = PayloadChecksum(payload, h.payload_size);
+    if (sum != h.checksum)
+      return FormatError(path + ": checksum mismatch (stored " + std::to_string(h.checksum) +
+                         ", computed " + std::to_string(sum) + "): the file is corrupt");
+    if (fd >= 0 && !cache_dir.empty()) WriteChecksumStamp(cache_dir, fd, h.checksum);
+  }
+  phases.push_back({stamped ? "checksum_stamp" : "checksum", MsSince(t)});
   t = Clock::now();
   flatbuffers::Verifier verifier(payload, h.flatbuffer_size);
   if (!fb::PackageBufferHasIdentifier(payload))
@@ -381,6 +389,7 @@ Result<std::shared_ptr<const ModelFile>> Parse(std::shared_ptr<const MappedFile>
     mi->fb = pkg->models()->Get(i);
     mi->data_section = payload + h.data_offset;
     mi->data_size = h.payload_size - h.data_offset;
+    mi->file_checksum = h.checksum;
     EDGERT_RETURN_IF_ERROR(BuildModel(mi->fb, path, mi.get()));
     if (!seen.insert(mi->name).second)
       return FormatError(path + ": two models are named '" + mi->name + "'");
@@ -394,7 +403,8 @@ Result<std::shared_ptr<const ModelFile>> Parse(std::shared_ptr<const MappedFile>
 
 }  // namespace
 
-Result<std::shared_ptr<const ModelFile>> ModelFile::Open(const std::string& path) {
+Result<std::shared_ptr<const ModelFile>> ModelFile::Open(const std::string& path,
+                                                         const OpenOptions& options) {
   const Clock::time_point t = Clock::now();
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return FileError(path + ": cannot open: " + std::strerror(errno));
@@ -424,15 +434,16 @@ Result<std::shared_ptr<const ModelFile>> ModelFile::Open(const std::string& path
     }
     file = std::make_shared<MmapFile>(p, size);
   }
+  auto parsed = Parse(file, path, MsSince(t), fd, options.cache_dir);
   ::close(fd);
-  return Parse(file, path, MsSince(t));
+  return parsed;
 }
 
 Result<std::shared_ptr<const ModelFile>> ModelFile::FromBytes(const void* data, size_t size,
                                                               const std::string& label) {
   const Clock::time_point t = Clock::now();
   std::shared_ptr<const MappedFile> file = std::make_shared<OwnedFile>(data, size);
-  return Parse(file, label, MsSince(t));
+  return Parse(file, label, MsSince(t), -1, "");
 }
 
 const std::string& ModelFile::path() const { return impl_->path; }

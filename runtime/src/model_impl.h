@@ -22,6 +22,7 @@ struct Model::Impl {
   const fb::Model* fb = nullptr;
   const uint8_t* data_section = nullptr;  // 64-byte aligned when mapped
   size_t data_size = 0;
+  uint64_t file_checksum = 0;  // the file header's payload checksum: keys the start-up cache
 
   std::string name, producer_version, source_sha256, compile_config;
   std::vector<TensorDesc> inputs, outputs;

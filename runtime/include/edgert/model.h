@@ -93,12 +93,23 @@ struct PhaseTiming {
   double ms = 0;
 };
 
+// How ModelFile::Open reads a file.
+struct OpenOptions {
+  // Opt-in start-up cache folder (README "Start-up cache"): once a file's checksum has passed, a
+  // stamp of the file's identity (device, inode, size, modification and change times) is kept
+  // here, and later opens of the unchanged file skip the checksum pass (phase
+  // "checksum_stamp"). Any write to the file changes its change time, so it is checked again.
+  // "" = always checksum.
+  std::string cache_dir;
+};
+
 class ModelFile {
  public:
   struct Impl;
   // Maps `path`, checks the header, checksum and payload (FlatBuffers Verifier plus index and
   // range checks) and returns the file. Errors name the file and the fault.
-  static Result<std::shared_ptr<const ModelFile>> Open(const std::string& path);
+  static Result<std::shared_ptr<const ModelFile>> Open(const std::string& path,
+                                                       const OpenOptions& options = {});
   // Same checks on bytes in memory (copied); `label` names them in errors.
   static Result<std::shared_ptr<const ModelFile>> FromBytes(const void* data, size_t size,
                                                             const std::string& label);
@@ -107,7 +118,8 @@ class ModelFile {
   const std::string& producer() const;
   const std::vector<std::string>& model_names() const;
   // Where Open/FromBytes spent its time, in order: "map" (open and mmap, or the copy),
-  // "checksum", "verify" (FlatBuffers Verifier) and "parse" (models, tensors, index checks).
+  // "checksum" (or "checksum_stamp" where a stamp stood in for it), "verify" (FlatBuffers
+  // Verifier) and "parse" (models, tensors, index checks).
   const std::vector<PhaseTiming>& load_phases() const;
   // The model called `name`; an empty name selects the only model of a single-model file.
   Result<std::shared_ptr<const Model>> GetModel(const std::string& name = "") const;

@@ -19,6 +19,22 @@ struct SessionOptions {
   // Threads that set the kernels up (weight packing, JIT) at Create: 0 = one per CPU the process
   // may run on, at most 8. Only start-up uses them; Run uses the num_threads pool.
   int setup_threads = 0;
+  // Opt-in start-up cache folder (README "Start-up cache"), created if missing: weights that a
+  // kernel library reorders for this CPU at setup (oneDNN's convolutions) are read from it
+  // instead, each blob checked against its hash, and the file is rewritten when anything was
+  // missing, stale or corrupt. A cache never fails a session: at worst it costs the speed-up.
+  // "" = none.
+  std::string cache_dir;
+};
+
+// What the start-up cache did for one Session::Create.
+struct WeightCacheReport {
+  std::string path;      // the cache file; "" when SessionOptions::cache_dir is empty
+  size_t hits = 0;       // weights read from the file
+  size_t misses = 0;     // weights packed at setup (absent, or rejected)
+  size_t rejected = 0;   // present in the file but failed their hash
+  bool written = false;  // the file was (re)written
+  std::string note;      // why the file was not used or not written ("new", "corrupt", ...)
 };
 
 // What this build's engine runs on, for reports (model_info, perf).
@@ -91,6 +107,8 @@ class Session {
   // plan), "arena" (allocation and zero fill), "threads" (the pool), then "kernels:<provider>"
   // for each provider's kernel setups (weight packing, JIT), declined tries included.
   const std::vector<PhaseTiming>& setup_phases() const;
+  // The start-up cache's work at Create (SessionOptions::cache_dir).
+  const WeightCacheReport& weight_cache() const;
 
   struct Impl;
 

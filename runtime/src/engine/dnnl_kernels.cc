@@ -204,7 +204,7 @@ class DnnlConvKernel : public Kernel {
         return ctx.Decline("onednn's implementation " + impl + " has no VNNI");
       Band band;
       band.stream = dnnl::stream(*engine_);
-      const dnnl::memory weights = Weights(pd.weights_desc(), user_w_md, *spec.w, band.stream);
+      const dnnl::memory weights = Weights(ctx, pd.weights_desc(), user_w_md, *spec.w, band.stream);
       band.Add(DNNL_ARG_SRC, dnnl::memory(x_md, *engine_, spec.x + x_off * spec.elem));
       band.Add(DNNL_ARG_WEIGHTS, weights);
       if (spec.b) band.Add(DNNL_ARG_BIAS, bias);
@@ -244,12 +244,27 @@ class DnnlConvKernel : public Kernel {
   };
 
   // The weights in layout `md`, reordered once from the node's constant; bands whose
-  // implementations want the same layout share one copy. Always a private copy, never the
-  // mapped file, whose alignment oneDNN's kernels were never promised.
-  dnnl::memory Weights(const dnnl::memory::desc& md, const dnnl::memory::desc& user_md,
-                       const TensorRef& w, dnnl::stream& stream) {
+  // implementations want the same layout share one copy. Never the model's mapped bytes, whose
+  // alignment oneDNN's kernels were never promised: a private copy, or a page-aligned blob of the
+  // start-up cache, made by this reorder in an earlier process (keyed by oneDNN's version, the
+  // node and the whole layout descriptor; the model and ISA key the cache file itself).
+  dnnl::memory Weights(const NodeContext& ctx, const dnnl::memory::desc& md,
+                       const dnnl::memory::desc& user_md, const TensorRef& w,
+                       dnnl::stream& stream) {
     for (const dnnl::memory& m : weights_)
       if (m.get_desc() == md) return m;
+    uint64_t key = 0;
+    if (ctx.weight_cache) {
+      const dnnl_version_t* v = dnnl_version();
+      const int64_t seed[4] = {v->major, v->minor, v->patch, ctx.index};
+      key = CacheKey(&md.data, sizeof(md.data), CacheKey(seed, sizeof(seed), 0));
+      if (const void* hit = ctx.weight_cache->Find(key, md.get_size())) {
+        // oneDNN only reads weights; the mapping is read-only, so a write would fault loudly.
+        dnnl::memory weights(md, *engine_, const_cast<void*>(hit));
+        weights_.push_back(weights);
+        return weights;
+      }
+    }
     dnnl::memory weights(md, *engine_);
     if (md != user_md) {
       dnnl::memory user(user_md, *engine_, w.data);
@@ -258,6 +273,7 @@ class DnnlConvKernel : public Kernel {
     } else {
       std::memcpy(weights.get_data_handle(), w.data, w.bytes());
     }
+    if (ctx.weight_cache) ctx.weight_cache->Put(key, weights.get_data_handle(), md.get_size());
     weights_.push_back(weights);
     return weights;
   }

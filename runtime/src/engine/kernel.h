@@ -17,6 +17,7 @@
 #include "edgert/status.h"
 #include "edgert/tensor_desc.h"
 #include "model_impl.h"
+#include "startup_cache.h"
 
 namespace edgert::engine {
 
@@ -52,6 +53,8 @@ struct NodeContext {
   std::vector<TensorRef*> inputs;  // nullptr where the input is absent (-1)
   std::vector<TensorRef*> outputs;
   const Model::Impl* model = nullptr;
+  // The session's start-up cache of packed weights, or nullptr (SessionOptions::cache_dir).
+  edgert::WeightCache* weight_cache = nullptr;
 
   bool Has(const char* attr) const;
   int64_t Int(const char* attr, int64_t def) const;

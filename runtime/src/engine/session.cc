@@ -130,6 +130,9 @@ class UnionFind {
 struct Session::Impl {
   std::shared_ptr<const Model> model;
   SessionOptions options;
+  // Kernels may run on weights mapped from the cache file: it outlives them (~Impl).
+  std::unique_ptr<WeightCache> weight_cache;
+  WeightCacheReport weight_cache_report;
   pthreadpool_t pool = nullptr;
   std::vector<TensorRef> tensors;
   std::vector<NodeContext> contexts;
@@ -400,6 +403,15 @@ Status Session::Impl::Build() {
       }
     }
   };
+  if (!options.cache_dir.empty()) {
+    // The blobs depend on the model (its checksum), this build and the CPU's ISA; kernels add
+    // their library's version and the node to each key.
+    const EngineInfo engine = GetEngineInfo();
+    weight_cache = std::make_unique<WeightCache>(
+        options.cache_dir, mi.name, mi.file_checksum,
+        std::string("edgert ") + EDGERT_VERSION + " " + engine.arch + " " + engine.isa);
+    for (NodeContext& c : contexts) c.weight_cache = weight_cache.get();
+  }
   const Clock::time_point kernels_start = Clock::now();
   std::vector<std::thread> team;
   try {
@@ -430,6 +442,13 @@ Status Session::Impl::Build() {
     double ms = 0;
     for (const std::vector<double>& w : worker_ms) ms += w[pi];
     if (ms > 0) setup_phases.push_back({std::string("kernels:") + providers[pi]->name(), ms});
+  }
+  if (weight_cache) {
+    phase_start = Clock::now();
+    weight_cache->Save();
+    const WeightCache::Stats st = weight_cache->stats();
+    weight_cache_report = {st.path, st.hits, st.misses, st.rejected, st.written, st.note};
+    end_phase("cache_write");
   }
 
   for (size_t i = 0; i < mi.inputs.size(); ++i)
@@ -582,5 +601,6 @@ Result<Session::TensorView> Session::NodeOutput(int node) const {
 size_t Session::arena_bytes() const { return impl_->arena_bytes; }
 
 const std::vector<PhaseTiming>& Session::setup_phases() const { return impl_->setup_phases; }
+const WeightCacheReport& Session::weight_cache() const { return impl_->weight_cache_report; }
 
 }  // namespace edgert
