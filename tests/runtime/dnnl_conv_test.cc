@@ -191,5 +191,33 @@ TEST(DnnlConvTest, UpperBoundOnlyGoesToXnnpack) {
   Check(k, 10);
 }
 
+// f32 FullyConnected runs on oneDNN as a 1x1 convolution over its rows (where built in), and on
+// XNNPACK otherwise: both against y = x . w^T + b, clipped, in double precision.
+TEST(DnnlConvTest, FullyConnectedRowsAsOneByOneConvolution) {
+  const S xs = {2, 3, 40}, ws = {24, 40};
+  const std::vector<float> x = RandomFloats(static_cast<size_t>(Count(xs)), 11);
+  const std::vector<float> w = RandomFloats(static_cast<size_t>(Count(ws)), 12);
+  const std::vector<float> b = RandomFloats(24, 13);
+  std::vector<double> want;
+  for (int64_t r = 0; r < 6; ++r)
+    for (int64_t m = 0; m < 24; ++m) {
+      double acc = b[static_cast<size_t>(m)];
+      for (int64_t k = 0; k < 40; ++k)
+        acc += double{x[static_cast<size_t>(r * 40 + k)]} * w[static_cast<size_t>(m * 40 + k)];
+      want.push_back(std::min(std::max(acc, 0.0), 0.5));
+    }
+  for (int threads : {1, 2}) {
+    SessionOptions options;
+    options.num_threads = threads;
+    const size_t before = engine::DnnlKernelCountForTesting();
+    auto got = RunOp(
+        "FullyConnected", {Var(xs, x), Const(ws, w), Const({24}, b)}, {{2, 3, 24}},
+        {AttrDef::Float("activation_min", 0.f), AttrDef::Float("activation_max", 0.5f)}, options);
+    EXPECT_EQ(engine::DnnlKernelCountForTesting() - before, engine::DnnlProvider() ? 1u : 0u);
+    ASSERT_EQ(got.size(), 1u);
+    ExpectClose(got[0], want, 1e-4, 1e-4);
+  }
+}
+
 }  // namespace
 }  // namespace edgert::test
