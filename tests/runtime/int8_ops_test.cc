@@ -375,6 +375,45 @@ TEST(Int8Ops, FullyConnectedPerChannel) {
   ExpectWithin(out[0], want, qy.s * 1.01f);
 }
 
+// A FullyConnected wide enough for oneDNN (>= 32 outputs), with full-range weights: oneDNN runs
+// it as a 1x1 convolution over its rows where it has VNNI, XNNPACK elsewhere (and under
+// EDGERT_DISABLE_VNNI). Either way exact integer sums, requantized once.
+TEST(Int8Ops, FullyConnectedWideFullRangeWeights) {
+  const Q qx{0.03f, -5}, qy{0.2f, 3};
+  const int64_t rows = 3, k = 64, m = 40;
+  std::mt19937 rng(11);
+  std::uniform_int_distribution<int> wd(-127, 127), bd(-500, 500);
+  std::vector<int8_t> w(static_cast<size_t>(m * k));
+  for (auto& v : w) v = static_cast<int8_t>(wd(rng));
+  std::vector<int32_t> bq(static_cast<size_t>(m));
+  for (auto& v : bq) v = bd(rng);
+  V ws;
+  for (int64_t o = 0; o < m; ++o) ws.push_back(0.002f * static_cast<float>(1 + o % 5));
+  Int8Graph g;
+  const int x = g.In("x", {rows, k}, qx);
+  const int wt = g.Weights({m, k}, w, ws);
+  const int bt = g.Bias(bq);
+  const int y = g.Act("y", {rows, m}, qy);
+  g.Node("FullyConnected", {x, wt, bt}, {y});
+  g.Out("out", y);
+  const V in = Uniform(static_cast<size_t>(rows * k), 5, -3.f, 3.f);
+  const size_t before = engine::DnnlKernelCountForTesting();
+  const auto out = g.Run({in});
+  EXPECT_EQ(engine::DnnlKernelCountForTesting() - before, DnnlVnni() ? 1u : 0u)
+      << "oneDNN kernels set up";
+  V want;
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t o = 0; o < m; ++o) {
+      int64_t acc = bq[static_cast<size_t>(o)];
+      for (int64_t i = 0; i < k; ++i)
+        acc += (Quant(in[static_cast<size_t>(r * k + i)], qx) - qx.zp) *
+               w[static_cast<size_t>(o * k + i)];
+      want.push_back(Deq(
+          Sat(acc * qx.s * static_cast<double>(ws[static_cast<size_t>(o)]) / qy.s + qy.zp), qy));
+    }
+  ExpectWithin(out[0], want, qy.s * 1.01f);
+}
+
 TEST(Int8Ops, AddAndMulBroadcast) {
   const Q qa{0.05f, 1}, qb{0.02f, -4}, qy{0.07f, 3};
   for (const char* op : {"Add", "Mul"}) {

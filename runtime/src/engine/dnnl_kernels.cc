@@ -348,6 +348,34 @@ class Conv2DKernel : public DnnlConvKernel {
   }
 };
 
+// FullyConnected's x [..., K], w [M, K], bias [M] and y [..., M] as the geometry of a 1x1
+// convolution over rows = x.elements() / K rows of one column (w is then ohwi, H = W = 1).
+Status ReadFcGeometry(const NodeContext& ctx, ConvGeometry* g) {
+  const TensorRef* x = ctx.In(0);
+  const TensorRef* w = ctx.In(1);
+  const TensorRef* b = ctx.In(2);
+  if (x->rank() < 1 || w->rank() != 2 || w->shape[1] != x->shape.back())
+    return ctx.Error("weights " + ShapeToString(w->shape) + " do not fit input " +
+                     ShapeToString(x->shape) + " (need [M,K])");
+  const int64_t k = w->shape[1], m = w->shape[0];
+  if (b && b->elements() != m) return ctx.Error("bias size differs from M");
+  std::vector<int64_t> want(x->shape);
+  want.back() = m;
+  EDGERT_RETURN_IF_ERROR(CheckOutShape(ctx, *ctx.Out(0), want));
+  if (x->elements() == 0 || k == 0) return ctx.Decline("empty tensor");
+  g->pads = {0, 0, 0, 0};
+  g->strides = {1, 1};
+  g->dilations = {1, 1};
+  g->group = 1;
+  g->n = 1;
+  g->h = g->oh = x->elements() / k;
+  g->w = g->ow = 1;
+  g->cin = k;
+  g->cout = m;
+  g->kh = g->kw = 1;
+  return Status::Ok();
+}
+
 // f32 FullyConnected (IR.md): x [..., K], w [M, K], bias [M], y [..., M], as a 1x1 convolution
 // over `rows` = x.elements() / K rows of one column (w is ohwi with H = W = 1), so the rows band
 // across threads like a convolution's. Taken from XNNPACK for start-up: XNNPACK packs its weights
@@ -367,25 +395,7 @@ class FullyConnectedKernel : public DnnlConvKernel {
     if (spec.b && !spec.b->constant) return ctx.Decline("bias is not constant");
     for (const TensorRef* t : {x, spec.w, spec.b, y})
       if (t && t->dtype != fb::DType_F32) return ctx.Decline("not all tensors are f32");
-    if (x->rank() < 1 || spec.w->rank() != 2 || spec.w->shape[1] != x->shape.back())
-      return ctx.Error("weights " + ShapeToString(spec.w->shape) + " do not fit input " +
-                       ShapeToString(x->shape) + " (need [M,K])");
-    const int64_t k = spec.w->shape[1], m = spec.w->shape[0];
-    if (spec.b && spec.b->elements() != m) return ctx.Error("bias size differs from M");
-    std::vector<int64_t> want(x->shape);
-    want.back() = m;
-    EDGERT_RETURN_IF_ERROR(CheckOutShape(ctx, *y, want));
-    if (x->elements() == 0 || k == 0) return ctx.Decline("empty tensor");
-    ConvGeometry& g = spec.g;
-    g.pads = {0, 0, 0, 0};
-    g.strides = {1, 1};
-    g.dilations = {1, 1};
-    g.n = 1;
-    g.h = g.oh = x->elements() / k;
-    g.w = g.ow = 1;
-    g.cin = k;
-    g.cout = m;
-    g.kh = g.kw = 1;
+    EDGERT_RETURN_IF_ERROR(ReadFcGeometry(ctx, &spec.g));
     EDGERT_RETURN_IF_ERROR(F32PostOps(ctx, &spec.attr));
     spec.attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
     spec.x = x->data;
@@ -442,7 +452,13 @@ class QConv2DKernel : public DnnlConvKernel {
     QConvParams qp;
     EDGERT_RETURN_IF_ERROR(ReadQConvParams(ctx, &qp));
     ConvSpec spec;
-    EDGERT_RETURN_IF_ERROR(ReadConvGeometry(ctx, false, &spec.g));
+    if (ctx.op == fb::OpType_FullyConnected) {
+      // As a 1x1 convolution over its rows (see the f32 FullyConnectedKernel): on VNNI its
+      // reordered weights come from the start-up cache, where XNNPACK repacks them every time.
+      EDGERT_RETURN_IF_ERROR(ReadFcGeometry(ctx, &spec.g));
+    } else {
+      EDGERT_RETURN_IF_ERROR(ReadConvGeometry(ctx, false, &spec.g));
+    }
     const TensorRef* x = ctx.In(0);
     const TensorRef* y = ctx.Out(0);
     if (x->elements() == 0 || y->elements() == 0) return ctx.Decline("empty tensor");
@@ -536,6 +552,7 @@ class DnnlProviderImpl : public KernelProvider {
     Register(fb::OpType_Conv2D, fb::DType_F32, Make<Conv2DKernel>);
     Register(fb::OpType_FullyConnected, fb::DType_F32, Make<FullyConnectedKernel>);
     Register(fb::OpType_Conv2D, fb::DType_S8, Make<QConv2DKernel>);
+    Register(fb::OpType_FullyConnected, fb::DType_S8, Make<QConv2DKernel>);
   }
 };
 
