@@ -11,6 +11,7 @@
 #define XXH_INLINE_ALL
 #include <xxhash.h>
 
+#include "checked_math.h"
 #include "edgert/model.h"
 #include "file_format.h"
 #include "model_impl.h"
@@ -75,10 +76,18 @@ Quantization QuantFromFb(const fb::Quant* q) {
   return out;
 }
 
+// Elements of a shape BuildModel has checked (its byte size fits 64 bits, so this does too).
 int64_t Elements(const std::vector<int64_t>& shape) {
   int64_t n = 1;
-  for (int64_t d : shape) n *= d;
+  CheckedProduct(shape, 1, &n);
   return n;
+}
+
+// The FlatBuffers 2.0 Verifier checks a vector's length field (4 bytes) for alignment, not its
+// elements: a [long] vector may start 4 bytes off, and reading it through the generated
+// accessors is then a misaligned 8-byte load (undefined behaviour). Such files are refused.
+bool Aligned8(const flatbuffers::Vector<int64_t>* v) {
+  return !v || reinterpret_cast<uintptr_t>(v->Data()) % alignof(int64_t) == 0;
 }
 
 bool ValidFbEnum(int v, int max) { return v >= 0 && v <= max; }
@@ -113,19 +122,24 @@ Status BuildModel(const fb::Model* m, const std::string& where, Model::Impl* imp
     if (!ValidFbEnum(ft->dtype(), fb::DType_MAX))
       return FormatError(tat + ": unknown dtype " + std::to_string(ft->dtype()));
     info.dtype = TensorTypeFromDType(ft->dtype());
+    if (!Aligned8(ft->shape())) return FormatError(tat + ": misaligned shape vector");
     info.shape = Vec<int64_t>(ft->shape());
     if (info.shape.size() > 8)
       return FormatError(tat + ": rank " + std::to_string(info.shape.size()) + " exceeds 8");
     for (int64_t d : info.shape)
       if (d < 0 || d > (int64_t{1} << 31))
         return FormatError(tat + ": shape " + ShapeToString(info.shape) + " out of range");
+    int64_t bytes = 0;
+    if (!CheckedProduct(info.shape, static_cast<int64_t>(ElementSize(info.dtype)), &bytes))
+      return FormatError(tat + ": shape " + ShapeToString(info.shape) +
+                         " has more bytes than a 64-bit size can count");
     info.quant = QuantFromFb(ft->quant());
     if (ft->buffer() >= 0) {
       if (ft->buffer() >= buffer_count)
         return FormatError(tat + ": buffer index " + std::to_string(ft->buffer()) +
                            " out of range (model has " + std::to_string(buffer_count) +
                            " buffers)");
-      const int64_t want = Elements(info.shape) * static_cast<int64_t>(ElementSize(info.dtype));
+      const int64_t want = bytes;
       const uint64_t have = m->buffers()->Get(ft->buffer())->size();
       if (static_cast<uint64_t>(want) != have)
         return FormatError(tat + ": constant of shape " + ShapeToString(info.shape) + " needs " +
@@ -158,6 +172,11 @@ Status BuildModel(const fb::Model* m, const std::string& where, Model::Impl* imp
       info.source_op = Str(fn->source_op());
       info.inputs = Vec<int>(fn->inputs());
       info.outputs = Vec<int>(fn->outputs());
+      if (fn->attrs())
+        for (const fb::Attr* a : *fn->attrs())
+          if (!Aligned8(a->ints()))
+            return FormatError(at + ": " + what + " attribute '" + Str(a->name()) +
+                               "' has a misaligned ints vector");
       for (int i : info.inputs) EDGERT_RETURN_IF_ERROR(check_index(i, true, what + " input"));
       for (int o : info.outputs) EDGERT_RETURN_IF_ERROR(check_index(o, false, what + " output"));
       impl->nodes.push_back(std::move(info));
@@ -179,6 +198,8 @@ Status BuildModel(const fb::Model* m, const std::string& where, Model::Impl* imp
         return FormatError(at + ": " + what + " has an unknown tensor type or layout");
       d.type = FromFb(io->tensor_type());
       d.layout = static_cast<Layout>(io->layout());
+      if (!Aligned8(io->valid_shape()) || !Aligned8(io->aligned_shape()) || !Aligned8(io->stride()))
+        return FormatError(at + ": " + what + " has a misaligned shape or stride vector");
       d.valid_shape = Vec<int64_t>(io->valid_shape());
       d.aligned_shape = Vec<int64_t>(io->aligned_shape());
       d.stride = Vec<int64_t>(io->stride());
@@ -212,8 +233,10 @@ Status BuildModel(const fb::Model* m, const std::string& where, Model::Impl* imp
   s.tensor_count = tensor_count;
   for (const TensorInfo& t : impl->tensors) {
     if (!t.constant) continue;
-    s.param_count += Elements(t.shape);
-    s.param_bytes += Elements(t.shape) * static_cast<int64_t>(ElementSize(t.dtype));
+    s.param_count = SaturatingAdd(s.param_count, Elements(t.shape));
+    s.param_bytes =
+        SaturatingAdd(s.param_bytes,
+                      SaturatingMul(Elements(t.shape), static_cast<int64_t>(ElementSize(t.dtype))));
   }
   for (const NodeInfo& n : impl->nodes) {
     ++s.op_counts[n.op_type];
@@ -223,13 +246,17 @@ Status BuildModel(const fb::Model* m, const std::string& where, Model::Impl* imp
     const auto& out = impl->tensors[n.outputs[0]].shape;
     // Each output position of a conv (input position of a deconv, row of an FC) costs one MAC
     // per weight element.
+    // Saturating: a crafted file may claim more than 2^63 MACs (the count is only a statistic).
+    const int64_t wn = Elements(w.shape);
+    int64_t positions = -1;
     if (n.op_type == "Conv2D" && out.size() == 4) {
-      s.macs += out[0] * out[1] * out[2] * Elements(w.shape);
+      positions = SaturatingMul(SaturatingMul(out[0], out[1]), out[2]);
     } else if (n.op_type == "ConvTranspose2D" && in.size() == 4) {
-      s.macs += in[0] * in[1] * in[2] * Elements(w.shape);
-    } else if (n.op_type == "FullyConnected" && !out.empty()) {
-      s.macs += Elements(out) / out.back() * Elements(w.shape);
+      positions = SaturatingMul(SaturatingMul(in[0], in[1]), in[2]);
+    } else if (n.op_type == "FullyConnected" && !out.empty() && out.back() > 0) {
+      positions = Elements(out) / out.back();
     }
+    if (positions >= 0) s.macs = SaturatingAdd(s.macs, SaturatingMul(positions, wn));
   }
   return Status::Ok();
 }

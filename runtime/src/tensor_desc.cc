@@ -5,6 +5,8 @@
 #include <numeric>
 #include <sstream>
 
+#include "checked_math.h"
+
 namespace edgert {
 namespace {
 
@@ -109,7 +111,7 @@ std::string ShapeToString(const std::vector<int64_t>& shape) {
 
 int64_t TensorDesc::element_count() const {
   int64_t n = 1;
-  for (int64_t d : valid_shape) n *= d;
+  if (!CheckedProduct(valid_shape, 1, &n)) return INT64_MAX;  // never for a validated desc
   return n;
 }
 
@@ -194,8 +196,11 @@ Result<TensorDesc> MakeTensorDesc(std::string name, TensorType type, Layout layo
       d.stride[idx.c] = 0;
       d.stride[idx.w] = 1;
       d.stride[idx.h] = row;
-      d.stride[idx.n] = row * PlaneRowsTimes2(type, h) / 2;
-      d.aligned_byte_size = d.valid_shape[idx.n] * d.stride[idx.n];
+      if (!CheckedMul(row, PlaneRowsTimes2(type, h), &d.stride[idx.n]) ||
+          !CheckedMul(d.valid_shape[idx.n], d.stride[idx.n] / 2, &d.aligned_byte_size))
+        return InvalidArgument(who + ": shape " + ShapeToString(d.valid_shape) +
+                               " has more bytes than a 64-bit size can count");
+      d.stride[idx.n] /= 2;
       return d;
     }
   }
@@ -204,15 +209,21 @@ Result<TensorDesc> MakeTensorDesc(std::string name, TensorType type, Layout layo
     // Pad the row dimension with whole elements (for NHWC images: whole pixels) until one row
     // is a multiple of the alignment.
     const int rd = d.row_dim();
+    const std::vector<int64_t> inner(d.valid_shape.begin() + rd + 1, d.valid_shape.end());
     int64_t unit = esize;
-    for (int i = rd + 1; i < rank; ++i) unit *= d.valid_shape[i];
+    const std::string too_big = who + ": shape " + ShapeToString(d.valid_shape) +
+                                " has more bytes than a 64-bit size can count";
+    if (!CheckedProduct(inner, esize, &unit) || unit == 0)
+      return InvalidArgument(unit == 0 ? who + ": shape " + ShapeToString(d.valid_shape) +
+                                             " has a zero dimension"
+                                       : too_big);
     const int64_t lcm = std::lcm(unit, static_cast<int64_t>(rule.row_align_bytes));
     const int64_t multiple = lcm / unit;
     d.aligned_shape[rd] = (d.valid_shape[rd] + multiple - 1) / multiple * multiple;
     int64_t s = esize;
     for (int i = rank - 1; i >= 0; --i) {
       d.stride[i] = s;
-      s *= d.aligned_shape[i];
+      if (!CheckedMul(s, d.aligned_shape[i], &s)) return InvalidArgument(too_big);
     }
     d.aligned_byte_size = s;
   } else {
@@ -263,11 +274,14 @@ Status ValidateTensorDesc(const TensorDesc& d) {
   // consistency rather than recompute the rule.
   if (IsPlanar(d.type)) {
     ImageDims idx = ImageDimIndices(d.layout);
+    int64_t plane2 = 0, bytes = 0;  // both checked: stride <= 2^40 times a dimension <= 2^24
+    if (!CheckedMul(d.stride[idx.h], PlaneRowsTimes2(d.type, d.valid_shape[idx.h]), &plane2) ||
+        !CheckedMul(d.aligned_shape[idx.n], d.stride[idx.n], &bytes))
+      return FormatError(who + ": planar image sizes overflow: " + d.ToString());
     if (d.valid_shape[idx.h] % 2 || d.valid_shape[idx.w] % 2 || d.stride[idx.w] != 1 ||
         d.stride[idx.c] != 0 || d.stride[idx.h] != d.aligned_shape[idx.w] ||
-        d.aligned_shape[idx.h] != d.valid_shape[idx.h] ||
-        d.stride[idx.n] != d.stride[idx.h] * PlaneRowsTimes2(d.type, d.valid_shape[idx.h]) / 2 ||
-        d.aligned_byte_size != d.aligned_shape[idx.n] * d.stride[idx.n])
+        d.aligned_shape[idx.h] != d.valid_shape[idx.h] || d.stride[idx.n] != plane2 / 2 ||
+        d.aligned_byte_size != bytes)
       return FormatError(who + ": inconsistent planar image description: " + d.ToString());
     return Status::Ok();
   }
@@ -276,7 +290,9 @@ Status ValidateTensorDesc(const TensorDesc& d) {
     if (d.stride[i] != s)
       return FormatError(who + ": stride " + ShapeToString(d.stride) +
                          " does not match aligned shape " + ShapeToString(d.aligned_shape));
-    s *= d.aligned_shape[i];
+    if (!CheckedMul(s, d.aligned_shape[i], &s))
+      return FormatError(who + ": aligned shape " + ShapeToString(d.aligned_shape) +
+                         " has more bytes than a 64-bit size can count");
   }
   if (d.aligned_byte_size != s)
     return FormatError(who + ": aligned byte size " + std::to_string(d.aligned_byte_size) +

@@ -235,13 +235,26 @@ TEST_F(ModelFileTest, InconsistentIoDescription) {
 }
 
 // Builds a one-tensor model by hand so that the buffer table can lie.
+// `pad_shape`: write the shape vector's one element 4 bytes off its 8-byte alignment (true) or
+// aligned (false), by hand; -1 lets the builder place it.
 std::vector<uint8_t> ModelWithBuffer(uint64_t offset, uint64_t size, int tensor_buffer,
-                                     size_t data_bytes) {
+                                     size_t data_bytes, std::vector<int64_t> shape = {4},
+                                     int pad_shape = -1) {
   flatbuffers::FlatBufferBuilder b;
   std::vector<flatbuffers::Offset<fb::Buffer>> buffers = {fb::CreateBuffer(b, offset, size)};
-  std::vector<int64_t> shape = {4};
-  std::vector<flatbuffers::Offset<fb::Tensor>> tensors = {fb::CreateTensor(
-      b, b.CreateString("w"), fb::DType_F32, b.CreateVector(shape), 0, tensor_buffer)};
+  flatbuffers::Offset<flatbuffers::Vector<int64_t>> shape_vec;
+  if (pad_shape < 0) {
+    shape_vec = b.CreateVector(shape);
+  } else {
+    // A vector of one int64 written as two uint32 pushes: the builder aligns it to 4 bytes only.
+    b.StartVector(2, sizeof(uint32_t));
+    if (pad_shape) b.PushElement<uint32_t>(0);  // unreferenced filler that shifts the data by 4
+    b.PushElement<uint32_t>(static_cast<uint32_t>(static_cast<uint64_t>(shape[0]) >> 32));
+    b.PushElement<uint32_t>(static_cast<uint32_t>(shape[0]));
+    shape_vec = flatbuffers::Offset<flatbuffers::Vector<int64_t>>(b.EndVector(1));
+  }
+  std::vector<flatbuffers::Offset<fb::Tensor>> tensors = {
+      fb::CreateTensor(b, b.CreateString("w"), fb::DType_F32, shape_vec, 0, tensor_buffer)};
   auto model = fb::CreateModel(b, b.CreateString("m"), b.CreateString("0"), 0, 0, 0, 0,
                                b.CreateVector(tensors), 0, b.CreateVector(buffers));
   std::vector<flatbuffers::Offset<fb::Model>> models = {model};
@@ -269,6 +282,33 @@ TEST_F(ModelFileTest, TensorBufferIndexOutOfRange) {
 
 TEST_F(ModelFileTest, ConstantSizeDisagreesWithShape) {
   ExpectFormatError(ModelWithBuffer(0, 12, 0, 64), "needs 16 bytes");
+}
+
+// 2^31 x 2^31 floats are 2^64 bytes: a product that wraps to 0 would match an empty buffer.
+TEST_F(ModelFileTest, ConstantWhoseByteSizeOverflowsIsRejected) {
+  ExpectFormatError(ModelWithBuffer(0, 0, 0, 64, {int64_t{1} << 31, int64_t{1} << 31}),
+                    "more bytes than a 64-bit size can count");
+}
+
+// The FlatBuffers Verifier passes a [long] vector that is 4-byte aligned only; reading it would be
+// a misaligned 8-byte load. Whichever of the two placements is misaligned must be refused, and the
+// aligned one must load.
+TEST_F(ModelFileTest, MisalignedLongVectorIsRejected) {
+  int misaligned = 0;
+  for (int pad : {0, 1}) {
+    const std::vector<uint8_t> file = ModelWithBuffer(0, 16, 0, 64, {4}, pad);
+    const uint8_t* payload = file.data() + 64;
+    const auto* shape = fb::GetPackage(payload)->models()->Get(0)->tensors()->Get(0)->shape();
+    ASSERT_EQ(shape->size(), 1u);
+    if (reinterpret_cast<uintptr_t>(shape->Data()) % 8 != 0) {
+      ++misaligned;
+      ExpectFormatError(file, "misaligned shape vector");
+    } else {
+      auto r = ModelFile::FromBytes(file.data(), file.size(), "aligned");
+      EXPECT_TRUE(r.ok()) << r.status().ToString();
+    }
+  }
+  EXPECT_EQ(misaligned, 1);
 }
 
 TEST_F(ModelFileTest, FromBytesUsesTheLabel) {

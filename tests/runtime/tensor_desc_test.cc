@@ -177,5 +177,30 @@ TEST(TensorDescTest, ToStringNamesEverything) {
   EXPECT_NE(s.find("144 bytes"), std::string::npos);
 }
 
+// Products of dimensions that overflow 64 bits are errors, never wrapped sizes.
+TEST(TensorDescTest, SizesBeyondSixtyFourBitsAreRejected) {
+  const int64_t big = int64_t{1} << 24;
+  auto r = MakeTensorDesc("huge", TensorType::kF32, Layout::kNHWC, {big, big, big, 4});
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("more bytes than a 64-bit size can count"), std::string::npos)
+      << r.status().ToString();
+  auto nv12 = MakeTensorDesc("img", TensorType::kImgNv12, Layout::kNHWC, {big, big, big, 1});
+  ASSERT_FALSE(nv12.ok());
+
+  // A description as a file could hold it: every dimension <= 2^24 and stride <= 2^40, the
+  // strides consistent, but the byte size 2^40 * 2^24 = 2^64 wraps to 0.
+  TensorDesc d;
+  d.name = "t";
+  d.type = TensorType::kF32;
+  d.layout = Layout::kNone;
+  d.valid_shape = d.aligned_shape = {big, big, int64_t{1} << 14, 1};
+  d.stride = {int64_t{1} << 40, int64_t{1} << 16, 4, 4};
+  d.aligned_byte_size = 0;
+  const Status s = ValidateTensorDesc(d);
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("more bytes than a 64-bit size can count"), std::string::npos)
+      << s.ToString();
+}
+
 }  // namespace
 }  // namespace edgert
