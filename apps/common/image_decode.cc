@@ -24,6 +24,22 @@ constexpr uint64_t kMaxPixels = uint64_t{1} << 28;
 bool TooLarge(uint64_t w, uint64_t h) { return w * h > kMaxPixels; }
 const char* kTooLarge = "image is larger than 2^28 pixels";
 
+// A header that promises far more pixels than its file could hold is corrupt or hostile (a
+// 936-byte JPEG declaring 16384x16384 decoded to 0.9 GB of filler). Above 64 MiB of BGR, more than
+// 1000 decoded bytes per file byte are refused before any pixel memory is allocated. (Deflate
+// tops out near 1032:1, and real photographs compress 5-50:1; small images are never refused.)
+constexpr uint64_t kMaxRatio = 1000;
+constexpr uint64_t kRatioFloorBytes = uint64_t{64} << 20;
+// "" when (w, h) is plausible for a file of `file_bytes`, else why not.
+std::string RatioProblem(uint64_t w, uint64_t h, size_t file_bytes) {
+  const uint64_t decoded = w * h * 3;
+  if (decoded <= kRatioFloorBytes || decoded <= kMaxRatio * file_bytes) return "";
+  return "header declares " + std::to_string(w) + "x" + std::to_string(h) + " pixels (" +
+         std::to_string(decoded >> 20) + " MiB decoded) in a " + std::to_string(file_bytes) +
+         "-byte file: a decompression ratio above " + std::to_string(kMaxRatio) +
+         ":1 is refused as corrupt";
+}
+
 // ---- EXIF orientation ----
 
 // The orientation tag (1..8) of an EXIF block ("Exif\0\0" + TIFF); 1 when absent or unreadable.
@@ -74,8 +90,7 @@ void Orient(int o, BgrImage* img) {
 struct JpegError {
   jpeg_error_mgr mgr;
   std::jmp_buf jump;
-  char message[JMSG_LENGTH_MAX];
-  bool ended_early;
+  char message[JMSG_LENGTH_MAX + 32];  // room for "libjpeg warning: " and a libjpeg message
 };
 
 void JpegErrorExit(j_common_ptr cinfo) {
@@ -83,12 +98,20 @@ void JpegErrorExit(j_common_ptr cinfo) {
   (*cinfo->err->format_message)(cinfo, err->message);
   std::longjmp(err->jump, 1);
 }
-// Warnings are not errors (imread ignores them, and many cameras write extraneous bytes), except
-// data that ends early: libjpeg would fill the rest of the image with gray, and imread with it;
-// a truncated file here is an error.
+// Every libjpeg warning is an error here (imread ignores them): corrupt entropy data, a segment
+// cut short before an EOI marker, data that ends early (libjpeg would fill the rest of the image
+// with gray). The decode stops at the first one, named in the message.
 void JpegWarning(j_common_ptr cinfo, int level) {
-  if (level < 0 && cinfo->err->msg_code == JWRN_JPEG_EOF)
-    reinterpret_cast<JpegError*>(cinfo->err)->ended_early = true;
+  if (level >= 0) return;  // trace messages
+  auto* err = reinterpret_cast<JpegError*>(cinfo->err);
+  if (cinfo->err->msg_code == JWRN_JPEG_EOF) {
+    std::snprintf(err->message, sizeof(err->message), "data ends early (truncated file?)");
+  } else {
+    char text[JMSG_LENGTH_MAX];
+    (*cinfo->err->format_message)(cinfo, text);
+    std::snprintf(err->message, sizeof(err->message), "libjpeg warning: %s", text);
+  }
+  std::longjmp(err->jump, 1);
 }
 
 // Decodes into *img; returns false with err->message set. Only trivially destructible locals
@@ -100,7 +123,6 @@ bool DecodeJpeg(const std::vector<uint8_t>& file, BgrImage* img, int* orientatio
   err->mgr.error_exit = JpegErrorExit;
   err->mgr.emit_message = JpegWarning;
   err->message[0] = '\0';
-  err->ended_early = false;
   jpeg_create_decompress(&cinfo);
   if (setjmp(err->jump)) {
     jpeg_destroy_decompress(&cinfo);
@@ -125,6 +147,14 @@ bool DecodeJpeg(const std::vector<uint8_t>& file, BgrImage* img, int* orientatio
     jpeg_destroy_decompress(&cinfo);
     return false;
   }
+  {  // a scope of its own: no std::string may live where a warning can longjmp
+    const std::string ratio = RatioProblem(cinfo.image_width, cinfo.image_height, file.size());
+    if (!ratio.empty()) {
+      std::snprintf(err->message, sizeof(err->message), "%s", ratio.c_str());
+      jpeg_destroy_decompress(&cinfo);
+      return false;
+    }
+  }
   jpeg_start_decompress(&cinfo);
   img->width = static_cast<int>(cinfo.output_width);
   img->height = static_cast<int>(cinfo.output_height);
@@ -135,10 +165,6 @@ bool DecodeJpeg(const std::vector<uint8_t>& file, BgrImage* img, int* orientatio
   }
   jpeg_finish_decompress(&cinfo);
   jpeg_destroy_decompress(&cinfo);
-  if (err->ended_early) {
-    std::snprintf(err->message, sizeof(err->message), "data ends early (truncated file?)");
-    return false;
-  }
   return true;
 }
 
@@ -149,6 +175,7 @@ struct PngReader {
   size_t pos = 0;
   char message[256] = {0};
   std::vector<png_bytep> rows;  // here, not a local: set after setjmp, so no longjmp hazard
+  std::string problem;          // the same for a message built after setjmp
 };
 
 void PngRead(png_structp png, png_bytep out, size_t n) {
@@ -162,7 +189,13 @@ void PngError(png_structp png, png_const_charp msg) {
   std::snprintf(r->message, sizeof(r->message), "%s", msg);
   png_longjmp(png, 1);
 }
-void PngWarning(png_structp, png_const_charp) {}
+// Every libpng warning (a bad ancillary-chunk CRC, an invalid chunk libpng would skip) is an
+// error here, named in the message.
+void PngWarning(png_structp png, png_const_charp msg) {
+  auto* r = static_cast<PngReader*>(png_get_error_ptr(png));
+  std::snprintf(r->message, sizeof(r->message), "libpng warning: %s", msg);
+  png_longjmp(png, 1);
+}
 
 bool DecodePng(PngReader* r, BgrImage* img, int* orientation) {
   png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, r, PngError, PngWarning);
@@ -194,6 +227,9 @@ bool DecodePng(PngReader* r, BgrImage* img, int* orientation) {
     png_error(png, "unexpected row size after conversion to 8-bit BGR");
   if (TooLarge(static_cast<uint64_t>(img->width), static_cast<uint64_t>(img->height)))
     png_error(png, kTooLarge);
+  r->problem = RatioProblem(static_cast<uint64_t>(img->width), static_cast<uint64_t>(img->height),
+                            r->file->size());
+  if (!r->problem.empty()) png_error(png, r->problem.c_str());
   img->bgr.resize(static_cast<size_t>(img->width) * img->height * 3);
   r->rows.resize(static_cast<size_t>(img->height));
   for (int y = 0; y < img->height; ++y)

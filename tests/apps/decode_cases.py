@@ -11,6 +11,7 @@ fragment of the expected message: `file|fragment`.
 import os
 import struct
 import sys
+import zlib
 
 import cv2
 import numpy as np
@@ -123,6 +124,28 @@ open(os.path.join(out, "rle8.bmp"), "wb").write(bytes(bmp))
 errors.append("rle8.bmp|compression 1")
 open(os.path.join(out, "text.jpg"), "wb").write(b"not an image at all\n")
 errors.append("text.jpg|no known signature")
+# Cut inside its data but still ending in an EOI marker: libjpeg warns (premature end of a data
+# segment) and would gray-fill the rest; imread returns that. Here every libjpeg warning fails.
+open(os.path.join(out, "cut_eoi.jpg"), "wb").write(jpg[:len(jpg) * 2 // 3] + b"\xff\xd9")
+errors.append("cut_eoi.jpg|libjpeg warning: Corrupt JPEG data")
+# A small JPEG whose frame header claims 16384x16384: refused by the decompression ratio before
+# 768 MiB of pixels are allocated.
+small = bytearray(open(os.path.join(out, "mcu_exact.jpg"), "rb").read())
+sof = small.index(b"\xff\xc0")
+struct.pack_into(">HH", small, sof + 5, 16384, 16384)
+open(os.path.join(out, "huge_ratio.jpg"), "wb").write(bytes(small))
+errors.append("huge_ratio.jpg|decompression ratio above 1000:1")
+# The same for a PNG header (10000x10000, under the 2^28-pixel cap), its CRC fixed up.
+ihdr = bytearray(png[8:33])
+struct.pack_into(">II", ihdr, 8, 10000, 10000)
+struct.pack_into(">I", ihdr, 21, zlib.crc32(bytes(ihdr[4:21])))
+open(os.path.join(out, "huge_ratio.png"), "wb").write(png[:8] + bytes(ihdr) + png[33:])
+errors.append("huge_ratio.png|decompression ratio above 1000:1")
+# A text chunk with a wrong CRC: libpng warns and skips it; here that warning fails the file.
+text = b"tEXt" + b"Comment\x00edgert"
+bad_chunk = struct.pack(">I", len(text) - 4) + text + struct.pack(">I", zlib.crc32(text) ^ 1)
+open(os.path.join(out, "bad_crc_text.png"), "wb").write(png[:33] + bad_chunk + png[33:])
+errors.append("bad_crc_text.png|libpng warning")
 errors.append("missing.png|cannot open")
 
 open(os.path.join(out, "cases.txt"), "w").write("\n".join(cases) + "\n")
