@@ -120,7 +120,8 @@ py::array NumpyF32(const Output& o) {
 // on other Model objects run at the same time (the GIL is released around the engine).
 class PyModel {
  public:
-  explicit PyModel(std::shared_ptr<const Model> model) : model_(std::move(model)) {
+  PyModel(std::shared_ptr<const Model> model, std::string cache_dir)
+      : model_(std::move(model)), cache_dir_(std::move(cache_dir)) {
     for (size_t i = 0; i < model_->inputs().size(); ++i) {
       const PreprocessInfo& p = model_->preprocess()[i];
       inputs_.push_back(
@@ -205,6 +206,7 @@ class PyModel {
       session_.reset();  // one arena at a time
       SessionOptions opts;
       opts.num_threads = threads;
+      opts.cache_dir = cache_dir_;
       EDGERT_ASSIGN_OR_RETURN(session_, Session::Create(model_, opts));
       threads_ = threads;
     }
@@ -230,19 +232,20 @@ class PyModel {
   }
 
   std::shared_ptr<const Model> model_;
+  std::string cache_dir_;  // the start-up cache of load(), for the session
   std::vector<Tensor> inputs_, outputs_;
   std::mutex mu_;                     // guards session_ and threads_
   std::unique_ptr<Session> session_;  // null until the first forward()
   int threads_ = 0;
 };
 
-std::vector<std::shared_ptr<PyModel>> Load(const std::string& path) {
+std::vector<std::shared_ptr<PyModel>> Load(const std::string& path, const std::string& cache_dir) {
   std::shared_ptr<const ModelFile> file;
   std::vector<std::shared_ptr<PyModel>> models;
   py::gil_scoped_release release;  // mapping and checksumming take a while
-  file = Unwrap(ModelFile::Open(path));
+  file = Unwrap(ModelFile::Open(path, {cache_dir}));
   for (const std::string& name : file->model_names())
-    models.push_back(std::make_shared<PyModel>(Unwrap(file->GetModel(name))));
+    models.push_back(std::make_shared<PyModel>(Unwrap(file->GetModel(name)), cache_dir));
   return models;
 }
 
@@ -362,7 +365,9 @@ PYBIND11_MODULE(_edgert, m) {
            "size, the input's dtype) and returns a list of Output")
       .def("__repr__", [](const PyModel& p) { return "<edgert.Model '" + p.name() + "'>"; });
 
-  m.def("load", &Load, py::arg("path"), "Loads a .bin file: one Model per model it packs");
+  m.def("load", &Load, py::arg("path"), py::arg("cache_dir") = "",
+        "Loads a .bin file: one Model per model it packs. cache_dir: the start-up cache folder "
+        "(README 'Start-up cache'; perf --cache_dir), used by load and by each model's session");
   m.def("imread", &Imread, py::arg("path"),
         "Decodes a JPEG/PNG/BMP file to what cv2.imread returns (HxWx3 uint8 BGR)");
   m.def("bgr_to_input", &BgrToInput, py::arg("image"), py::arg("tensor_type"),

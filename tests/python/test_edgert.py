@@ -118,6 +118,18 @@ def test_forward_identity_conv_valid_and_aligned(sample):
 
 # ---- every error path: ValueError for the caller's data, RuntimeError for the rest ----
 
+def test_cache_dir_gives_the_same_outputs(sample, tmp_path):
+    """load(path, cache_dir): the session writes the start-up cache on its first forward, and a
+    second load reads it back; outputs equal those of a model loaded without a cache."""
+    x = np.random.default_rng(3).standard_normal((1, 3, 7, 7)).astype(np.float32)
+    want = sample["featuremap"].forward(x)[0].numpy()
+    cache = tmp_path / "cache"
+    for _ in range(2):
+        m = {m.name: m for m in edgert.load(data_path("sample.bin"), cache_dir=str(cache))}
+        np.testing.assert_array_equal(m["featuremap"].forward(x)[0].numpy(), want)
+        assert [p.name for p in cache.glob("featuremap.*.weights")], sorted(os.listdir(cache))
+
+
 def test_load_errors(tmp_path):
     with pytest.raises(RuntimeError, match="file error: /nonexistent/m.bin"):
         edgert.load("/nonexistent/m.bin")
