@@ -30,14 +30,19 @@ const char* kTooLarge = "image is larger than 2^28 pixels";
 // tops out near 1032:1, and real photographs compress 5-50:1; small images are never refused.)
 constexpr uint64_t kMaxRatio = 1000;
 constexpr uint64_t kRatioFloorBytes = uint64_t{64} << 20;
-// "" when (w, h) is plausible for a file of `file_bytes`, else why not.
-std::string RatioProblem(uint64_t w, uint64_t h, size_t file_bytes) {
+// True when (w, h) is implausible for a file of `file_bytes`, with why in `msg`. Not inlined:
+// the decoders call it between setjmp and longjmp, where no std::string may live.
+[[gnu::noinline]] bool RatioRefused(uint64_t w, uint64_t h, size_t file_bytes, char* msg,
+                                    size_t n) {
   const uint64_t decoded = w * h * 3;
-  if (decoded <= kRatioFloorBytes || decoded <= kMaxRatio * file_bytes) return "";
-  return "header declares " + std::to_string(w) + "x" + std::to_string(h) + " pixels (" +
-         std::to_string(decoded >> 20) + " MiB decoded) in a " + std::to_string(file_bytes) +
-         "-byte file: a decompression ratio above " + std::to_string(kMaxRatio) +
-         ":1 is refused as corrupt";
+  if (decoded <= kRatioFloorBytes || decoded <= kMaxRatio * file_bytes) return false;
+  std::snprintf(msg, n,
+                "header declares %llux%llu pixels (%llu MiB decoded) in a %zu-byte file: a "
+                "decompression ratio above %llu:1 is refused as corrupt",
+                static_cast<unsigned long long>(w), static_cast<unsigned long long>(h),
+                static_cast<unsigned long long>(decoded >> 20), file_bytes,
+                static_cast<unsigned long long>(kMaxRatio));
+  return true;
 }
 
 // ---- EXIF orientation ----
@@ -147,13 +152,10 @@ bool DecodeJpeg(const std::vector<uint8_t>& file, BgrImage* img, int* orientatio
     jpeg_destroy_decompress(&cinfo);
     return false;
   }
-  {  // a scope of its own: no std::string may live where a warning can longjmp
-    const std::string ratio = RatioProblem(cinfo.image_width, cinfo.image_height, file.size());
-    if (!ratio.empty()) {
-      std::snprintf(err->message, sizeof(err->message), "%s", ratio.c_str());
-      jpeg_destroy_decompress(&cinfo);
-      return false;
-    }
+  if (RatioRefused(cinfo.image_width, cinfo.image_height, file.size(), err->message,
+                   sizeof(err->message))) {
+    jpeg_destroy_decompress(&cinfo);
+    return false;
   }
   jpeg_start_decompress(&cinfo);
   img->width = static_cast<int>(cinfo.output_width);
@@ -175,7 +177,7 @@ struct PngReader {
   size_t pos = 0;
   char message[256] = {0};
   std::vector<png_bytep> rows;  // here, not a local: set after setjmp, so no longjmp hazard
-  std::string problem;          // the same for a message built after setjmp
+  char problem[256] = {0};      // a message built after setjmp, for png_error
 };
 
 void PngRead(png_structp png, png_bytep out, size_t n) {
@@ -227,9 +229,9 @@ bool DecodePng(PngReader* r, BgrImage* img, int* orientation) {
     png_error(png, "unexpected row size after conversion to 8-bit BGR");
   if (TooLarge(static_cast<uint64_t>(img->width), static_cast<uint64_t>(img->height)))
     png_error(png, kTooLarge);
-  r->problem = RatioProblem(static_cast<uint64_t>(img->width), static_cast<uint64_t>(img->height),
-                            r->file->size());
-  if (!r->problem.empty()) png_error(png, r->problem.c_str());
+  if (RatioRefused(static_cast<uint64_t>(img->width), static_cast<uint64_t>(img->height),
+                   r->file->size(), r->problem, sizeof(r->problem)))
+    png_error(png, r->problem);
   img->bgr.resize(static_cast<size_t>(img->width) * img->height * 3);
   r->rows.resize(static_cast<size_t>(img->height));
   for (int y = 0; y < img->height; ++y)
