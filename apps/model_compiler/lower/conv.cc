@@ -51,11 +51,9 @@ Status LowerConv(Lowerer& ctx, const Node& n) {
   const int64_t ow = (x.shape[3] + pads[1] + pads[3] - ((kw - 1) * dil[1] + 1)) / strides[1] + 1;
   if (oh <= 0 || ow <= 0) return ctx.Bad("output would be empty");
   std::vector<float> bias;
-  if (ctx.Has(n, 2)) {
-    EDGERT_ASSIGN_OR_RETURN(Const b, ctx.ConstIn(n, 2, "the bias"));
-    if (static_cast<int64_t>(b.size()) != cout) return ctx.Bad("bias size differs from Cout");
-    bias = b.Floats();
-  }
+  EDGERT_RETURN_IF_ERROR(ctx.FloatsIfGiven(n, 2, "the bias", &bias));
+  if (!bias.empty() && static_cast<int64_t>(bias.size()) != cout)
+    return ctx.Bad("bias size differs from Cout");
   const int in = ctx.Stored(x, kNHWC, n.input(0));
   // OIHW -> OHWI
   const int wt = ctx.ConstTensor(n.input(1), {cout, kh, kw, cin_g},
@@ -133,11 +131,9 @@ Status LowerConvTranspose(Lowerer& ctx, const Node& n) {
             wir[(((g * cout_g + oc) * kh + y) * kw + xx) * cin_g + ic] =
                 wf[(((g * cin_g + ic) * cout_g + oc) * kh + y) * kw + xx];
   std::vector<float> bias;
-  if (ctx.Has(n, 2)) {
-    EDGERT_ASSIGN_OR_RETURN(Const b, ctx.ConstIn(n, 2, "the bias"));
-    if (static_cast<int64_t>(b.size()) != cout) return ctx.Bad("bias size differs from Cout");
-    bias = b.Floats();
-  }
+  EDGERT_RETURN_IF_ERROR(ctx.FloatsIfGiven(n, 2, "the bias", &bias));
+  if (!bias.empty() && static_cast<int64_t>(bias.size()) != cout)
+    return ctx.Bad("bias size differs from Cout");
   const int in = ctx.Stored(x, kNHWC, n.input(0));
   const int wt = ctx.ConstTensor(n.input(1), {cout, kh, kw, cin_g}, wir);
   const int bt = bias.empty() ? -1 : ctx.ConstTensor(n.input(2), {cout}, bias);

@@ -59,6 +59,22 @@ Result<Const> Lowerer::ConstIn(const Node& n, int k, const std::string& what) co
   return v->c;
 }
 
+Status Lowerer::IntsIfGiven(const Node& n, int k, const std::string& what,
+                            std::vector<int64_t>* out) const {
+  if (!Has(n, k)) return Status::Ok();
+  EDGERT_ASSIGN_OR_RETURN(Const c, ConstIn(n, k, what));
+  *out = c.Ints();
+  return Status::Ok();
+}
+
+Status Lowerer::FloatsIfGiven(const Node& n, int k, const std::string& what,
+                              std::vector<float>* out) const {
+  if (!Has(n, k)) return Status::Ok();
+  EDGERT_ASSIGN_OR_RETURN(Const c, ConstIn(n, k, what));
+  *out = c.Floats();
+  return Status::Ok();
+}
+
 void Lowerer::SetConst(const std::string& name, Const c) {
   Value v;
   v.is_const = true;

@@ -74,6 +74,11 @@ class Lowerer {
   Result<const Value*> In(const Node& n, int k) const;
   // Input k as a constant; `what` names it in the error when it is computed at run time.
   Result<Const> ConstIn(const Node& n, int k, const std::string& what) const;
+  // Optional constant input k, converted; *out keeps its value when the input is absent.
+  Status IntsIfGiven(const Node& n, int k, const std::string& what,
+                     std::vector<int64_t>* out) const;
+  Status FloatsIfGiven(const Node& n, int k, const std::string& what,
+                       std::vector<float>* out) const;
   void SetConst(const std::string& name, Const c);
   // Binds ONNX name `name` to IR tensor `tensor`; the first name bound becomes its source.
   void SetAct(const std::string& name, int tensor, Shape shape, Perm perm);

@@ -14,10 +14,7 @@ Status LowerReduceMean(Lowerer& ctx, const Node& n) {
   std::vector<int64_t> axes;
   bool noop_empty = false;
   if (ctx.opset_ >= 18) {
-    if (ctx.Has(n, 1)) {
-      EDGERT_ASSIGN_OR_RETURN(Const a, ctx.ConstIn(n, 1, "axes"));
-      axes = a.Ints();
-    }
+    EDGERT_RETURN_IF_ERROR(ctx.IntsIfGiven(n, 1, "axes", &axes));
     noop_empty = AttrInt(n, "noop_with_empty_axes", 0) != 0;
   } else {
     axes = AttrInts(n, "axes");

@@ -36,14 +36,8 @@ Status LowerResize(Lowerer& ctx, const Node& n) {
     const std::set<std::string> ctms = {"half_pixel", "asymmetric", "align_corners",
                                         "pytorch_half_pixel", "tf_half_pixel_for_nn"};
     if (!ctms.count(ctm)) return ctx.NotSupported("coordinate_transformation_mode '" + ctm + "'");
-    if (ctx.Has(n, 2)) {
-      EDGERT_ASSIGN_OR_RETURN(Const s, ctx.ConstIn(n, 2, "scales"));
-      scales = s.Floats();
-    }
-    if (ctx.Has(n, 3)) {
-      EDGERT_ASSIGN_OR_RETURN(Const s, ctx.ConstIn(n, 3, "sizes"));
-      sizes = s.Ints();
-    }
+    EDGERT_RETURN_IF_ERROR(ctx.FloatsIfGiven(n, 2, "scales", &scales));
+    EDGERT_RETURN_IF_ERROR(ctx.IntsIfGiven(n, 3, "sizes", &sizes));
     if (AttrInt(n, "antialias", 0) != 0) return ctx.NotSupported("antialias");
     if (FindAttr(n, "axes")) return ctx.NotSupported("the axes attribute");
   }

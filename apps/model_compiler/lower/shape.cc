@@ -45,14 +45,8 @@ Result<SliceSpec> ReadSlice(Lowerer& ctx, const Node& n, const Shape& shape) {
     EDGERT_ASSIGN_OR_RETURN(Const e, ctx.ConstIn(n, 2, "ends"));
     starts = s.Ints();
     ends = e.Ints();
-    if (ctx.Has(n, 3)) {
-      EDGERT_ASSIGN_OR_RETURN(Const a, ctx.ConstIn(n, 3, "axes"));
-      axes = a.Ints();
-    }
-    if (ctx.Has(n, 4)) {
-      EDGERT_ASSIGN_OR_RETURN(Const st, ctx.ConstIn(n, 4, "steps"));
-      steps = st.Ints();
-    }
+    EDGERT_RETURN_IF_ERROR(ctx.IntsIfGiven(n, 3, "axes", &axes));
+    EDGERT_RETURN_IF_ERROR(ctx.IntsIfGiven(n, 4, "steps", &steps));
   }
   if (ends.size() != starts.size() || (!axes.empty() && axes.size() != starts.size()) ||
       (!steps.empty() && steps.size() != starts.size()))
@@ -138,10 +132,7 @@ Result<Shape> ReshapeTarget(Lowerer& ctx, const Node& n, const Shape& in) {
   if (op == "Squeeze" || op == "Unsqueeze") {
     std::vector<int64_t> axes;
     if (ctx.opset_ >= 13) {
-      if (ctx.Has(n, 1)) {
-        EDGERT_ASSIGN_OR_RETURN(Const c, ctx.ConstIn(n, 1, "axes"));
-        axes = c.Ints();
-      }
+      EDGERT_RETURN_IF_ERROR(ctx.IntsIfGiven(n, 1, "axes", &axes));
     } else {
       axes = AttrInts(n, "axes");
     }
@@ -506,10 +497,7 @@ Status LowerSplit(Lowerer& ctx, const Node& n) {
   if (axis < 0 || axis >= r) return ctx.Bad("axis out of range");
   std::vector<int64_t> sizes;
   if (ctx.opset_ >= 13) {
-    if (ctx.Has(n, 1)) {
-      EDGERT_ASSIGN_OR_RETURN(Const s, ctx.ConstIn(n, 1, "split"));
-      sizes = s.Ints();
-    }
+    EDGERT_RETURN_IF_ERROR(ctx.IntsIfGiven(n, 1, "split", &sizes));
   } else {
     sizes = AttrInts(n, "split");
   }
