@@ -37,7 +37,7 @@ struct CompileConfig {
   // compiler_parameters: every row (innermost stored dimension) of model inputs and outputs is
   // padded to a multiple of this many bytes; 1..4096, 1 disables padding.
   int row_align_bytes = 16;
-  // calibration_parameters, kept verbatim (key -> scalar text) for the int8 work.
+  // calibration_parameters, kept verbatim (key -> scalar text); read by calibrate.cc.
   std::map<std::string, std::string> calibration_parameters;
   // Accepted-but-ignored keys and other non-fatal remarks, one message each.
   std::vector<std::string> warnings;
@@ -55,7 +55,7 @@ Result<CompileConfig> LoadConfig(const std::string& path);
 
 // Compiles an ONNX file into a ModelDef (name = output_model_file_prefix). With no input entries
 // in the config, every graph input is a featuremap with its ONNX shape (NCHW for 4-D inputs,
-// NONE otherwise). Messages are appended to config warnings only through the logger.
+// NONE otherwise). Non-fatal remarks (shapes that differ from ONNX shape inference) are logged.
 Result<ModelDef> CompileOnnxFile(const std::string& onnx_path, const CompileConfig& config);
 
 // The same on ONNX bytes in memory; `label` names them in messages. Used by tests.

@@ -1,8 +1,8 @@
 // <prefix>_quantized_model.onnx: the int8 model as standard QDQ ONNX that ONNX Runtime runs.
 //
 // The source ONNX graph is kept and annotated with the int8 model's own parameters:
-//  - every ONNX value that an S8 IR tensor of the same name holds (IR tensors carry the ONNX
-//    value names; fused Relu/Clip rename the fused node's output) and every data input of an
+//  - every ONNX value that an S8 IR tensor holds (TensorDef::source; a fused Relu/Clip makes
+//    the fused node's output hold the Relu's output) and every data input of an
 //    ONNX node that became an Int8 IR node of the same name gets QuantizeLinear ->
 //    DequantizeLinear with that tensor's (scale, zero point) in int8;
 //  - Int8 Conv/Gemm nodes read the .bin's own int8 weights (back in ONNX order) and int32 bias
@@ -70,11 +70,7 @@ Status WriteQdqOnnx(const std::string& onnx_path, const ModelDef& m, const std::
   for (const auto& in : g->input()) values.insert(in.name());
   for (const TensorDef& t : m.tensors) {
     if (t.dtype != TensorType::kS8 || !t.data.empty()) continue;
-    // A model output's dense tensor is named "<output>_dense".
-    std::string name = t.name;
-    if (!values.count(name) && name.size() > 6 && name.compare(name.size() - 6, 6, "_dense") == 0)
-      name.resize(name.size() - 6);
-    if (values.count(name)) quant[name] = t.quant;
+    if (values.count(t.source)) quant[t.source] = t.quant;
   }
   std::map<std::string, const NodeDef*> int8_node;
   for (const NodeDef& n : m.nodes)

@@ -47,17 +47,12 @@ ModelDef QuantizeModelDef(const ModelDef& f, const std::map<int, TensorRange>& r
     m.tensors.push_back(std::move(t));
     return static_cast<int>(m.tensors.size()) - 1;
   };
+  // QDQ import gives parameters per ONNX value: the tensor lowering bound to that value.
   auto fixed = [&](int t) -> const Quantization* {
-    // The lowering names a model output's dense tensor "<name>_dense" and an NCHW input's
-    // NHWC copy "<name>_nhwc".
-    const std::string name = f.tensors[static_cast<size_t>(t)].name;
-    for (const char* suffix : {"", "_dense", "_nhwc"}) {
-      const size_t n = std::strlen(suffix);
-      if (name.size() <= n || name.compare(name.size() - n, n, suffix) != 0) continue;
-      auto it = options.activations.find(name.substr(0, name.size() - n));
-      if (it != options.activations.end()) return &it->second;
-    }
-    return nullptr;
+    const std::string& source = f.tensors[static_cast<size_t>(t)].source;
+    if (source.empty()) return nullptr;
+    auto it = options.activations.find(source);
+    return it != options.activations.end() ? &it->second : nullptr;
   };
   auto has_q = [&](int t) { return ranges.count(t) || fixed(t); };
   auto act_q = [&](int t) { return fixed(t) ? *fixed(t) : ActQuant(ranges.at(t)); };
@@ -89,6 +84,7 @@ ModelDef QuantizeModelDef(const ModelDef& f, const std::map<int, TensorRange>& r
         if (fv < 0) {
           TensorDef d = m.tensors[static_cast<size_t>(t)];
           d.name += "_dequant";
+          d.source.clear();  // a copy made here, not the ONNX value itself
           d.dtype = TensorType::kF32;
           d.quant = {};
           fv = add_tensor(std::move(d));
@@ -117,6 +113,7 @@ ModelDef QuantizeModelDef(const ModelDef& f, const std::map<int, TensorRange>& r
       if (qv < 0) {
         TensorDef d = m.tensors[static_cast<size_t>(t)];
         d.name += "_quant";
+        d.source.clear();
         d.dtype = TensorType::kS8;
         d.quant = act_q(t);
         qv = add_tensor(std::move(d));

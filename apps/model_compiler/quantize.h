@@ -28,9 +28,8 @@ struct QuantizeOptions {
   std::set<std::string> run_on_cpu;  // IR node names kept f32
   // When non-empty, only these IR node names become int8 (single-layer reports).
   std::set<std::string> only;
-  // Fixed parameters (QDQ import): activations by tensor name (an output's "_dense" tensor
-  // and an input's "_nhwc" tensor also match the base name), weight scales by IR node name.
-  // They win over `ranges`.
+  // Fixed parameters (QDQ import): activations by ONNX value name (matched against
+  // TensorDef::source), weight scales by IR node name. They win over `ranges`.
   std::map<std::string, Quantization> activations;
   std::map<std::string, Quantization> weights;
 };

@@ -10,6 +10,7 @@
 
 #include "common/cli.h"
 #include "model_compiler/compiler.h"
+#include "model_compiler/lower/op_table.h"
 #include "model_compiler/quantize.h"
 
 namespace edgert::compiler {
@@ -32,12 +33,19 @@ namespace {
 constexpr const char* kTool = "model_compiler";
 
 struct ModelCompilerParams {
-  std::string config;  // --config: the conversion YAML
-  std::string model;   // --model: overrides model_parameters.onnx_model
-  std::string output;  // --output: default <working_dir>/<output_model_file_prefix>.bin
+  std::string config;     // --config: the conversion YAML
+  std::string model;      // --model: overrides model_parameters.onnx_model
+  std::string output;     // --output: default <working_dir>/<output_model_file_prefix>.bin
+  bool list_ops = false;  // --list_ops: print the supported ONNX ops and exit
+  bool json = false;      // --json: --list_ops as JSON
+  bool markdown = false;  // --markdown: --list_ops as the README's Markdown table
 };
 
 Status Validate(const ModelCompilerParams& p) {
+  if ((p.json || p.markdown) && !p.list_ops)
+    return InvalidArgument("--json and --markdown go with --list_ops");
+  if (p.json && p.markdown) return InvalidArgument("give one of --json and --markdown");
+  if (p.list_ops) return Status::Ok();
   if (p.config.empty() && p.model.empty())
     return InvalidArgument("give --config model.yaml, or --model m.onnx (then --output)");
   return Status::Ok();
@@ -63,12 +71,21 @@ int RunModelCompiler(int argc, char** argv) {
                          "writes <prefix>_quant_report.{txt,json,html} (per-layer cosines; the "
                          "HTML as bar charts, worst first) and <prefix>_quantized_model.onnx "
                          "next to it")("help,h", "show this help");
+  po::options_description list("Supported ops");
+  list.add_options()("list_ops", po::bool_switch(&p.list_ops),
+                     "print every supported ONNX op (domain ai.onnx) with the model opsets it "
+                     "handles, whether it runs in the engine or is folded on constants, the inputs "
+                     "that must be constants and its constraints, then exit")(
+      "json", po::bool_switch(&p.json), "with --list_ops: as JSON")(
+      "markdown", po::bool_switch(&p.markdown),
+      "with --list_ops: as the Markdown table in README.md");
   po::options_description all;
-  all.add(io);
+  all.add(io).add(list);
   bool help = false;
   int rc = app::ParseCommandLine(argc, argv, kTool,
                                  "--config model.yaml [--model m.onnx] [--output model.bin]\n"
                                  "       model_compiler --model m.onnx --output m.bin\n"
+                                 "       model_compiler --list_ops [--json | --markdown]\n"
                                  "Compiles a float ONNX model into an edgert .bin. Exit codes: 0 "
                                  "ok, 1 compile or I/O failure, 2 usage or config error.",
                                  all, &help);
@@ -76,6 +93,12 @@ int RunModelCompiler(int argc, char** argv) {
   if (Status s = Validate(p); !s.ok()) {
     std::cerr << kTool << ": " << s.message() << "\nTry '" << kTool << " --help'.\n";
     return app::kExitUsage;
+  }
+  if (p.list_ops) {
+    std::cout << FormatOpList(p.json       ? OpListFormat::kJson
+                              : p.markdown ? OpListFormat::kMarkdown
+                                           : OpListFormat::kText);
+    return app::kExitOk;
   }
 
   CompileConfig cfg;

@@ -9,9 +9,12 @@
 #include <filesystem>
 #include <fstream>
 #include <numeric>
+#include <sstream>
 
 #include "edgert/model.h"
 #include "model_compiler/compiler.h"
+#include "model_compiler/lower/op_table.h"
+#include "nlohmann/json.hpp"
 #include "test_util.h"
 
 namespace edgert::compiler {
@@ -651,6 +654,74 @@ TEST(CompilerTest, UnsupportedOpsAreListedInOneError) {
   EXPECT_TRUE(Has(r.status().message(), "'mm' (MatMul)")) << r.status().message();
 }
 
+TEST(CompilerTest, OpsetOutsideAnOpsRangeIsRefused) {
+  Onnx o19(19);
+  o19.Input("x", {1, 4}).Output("y");
+  o19.Node("Relu", {"x"}, {"y"}, "relu");
+  auto r = Compile(o19);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kUnsupported);
+  EXPECT_TRUE(Has(r.status().message(), "'relu' (Relu) at opset 19 (supported: opset 6-18)"))
+      << r.status().message();
+  // HardSwish exists from opset 14 on.
+  Onnx o13(13), o14(14);
+  for (Onnx* o : {&o13, &o14}) {
+    o->Input("x", {1, 4}).Output("y");
+    o->Node("HardSwish", {"x"}, {"y"}, "hs");
+  }
+  r = Compile(o13);
+  ASSERT_FALSE(r.ok());
+  EXPECT_TRUE(Has(r.status().message(), "'hs' (HardSwish) at opset 13")) << r.status().message();
+  EXPECT_TRUE(Compile(o14).ok());
+}
+
+TEST(CompilerTest, InputsTheTableSaysAreConstantAreChecked) {
+  Onnx conv;
+  conv.Input("x", {1, 2, 3, 3}).Input("w", {4, 2, 1, 1}).Output("y");
+  conv.Node("Conv", {"x", "w"}, {"y"}, "c");
+  auto r = Compile(conv);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kUnsupported);
+  EXPECT_TRUE(Has(r.status().message(), "'c' (Conv): the weight (input 1 'w') must be a constant"))
+      << r.status().message();
+  // Dropout is inference only: a mask output that is read is refused by name.
+  Onnx drop;
+  drop.Input("x", {1, 4}).Output("y").Output("m");
+  drop.Node("Dropout", {"x"}, {"y", "m"}, "d");
+  r = Compile(drop);
+  ASSERT_FALSE(r.ok());
+  EXPECT_TRUE(Has(r.status().message(), "the mask output 'm'")) << r.status().message();
+  Onnx eval;
+  eval.Input("x", {1, 4}).Output("y");
+  eval.Node("Dropout", {"x"}, {"y", "unused_mask"}, "d");
+  EXPECT_TRUE(Compile(eval).ok());
+}
+
+// quantize.cc finds QDQ parameters by the ONNX value a tensor holds, not by its name.
+TEST(CompilerTest, TensorsRecordTheOnnxValueTheyHold) {
+  Onnx o;
+  o.Input("x", {1, 2, 3, 3}).Output("y");
+  o.Init("w", {4, 2, 1, 1}, std::vector<float>(8, 0.5f));
+  o.Node("Conv", {"x", "w"}, {"c"});
+  o.Node("Relu", {"c"}, {"y"});
+  auto r = Compile(o);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  std::map<std::string, std::string> source_of;  // tensor name -> source
+  for (const TensorDef& t : r->tensors) source_of[t.name] = t.source;
+  // The NHWC copy of the input holds x; the fused conv's output holds the Relu's output y (its
+  // NHWC tensor, which the OutputAdapter reads); the weight is no ONNX activation.
+  const NodeDef* conv = nullptr;
+  const NodeDef* in_adapter = nullptr;
+  for (const NodeDef& n : r->nodes) {
+    if (n.op == "Conv2D") conv = &n;
+    if (n.op == "InputAdapter") in_adapter = &n;
+  }
+  ASSERT_TRUE(conv && in_adapter);
+  EXPECT_EQ(r->tensors[in_adapter->outputs[0]].source, "x");
+  EXPECT_EQ(r->tensors[conv->outputs[0]].source, "y");
+  EXPECT_EQ(r->tensors[conv->inputs[1]].source, "");
+}
+
 TEST(CompilerTest, MalformedOnnxIsAClearError) {
   const std::string dir = test::TempDir("MalformedOnnx");
   auto missing = CompileOnnxFile(dir + "/missing.onnx", CompileConfig());
@@ -775,6 +846,81 @@ TEST(GeneratedModelsTest, CompileWithEverythingFused) {
     }
   }
   if (found == 0) GTEST_SKIP() << "no models in " << dir << " (scripts/gen_models.py)";
+}
+
+}  // namespace
+}  // namespace edgert::compiler
+
+namespace edgert::compiler {
+namespace {
+
+std::string ListOps(std::vector<std::string> args, int* rc) {
+  args.insert(args.begin(), "--list_ops");
+  testing::internal::CaptureStdout();
+  *rc = RunTool(args);
+  return testing::internal::GetCapturedStdout();
+}
+
+// README.md's op table is `model_compiler --list_ops --markdown`, between its marker comments.
+TEST(OpTableTest, ReadmeTableIsTheListOpsOutput) {
+  std::ifstream f(EDGERT_SOURCE_DIR "/README.md");
+  ASSERT_TRUE(f.good());
+  std::stringstream ss;
+  ss << f.rdbuf();
+  const std::string readme = ss.str();
+  const std::string begin = "<!-- model_compiler --list_ops --markdown: begin -->\n";
+  const std::string end = "<!-- model_compiler --list_ops --markdown: end -->";
+  const size_t b = readme.find(begin), e = readme.find(end);
+  ASSERT_NE(b, std::string::npos);
+  ASSERT_NE(e, std::string::npos);
+  ASSERT_LT(b, e);
+  const std::string section = readme.substr(b + begin.size(), e - b - begin.size());
+  int rc = -1;
+  const std::string table = ListOps({"--markdown"}, &rc);
+  EXPECT_EQ(rc, 0);
+  EXPECT_EQ(section, table) << "README.md's op table differs from the converter table: paste "
+                               "`model_compiler --list_ops --markdown` between the markers";
+}
+
+TEST(OpTableTest, ListOpsTextAndJson) {
+  int rc = -1;
+  const std::string text = ListOps({}, &rc);
+  EXPECT_EQ(rc, 0);
+  const std::vector<std::string> ops = SupportedOnnxOps();
+  EXPECT_TRUE(std::is_sorted(ops.begin(), ops.end()));
+  for (const std::string& op : ops) EXPECT_TRUE(Has(text, "\n" + op + "  opset ")) << op;
+  // The ops the README promised before the table existed, and those that only fold.
+  for (const char* op : {"Conv", "ConvTranspose", "Gemm", "MatMul", "BatchNormalization", "Relu",
+                         "Clip", "Resize", "Upsample", "Softmax", "ReduceMean", "Identity",
+                         "Constant", "Dropout", "Shape", "Gather", "Cast", "ConstantOfShape"})
+    EXPECT_NE(FindOnnxOp(op), nullptr) << op;
+  EXPECT_EQ(FindOnnxOp("Erf"), nullptr);
+
+  const std::string js = ListOps({"--json"}, &rc);
+  EXPECT_EQ(rc, 0);
+  const auto j = nlohmann::json::parse(js);
+  EXPECT_EQ(j["domain"], "ai.onnx");
+  ASSERT_EQ(j["ops"].size(), ops.size());
+  for (size_t i = 0; i < ops.size(); ++i) EXPECT_EQ(j["ops"][i]["op"], ops[i]);
+  for (const auto& op : j["ops"]) {
+    if (op["op"] == "Conv") {
+      // ONNX Conv: input 1 is the weight, input 2 the optional bias; both are compiled in.
+      ASSERT_EQ(op["constant_inputs"].size(), 2u);
+      EXPECT_EQ(op["constant_inputs"][0]["index"], 1);
+      EXPECT_EQ(op["constant_inputs"][1]["index"], 2);
+      EXPECT_EQ(op["constant_inputs"][1]["required"], true);
+      EXPECT_EQ(op["lowered"], true);
+      EXPECT_EQ(op["folded"], false);
+    }
+    if (op["op"] == "Shape") {
+      EXPECT_EQ(op["lowered"], false);
+      EXPECT_EQ(op["folded"], true);
+    }
+    EXPECT_LE(op["opset_min"].get<int>(), op["opset_max"].get<int>());
+  }
+
+  EXPECT_EQ(RunTool({"--json"}), 2);  // --json without --list_ops
+  EXPECT_EQ(RunTool({"--list_ops", "--json", "--markdown"}), 2);
 }
 
 }  // namespace

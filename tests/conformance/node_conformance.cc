@@ -1,10 +1,11 @@
 // Runs the ONNX backend node tests shipped in Debian's libonnx-testdata through
 // model_compiler and the engine and compares with their output_*.pb.
 //
-// A test is *applicable* when every op in its graph is one edgert supports. Each applicable
-// test must pass, or be listed in node_skips.txt with a one-line reason. Inputs that edgert
-// requires to be constant (weights, shapes, pads, scales...) are baked into the graph as
-// initializers from the test's own input_*.pb, since compiled models are static.
+// A test is *applicable* when every op in its graph has an entry in the compiler's op table
+// (model_compiler/lower/op_table.h) covering the model's opset. Each applicable test must pass,
+// or be listed in node_skips.txt with a one-line reason. Inputs that the table says edgert reads
+// at compile time (weights, shapes, pads, scales...) are baked into the graph as initializers
+// from the test's own input_*.pb, since compiled models are static.
 //
 //   node_conformance [--data_dir DIR] [--skips FILE] [--filter SUBSTR] [--verbose]
 // Exit code 0 when no applicable test fails.
@@ -23,40 +24,13 @@
 #include "edgert/model_writer.h"
 #include "edgert/session.h"
 #include "model_compiler/compiler.h"
+#include "model_compiler/lower/op_table.h"
 #include "onnx_tensor.h"
 
 namespace fs = std::filesystem;
 
 namespace edgert::test {
 namespace {
-
-const std::set<std::string> kSupportedOps = {
-    "Conv",          "ConvTranspose", "Gemm",      "MatMul",      "BatchNormalization",
-    "Relu",          "Clip",          "LeakyRelu", "PRelu",       "Sigmoid",
-    "Tanh",          "HardSigmoid",   "HardSwish", "Add",         "Sub",
-    "Mul",           "Div",           "MaxPool",   "AveragePool", "GlobalAveragePool",
-    "GlobalMaxPool", "Concat",        "Split",     "Slice",       "Reshape",
-    "Flatten",       "Transpose",     "Squeeze",   "Unsqueeze",   "Pad",
-    "Resize",        "Upsample",      "Softmax",   "ReduceMean",  "Identity",
-    "Constant"};
-
-// Input positions edgert needs as constants, per op.
-const std::map<std::string, std::set<int>> kConstantInputs = {{"Conv", {1, 2}},
-                                                              {"ConvTranspose", {1, 2}},
-                                                              {"Gemm", {1, 2}},
-                                                              {"MatMul", {1}},
-                                                              {"BatchNormalization", {1, 2, 3, 4}},
-                                                              {"PRelu", {1}},
-                                                              {"Clip", {1, 2}},
-                                                              {"Reshape", {1}},
-                                                              {"Slice", {1, 2, 3, 4}},
-                                                              {"Pad", {1, 2, 3}},
-                                                              {"Resize", {1, 2, 3}},
-                                                              {"Upsample", {1}},
-                                                              {"Split", {1}},
-                                                              {"Squeeze", {1}},
-                                                              {"Unsqueeze", {1}},
-                                                              {"ReduceMean", {1}}};
 
 constexpr float kRtol = 1e-4f;
 constexpr float kAtol = 1e-5f;
@@ -88,19 +62,21 @@ Outcome RunOne(const fs::path& dir, const std::string& tmp_dir, bool verbose) {
     std::ifstream f(dir / "model.onnx", std::ios::binary);
     if (!model.ParseFromIstream(&f)) return {Outcome::kFail, "cannot parse model.onnx"};
   }
+  int64_t opset = 0;
+  for (const auto& os : model.opset_import())
+    if (os.domain().empty() || os.domain() == "ai.onnx") opset = os.version();
   std::set<std::string> unsupported;
-  for (const auto& n : model.graph().node())
-    if (!kSupportedOps.count(n.op_type())) unsupported.insert(n.op_type());
+  for (const auto& n : model.graph().node()) {
+    const compiler::OnnxOp* op = compiler::FindOnnxOp(n.op_type());
+    if (!op || opset < op->opset_min || opset > op->opset_max) unsupported.insert(n.op_type());
+  }
   if (!unsupported.empty()) return {Outcome::kNotApplicable, *unsupported.begin()};
 
   // Which graph inputs must become constants.
   std::set<std::string> to_bake;
-  for (const auto& n : model.graph().node()) {
-    auto it = kConstantInputs.find(n.op_type());
-    if (it == kConstantInputs.end()) continue;
-    for (int pos : it->second)
-      if (pos < n.input_size() && !n.input(pos).empty()) to_bake.insert(n.input(pos));
-  }
+  for (const auto& n : model.graph().node())
+    for (const compiler::ConstInput& c : compiler::FindOnnxOp(n.op_type())->const_inputs)
+      if (c.index < n.input_size() && !n.input(c.index).empty()) to_bake.insert(n.input(c.index));
   std::vector<fs::path> sets;
   for (const auto& e : fs::directory_iterator(dir))
     if (e.is_directory() && e.path().filename().string().rfind("test_data_set_", 0) == 0)

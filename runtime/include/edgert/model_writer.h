@@ -38,6 +38,9 @@ struct TensorDef {
   std::vector<int64_t> shape;
   Quantization quant;
   std::vector<uint8_t> data;
+  // Compiler bookkeeping, never written to the .bin: the ONNX value this tensor holds ("" for
+  // tensors the compiler introduced), so that int8 parameters given per ONNX value find it.
+  std::string source = {};  // (an initializer keeps aggregate initialization warning-free)
 };
 
 struct NodeDef {

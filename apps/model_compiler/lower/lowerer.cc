@@ -1,0 +1,361 @@
+// The lowering driver: reads the model, sets up inputs (io.cc), folds or lowers each node
+// through its op_table.cc entry, sets up outputs and drops dead IR.
+
+#include "model_compiler/lower/lowerer.h"
+
+#include <onnx/shape_inference/implementation.h>
+#include <spdlog/spdlog.h>
+
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include "model_compiler/lower/op_table.h"
+
+namespace edgert::compiler {
+
+AttrDef* FindIrAttr(NodeDef& n, const std::string& name) {
+  for (AttrDef& a : n.attrs)
+    if (a.name == name) return &a;
+  return nullptr;
+}
+float IrFloat(NodeDef& n, const std::string& name, float def) {
+  const AttrDef* a = FindIrAttr(n, name);
+  return a ? a->f : def;
+}
+void SetIrFloat(NodeDef& n, const std::string& name, float v) {
+  if (AttrDef* a = FindIrAttr(n, name)) {
+    a->f = v;
+  } else {
+    n.attrs.push_back(AttrDef::Float(name, v));
+  }
+}
+
+std::vector<float> TensorFloats(const TensorDef& t) {
+  std::vector<float> v(t.data.size() / 4);
+  if (!v.empty()) std::memcpy(v.data(), t.data.data(), t.data.size());
+  return v;
+}
+void SetTensorFloats(TensorDef& t, const std::vector<float>& v) {
+  t.data.resize(v.size() * 4);
+  if (!v.empty()) std::memcpy(t.data.data(), v.data(), t.data.size());
+}
+
+Result<const Value*> Lowerer::In(const Node& n, int k) const {
+  if (!Has(n, k)) return Bad("missing input " + std::to_string(k));
+  auto it = values_.find(n.input(k));
+  if (it == values_.end())
+    return Bad("input '" + n.input(k) +
+               "' is not produced by any earlier node, initializer "
+               "or graph input (is the graph topologically sorted?)");
+  return &it->second;
+}
+
+Result<Const> Lowerer::ConstIn(const Node& n, int k, const std::string& what) const {
+  EDGERT_ASSIGN_OR_RETURN(const Value* v, In(n, k));
+  if (!v->is_const)
+    return NotSupported(what + " (input " + std::to_string(k) + " '" + n.input(k) +
+                        "') must be a constant");
+  return v->c;
+}
+
+Status Lowerer::IntsIfGiven(const Node& n, int k, const std::string& what,
+                            std::vector<int64_t>* out) const {
+  if (!Has(n, k)) return Status::Ok();
+  EDGERT_ASSIGN_OR_RETURN(Const c, ConstIn(n, k, what));
+  *out = c.Ints();
+  return Status::Ok();
+}
+
+Status Lowerer::FloatsIfGiven(const Node& n, int k, const std::string& what,
+                              std::vector<float>* out) const {
+  if (!Has(n, k)) return Status::Ok();
+  EDGERT_ASSIGN_OR_RETURN(Const c, ConstIn(n, k, what));
+  *out = c.Floats();
+  return Status::Ok();
+}
+
+void Lowerer::SetConst(const std::string& name, Const c) {
+  Value v;
+  v.is_const = true;
+  v.shape = c.shape;
+  v.c = std::move(c);
+  values_[name] = std::move(v);
+}
+
+void Lowerer::SetAct(const std::string& name, int tensor, Shape shape, Perm perm) {
+  Value v;
+  v.tensor = tensor;
+  v.shape = std::move(shape);
+  v.perm = std::move(perm);
+  values_[name] = std::move(v);
+  ++aliases_[tensor];
+  std::string& source = m_.tensors[tensor].source;
+  if (source.empty()) source = name;
+}
+
+std::string Lowerer::Unique(const std::string& base, std::set<std::string>& used) {
+  std::string n = base.empty() ? "t" : base;
+  for (int k = 1; used.count(n); ++k) n = base + "_" + std::to_string(k);
+  used.insert(n);
+  return n;
+}
+
+int Lowerer::NewTensor(const std::string& name, Shape stored) {
+  TensorDef t;
+  t.name = Unique(name, tensor_names_);
+  t.shape = std::move(stored);
+  m_.tensors.push_back(std::move(t));
+  producer_.push_back(-1);
+  aliases_.push_back(0);
+  return static_cast<int>(m_.tensors.size()) - 1;
+}
+
+int Lowerer::ConstTensor(const std::string& name, Shape stored, const std::vector<float>& data) {
+  const int t = NewTensor(name, std::move(stored));
+  SetTensorFloats(m_.tensors[t], data);
+  return t;
+}
+
+int Lowerer::Emit(const std::string& name, const std::string& op, std::vector<int> inputs,
+                  std::vector<int> outputs, std::vector<AttrDef> attrs,
+                  const std::string& source_op) {
+  NodeDef nd;
+  nd.name = Unique(name, node_names_);
+  nd.op = op;
+  nd.inputs = std::move(inputs);
+  nd.outputs = std::move(outputs);
+  nd.attrs = std::move(attrs);
+  nd.source_op = source_op;
+  m_.nodes.push_back(std::move(nd));
+  const int idx = static_cast<int>(m_.nodes.size()) - 1;
+  for (int o : m_.nodes.back().outputs) producer_[o] = idx;
+  return idx;
+}
+
+int Lowerer::Stored(const Value& v, const Perm& want, const std::string& hint) {
+  if (v.is_const) {
+    return ConstTensor(hint, Permute(v.shape, want), TransposeData(v.c.Floats(), v.shape, want));
+  }
+  if (v.perm == want) return v.tensor;
+  auto key = std::make_pair(v.tensor, want);
+  if (auto it = transposed_.find(key); it != transposed_.end()) return it->second;
+  const Perm inv = InversePerm(v.perm);
+  Perm p(want.size());
+  for (size_t i = 0; i < want.size(); ++i) p[i] = inv[want[i]];
+  const int out = NewTensor(m_.tensors[v.tensor].name + "_t", Permute(v.shape, want));
+  Emit(cur_name_ + "/transpose", "Transpose", {v.tensor}, {out}, {AttrDef::Ints("perm", ToInts(p))},
+       "Transpose");
+  transposed_[key] = out;
+  return out;
+}
+
+int Lowerer::FusibleProducer(const std::string& name) const {
+  auto it = values_.find(name);
+  if (it == values_.end() || it->second.is_const) return -1;
+  const int t = it->second.tensor;
+  if (producer_[t] < 0 || aliases_[t] != 1 || graph_outputs_.count(name)) return -1;
+  auto u = uses_.find(name);
+  if (u == uses_.end() || u->second != 1) return -1;
+  return producer_[t];
+}
+
+void Lowerer::Rebind(const std::string& in, const std::string& out, int node,
+                     const std::string& op) {
+  Value v = values_[in];
+  TensorDef& t = m_.tensors[v.tensor];
+  t.name = Unique(out, tensor_names_);
+  t.source = out;  // the tensor now holds the fused op's output
+  m_.nodes[node].source_op += "+" + op;
+  values_[out] = v;
+}
+
+// Every unsupported node in one error: an op outside the table, another domain, or a model
+// opset outside the entry's range.
+Status Lowerer::CheckSupported() {
+  std::vector<std::string> bad;
+  const auto& g = model_.graph();
+  for (int i = 0; i < g.node_size(); ++i) {
+    const Node& n = g.node(i);
+    const bool std_domain = n.domain().empty() || n.domain() == "ai.onnx";
+    const OnnxOp* op = std_domain ? FindOnnxOp(n.op_type()) : nullptr;
+    if (op && opset_ >= op->opset_min && opset_ <= op->opset_max) continue;
+    std::string what = "'" + (n.name().empty() ? "#" + std::to_string(i) : n.name()) + "' (" +
+                       (std_domain ? "" : n.domain() + ".") + n.op_type() + ")";
+    if (op)
+      what += " at opset " + std::to_string(opset_) + " (supported: opset " +
+              std::to_string(op->opset_min) + "-" + std::to_string(op->opset_max) + ")";
+    bad.push_back(what);
+  }
+  if (bad.empty()) return Status::Ok();
+  return Unsupported(label_ + ": " + std::to_string(bad.size()) +
+                     " node(s) use ops the compiler does not support: " + Join(bad));
+}
+
+void Lowerer::InferOnnxShapes() {
+  onnx::ModelProto copy = model_;
+  auto* g = copy.mutable_graph();
+  g->clear_value_info();
+  for (auto& vi : *g->mutable_input()) {
+    auto it = values_.find(vi.name());
+    if (it == values_.end() || it->second.is_const) continue;
+    auto* shape = vi.mutable_type()->mutable_tensor_type()->mutable_shape();
+    shape->clear_dim();
+    for (int64_t d : it->second.shape) shape->add_dim()->set_dim_value(d);
+  }
+  try {
+    onnx::ShapeInferenceOptions opts{false, 0, false};
+    onnx::shape_inference::InferShapes(copy, onnx::OpSchemaRegistry::Instance(), opts);
+  } catch (const std::exception& e) {
+    spdlog::debug("onnx shape inference failed ({}); skipping the cross-check", e.what());
+    return;
+  }
+  for (const auto& vi : copy.graph().value_info()) {
+    if (!vi.type().has_tensor_type() || !vi.type().tensor_type().has_shape()) continue;
+    Shape s;
+    bool ok = true;
+    for (const auto& d : vi.type().tensor_type().shape().dim()) {
+      ok = ok && d.has_dim_value();
+      s.push_back(d.dim_value());
+    }
+    if (ok) onnx_shapes_[vi.name()] = s;
+  }
+  spdlog::debug("{}: onnx shape inference gave {} static shapes to cross-check", label_,
+                onnx_shapes_.size());
+}
+
+Result<ModelDef> Lowerer::Run() {
+  for (const auto& os : model_.opset_import())
+    if (os.domain().empty() || os.domain() == "ai.onnx") opset_ = os.version();
+  if (opset_ == 0) return FormatError(label_ + ": the model imports no ai.onnx opset");
+  if (!model_.has_graph()) return FormatError(label_ + ": the model has no graph");
+  const auto& g = model_.graph();
+  EDGERT_RETURN_IF_ERROR(CheckSupported());
+
+  for (const auto& t : g.initializer()) {
+    EDGERT_ASSIGN_OR_RETURN(Const c, ReadTensor(t, label_ + ": initializer '" + t.name() + "'"));
+    SetConst(t.name(), std::move(c));
+  }
+  for (const auto& n : g.node())
+    for (const auto& in : n.input())
+      if (!in.empty()) ++uses_[in];
+  for (const auto& o : g.output()) {
+    graph_outputs_.insert(o.name());
+    ++uses_[o.name()];
+  }
+  if (g.output_size() == 0) return FormatError(label_ + ": the graph has no outputs");
+  EDGERT_RETURN_IF_ERROR(SetUpInputs());
+  InferOnnxShapes();
+
+  std::vector<std::string> mismatches;
+  for (int i = 0; i < g.node_size(); ++i) {
+    const Node& n = g.node(i);
+    cur_name_ = n.name().empty() ? n.op_type() + "_" + std::to_string(i) : n.name();
+    cur_op_ = n.op_type();
+    EDGERT_RETURN_IF_ERROR(LowerNode(n));
+    for (const auto& o : n.output()) {
+      if (o.empty()) continue;
+      auto v = values_.find(o);
+      if (v == values_.end()) continue;
+      auto s = onnx_shapes_.find(o);
+      if (s != onnx_shapes_.end() && s->second != v->second.shape)
+        mismatches.push_back("'" + o + "' " + ShapeToString(v->second.shape) + " vs onnx " +
+                             ShapeToString(s->second));
+    }
+  }
+  if (!mismatches.empty())
+    spdlog::warn("{}: shapes differ from onnx shape inference: {}", label_, Join(mismatches));
+  EDGERT_RETURN_IF_ERROR(SetUpOutputs());
+  Finish();
+  return std::move(m_);
+}
+
+// Drops nodes whose outputs nobody reads (dead branches, unused transposes) and tensors no node
+// or IO refers to, renumbering the rest.
+void Lowerer::Finish() {
+  const size_t nt = m_.tensors.size();
+  for (bool changed = true; changed;) {
+    changed = false;
+    std::vector<int> readers(nt, 0);
+    for (const NodeDef& n : m_.nodes)
+      for (int i : n.inputs)
+        if (i >= 0) ++readers[i];
+    for (const IoDef& io : m_.outputs) ++readers[io.tensor];
+    std::vector<NodeDef> keep;
+    for (NodeDef& n : m_.nodes) {
+      bool live = n.op == "OutputAdapter" || n.op == "InputAdapter" || n.op == "ColorConvert";
+      for (int o : n.outputs) live = live || readers[o] > 0;
+      if (live) {
+        keep.push_back(std::move(n));
+      } else {
+        changed = true;
+      }
+    }
+    m_.nodes = std::move(keep);
+  }
+  std::vector<int> remap(nt, -1);
+  std::vector<TensorDef> tensors;
+  auto use = [&](int t) {
+    if (t < 0) return t;
+    if (remap[t] < 0) {
+      remap[t] = static_cast<int>(tensors.size());
+      tensors.push_back(std::move(m_.tensors[t]));
+    }
+    return remap[t];
+  };
+  for (IoDef& io : m_.inputs) io.tensor = use(io.tensor);
+  for (NodeDef& n : m_.nodes) {
+    for (int& i : n.inputs) i = use(i);
+    for (int& o : n.outputs) o = use(o);
+  }
+  for (IoDef& io : m_.outputs) io.tensor = use(io.tensor);
+  m_.tensors = std::move(tensors);
+}
+
+Status Lowerer::LowerNode(const Node& n) {
+  const OnnxOp* op = FindOnnxOp(n.op_type());  // CheckSupported found every node's entry
+  for (const ConstInput& ci : op->const_inputs)
+    if (ci.required && Has(n, ci.index))
+      EDGERT_RETURN_IF_ERROR(ConstIn(n, ci.index, ci.role).status());
+  bool done = false;
+  EDGERT_RETURN_IF_ERROR(Fold(n, &done));
+  if (done) return Status::Ok();
+  if (op->lower) return op->lower(*this, n);
+  for (int k = 0; k < n.input_size(); ++k) {
+    if (!Has(n, k)) continue;
+    EDGERT_ASSIGN_OR_RETURN(const Value* v, In(n, k));
+    if (!v->is_const)
+      return NotSupported(n.op_type() + " is supported only on constants (input '" + n.input(k) +
+                          "' is computed at run time)");
+  }
+  return NotSupported("no lowering for " + n.op_type());
+}
+
+Result<ModelDef> CompileOnnxBytes(const std::string& bytes, const std::string& label,
+                                  const CompileConfig& config) {
+  onnx::ModelProto model;
+  if (bytes.empty()) return FormatError(label + ": the file is empty, not an ONNX model");
+  if (!model.ParseFromString(bytes))
+    return FormatError(label + ": not an ONNX model (the protobuf does not parse)");
+  if (!model.has_graph() || model.graph().node_size() == 0)
+    return FormatError(label + ": not an ONNX model, or an empty one (no graph nodes)");
+  if (config.row_align_bytes < 1 || config.row_align_bytes > 4096)
+    return InvalidArgument("row_align_bytes must be in [1, 4096]");
+  Lowerer lowerer(model, config, label);
+  EDGERT_ASSIGN_OR_RETURN(ModelDef m, lowerer.Run());
+  m.name = config.output_model_file_prefix;
+  m.source_sha256 = Sha256Hex(bytes);
+  m.compile_config = config.yaml_text;
+  return m;
+}
+
+Result<ModelDef> CompileOnnxFile(const std::string& onnx_path, const CompileConfig& config) {
+  std::ifstream f(onnx_path, std::ios::binary);
+  if (!f) return FileError(onnx_path + ": cannot open the ONNX model");
+  std::ostringstream ss;
+  ss << f.rdbuf();
+  if (!f.good() && !f.eof()) return FileError(onnx_path + ": read failed");
+  return CompileOnnxBytes(ss.str(), onnx_path, config);
+}
+
+}  // namespace edgert::compiler

@@ -1,0 +1,148 @@
+#pragma once
+
+// The state of one ONNX -> edgert IR lowering (runtime/schema/IR.md), shared by the op family
+// files (conv.cc, pool.cc, ...), the fusions (fusion.cc) and the input/output setup (io.cc).
+//
+// Layout model: every activation carries its logical (ONNX) shape and a permutation `perm`
+// saying how it is stored (stored dim i = logical dim perm[i]). Ops that need a layout (Conv
+// wants NHWC, Reshape wants the logical order) ask for it and get an IR Transpose only when the
+// stored order differs; an ONNX Transpose itself never moves data, it only changes `perm`.
+
+#include <onnx/onnx_pb.h>
+
+#include <array>
+#include <limits>
+#include <map>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "model_compiler/compiler.h"
+#include "model_compiler/graph_util.h"
+#include "model_compiler/lower/reader.h"
+
+namespace edgert::compiler {
+
+using Node = onnx::NodeProto;
+
+constexpr float kInf = std::numeric_limits<float>::infinity();
+inline const Perm kNHWC = {0, 2, 3, 1};
+
+// What an ONNX tensor name stands for during lowering.
+struct Value {
+  bool is_const = false;
+  Const c;          // when is_const
+  int tensor = -1;  // IR tensor of an activation
+  Shape shape;      // logical (ONNX) shape
+  Perm perm;        // storage order of an activation
+};
+
+// IR node attributes and constant tensor data.
+AttrDef* FindIrAttr(NodeDef& n, const std::string& name);
+float IrFloat(NodeDef& n, const std::string& name, float def);
+void SetIrFloat(NodeDef& n, const std::string& name, float v);
+std::vector<float> TensorFloats(const TensorDef& t);
+void SetTensorFloats(TensorDef& t, const std::vector<float>& v);
+
+class Lowerer;
+// Explicit [top, left, bottom, right] pads of a 2-D conv or pool from pads/auto_pad (conv.cc).
+Result<std::array<int64_t, 4>> ConvPads(Lowerer& ctx, const Node& n, const Shape& in_hw,
+                                        const Shape& k, const Shape& strides, const Shape& dil);
+
+// One lowering, in one pass over the (topologically sorted) ONNX graph: each node is folded
+// (every input constant and the op has a fold function in op_table.cc) or lowered into IR
+// nodes. The members are public: the op family files are free functions over this state.
+class Lowerer {
+ public:
+  Lowerer(const onnx::ModelProto& model, const CompileConfig& cfg, std::string label)
+      : model_(model), cfg_(cfg), label_(std::move(label)) {}
+
+  Result<ModelDef> Run();
+
+  // ---- errors, naming the current node ----
+  Status NodeError(StatusCode code, const std::string& msg) const {
+    return Status(code, label_ + ": node '" + cur_name_ + "' (" + cur_op_ + "): " + msg);
+  }
+  Status Bad(const std::string& msg) const { return NodeError(StatusCode::kFormatError, msg); }
+  Status NotSupported(const std::string& msg) const {
+    return NodeError(StatusCode::kUnsupported, msg);
+  }
+
+  // ---- values ----
+  bool Has(const Node& n, int k) const { return k < n.input_size() && !n.input(k).empty(); }
+  Result<const Value*> In(const Node& n, int k) const;
+  // Input k as a constant; `what` names it in the error when it is computed at run time.
+  Result<Const> ConstIn(const Node& n, int k, const std::string& what) const;
+  // Optional constant input k, converted; *out keeps its value when the input is absent.
+  Status IntsIfGiven(const Node& n, int k, const std::string& what,
+                     std::vector<int64_t>* out) const;
+  Status FloatsIfGiven(const Node& n, int k, const std::string& what,
+                       std::vector<float>* out) const;
+  void SetConst(const std::string& name, Const c);
+  // Binds ONNX name `name` to IR tensor `tensor`; the first name bound becomes its source.
+  void SetAct(const std::string& name, int tensor, Shape shape, Perm perm);
+
+  // ---- IR building ----
+  std::string Unique(const std::string& base, std::set<std::string>& used);
+  int NewTensor(const std::string& name, Shape stored);
+  int ConstTensor(const std::string& name, Shape stored, const std::vector<float>& data);
+  int Emit(const std::string& name, const std::string& op, std::vector<int> inputs,
+           std::vector<int> outputs, std::vector<AttrDef> attrs, const std::string& source_op);
+  // The IR tensor holding `v` stored in order `want`: a constant is materialized, an activation
+  // stored otherwise gets an IR Transpose (cached, so several consumers share one).
+  int Stored(const Value& v, const Perm& want, const std::string& hint);
+  // An activation or constant as an IR tensor in logical (row-major ONNX) order.
+  int Logical(const Value& v, const std::string& hint) {
+    return Stored(v, IdentityPerm(v.shape.size()), hint);
+  }
+  // The IR node that produced `name` when it may absorb its consumer: the tensor has one ONNX
+  // consumer, one ONNX name and is no graph output; else -1.
+  int FusibleProducer(const std::string& name) const;
+  // How many node inputs and graph outputs read ONNX value `name`.
+  int Uses(const std::string& name) const {
+    auto it = uses_.find(name);
+    return it == uses_.end() ? 0 : it->second;
+  }
+  // Makes ONNX name `out` refer to the output of fused node `node` (which produced `in`).
+  void Rebind(const std::string& in, const std::string& out, int node, const std::string& op);
+
+  const onnx::ModelProto& model_;
+  const CompileConfig& cfg_;
+  std::string label_;
+  int64_t opset_ = 0;
+  ModelDef m_;
+  std::map<std::string, Value> values_;
+  std::string cur_name_, cur_op_;
+
+ private:
+  Status CheckSupported();
+  Status SetUpInputs();
+  // An image input (input_type_rt nv12/yuv444/rgb/bgr/gray): its IoDesc, the U8 buffer tensor
+  // (*buf) and ColorConvert into the F32 NHWC tensor of input_type_train (*dense).
+  // `stored_shape` is the train tensor's stored (NHWC) shape.
+  Result<TensorDesc> SetUpImageInput(const InputConfig& ic, const std::string& who,
+                                     const std::string& name, const Shape& stored_shape, int* buf,
+                                     int* dense);
+  // Normalize (norm_type) on the dense input tensor `x`, whose last stored axis is the channel
+  // axis; returns the normalized tensor.
+  Result<int> EmitNormalize(const InputConfig& ic, const std::string& who, const std::string& name,
+                            int x);
+  Status SetUpOutputs();
+  void InferOnnxShapes();
+  // Folds the node (fold.cc) or lowers it through its op_table.cc entry.
+  Status LowerNode(const Node& n);
+  // Folds `n` when its entry has a fold function and its inputs allow it; *done says whether.
+  Status Fold(const Node& n, bool* done);
+  void Finish();
+
+  std::map<std::string, int> uses_;
+  std::set<std::string> graph_outputs_;
+  std::vector<int> producer_;  // IR tensor -> producing node, -1 for inputs and constants
+  std::vector<int> aliases_;   // IR tensor -> ONNX names bound to it
+  std::set<std::string> tensor_names_, node_names_;
+  std::map<std::pair<int, Perm>, int> transposed_;
+  std::map<std::string, Shape> onnx_shapes_;  // from onnx shape inference, for a cross-check
+};
+
+}  // namespace edgert::compiler

@@ -1,0 +1,214 @@
+// The converter table (op_table.h). Adding an ONNX op: write its lowering (and, if it can be
+// computed on constants, its folding) in the family file, declare it below, add one entry.
+// runtime/schema/IR.md "Adding an op" lists the runtime side.
+
+#include "model_compiler/lower/op_table.h"
+
+#include <algorithm>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "model_compiler/lower/lowerer.h"
+
+namespace edgert::compiler {
+
+// ---- the family files' functions ----
+// activation.cc
+Status LowerClamp(Lowerer& ctx, const Node& n);
+Status LowerUnary(Lowerer& ctx, const Node& n);
+Status LowerSoftmax(Lowerer& ctx, const Node& n);
+// conv.cc
+Status LowerConv(Lowerer& ctx, const Node& n);
+Status LowerConvTranspose(Lowerer& ctx, const Node& n);
+Status LowerGemm(Lowerer& ctx, const Node& n);
+Status LowerMatMul(Lowerer& ctx, const Node& n);
+// elementwise.cc
+Status FoldBinary(Lowerer& ctx, const Node& n);
+Status LowerBinary(Lowerer& ctx, const Node& n);
+// normalization.cc
+Status LowerBatchNorm(Lowerer& ctx, const Node& n);
+// pool.cc
+Status LowerPool(Lowerer& ctx, const Node& n);
+// reduce.cc
+Status LowerReduceMean(Lowerer& ctx, const Node& n);
+// resize.cc
+Status LowerResize(Lowerer& ctx, const Node& n);
+// shape.cc
+Status FoldConstant(Lowerer& ctx, const Node& n);
+Status FoldShape(Lowerer& ctx, const Node& n);
+Status FoldConstantOfShape(Lowerer& ctx, const Node& n);
+Status FoldIdentity(Lowerer& ctx, const Node& n);
+Status FoldCast(Lowerer& ctx, const Node& n);
+Status FoldGather(Lowerer& ctx, const Node& n);
+Status FoldReshapeLike(Lowerer& ctx, const Node& n);
+Status FoldTranspose(Lowerer& ctx, const Node& n);
+Status FoldConcat(Lowerer& ctx, const Node& n);
+Status FoldSlice(Lowerer& ctx, const Node& n);
+Status LowerIdentity(Lowerer& ctx, const Node& n);
+Status LowerTranspose(Lowerer& ctx, const Node& n);
+Status LowerReshapeLike(Lowerer& ctx, const Node& n);
+Status LowerConcat(Lowerer& ctx, const Node& n);
+Status LowerSplit(Lowerer& ctx, const Node& n);
+Status LowerSlice(Lowerer& ctx, const Node& n);
+Status LowerPad(Lowerer& ctx, const Node& n);
+
+namespace {
+
+// The newest opset each entry was checked against (opset 18's ReduceMean, Pad and Split forms
+// are handled; Resize 18 added keep_aspect_ratio_policy, which is not).
+constexpr int kMax = 18;
+
+std::vector<OnnxOp> MakeTable() {
+  // One row per op: op, model opsets, lower, fold, fold_always, constant inputs, constraints.
+  // clang-format off
+  std::vector<OnnxOp> t = {
+      {"Add", 7, kMax, LowerBinary, FoldBinary, false, {}, "numpy broadcasting"},
+      {"AveragePool", 7, kMax, LowerPool, nullptr, false, {},
+       "2-D (4-D input); pads, auto_pad, ceil_mode, count_include_pad; no dilations"},
+      {"BatchNormalization", 9, kMax, LowerBatchNorm, nullptr, false,
+       {{1, "scale"}, {2, "B"}, {3, "mean"}, {4, "var"}},
+       "inference form; folded into the Conv/ConvTranspose before it when that has no other "
+       "reader"},
+      {"Cast", 6, kMax, LowerIdentity, FoldCast, false, {},
+       "to FLOAT on run-time tensors; to other types on constants only"},
+      {"Clip", 6, kMax, LowerClamp, nullptr, false, {{1, "min"}, {2, "max"}},
+       "fused into the producer when it can be"},
+      {"Concat", 4, kMax, LowerConcat, FoldConcat, false, {}, ""},
+      {"Constant", 1, kMax, nullptr, FoldConstant, true, {}, "value, value_float(s), value_int(s)"},
+      {"ConstantOfShape", 9, kMax, nullptr, FoldConstantOfShape, false, {{0, "the shape"}},
+       "folded (constants only)"},
+      {"Conv", 1, kMax, LowerConv, nullptr, false, {{1, "the weight"}, {2, "the bias"}},
+       "2-D (4-D input); groups, depthwise, dilations, pads, auto_pad"},
+      {"ConvTranspose", 1, kMax, LowerConvTranspose, nullptr, false,
+       {{1, "the weight"}, {2, "the bias"}},
+       "2-D (4-D input); groups, dilations, pads, auto_pad, output_padding, output_shape"},
+      {"Div", 7, kMax, LowerBinary, FoldBinary, false, {}, "numpy broadcasting"},
+      {"Dropout", 1, kMax, LowerIdentity, FoldIdentity, false,
+       {{1, "ratio", false}, {2, "training_mode"}},
+       "inference: the data output is the input; training_mode false; no mask output read"},
+      {"Flatten", 1, kMax, LowerReshapeLike, FoldReshapeLike, false, {}, ""},
+      {"Gather", 1, kMax, nullptr, FoldGather, false, {{0, "data"}, {1, "indices"}},
+       "folded (constants only)"},
+      {"Gemm", 7, kMax, LowerGemm, nullptr, false, {{1, "B"}, {2, "C", false}},
+       "2-D; C a constant broadcasting along N, or a run-time MxN tensor with beta 1"},
+      {"GlobalAveragePool", 1, kMax, LowerPool, nullptr, false, {}, "4-D input"},
+      {"GlobalMaxPool", 1, kMax, LowerPool, nullptr, false, {}, "4-D input"},
+      {"HardSigmoid", 6, kMax, LowerUnary, nullptr, false, {}, ""},
+      {"HardSwish", 14, kMax, LowerUnary, nullptr, false, {}, ""},
+      {"Identity", 1, kMax, LowerIdentity, FoldIdentity, false, {}, ""},
+      {"LeakyRelu", 6, kMax, LowerUnary, nullptr, false, {}, ""},
+      {"MatMul", 1, kMax, LowerMatMul, nullptr, false, {{1, "B"}},
+       "B a 2-D constant, A of rank >= 2"},
+      {"MaxPool", 1, kMax, LowerPool, nullptr, false, {},
+       "2-D (4-D input); pads, auto_pad, ceil_mode, dilations; no Indices output"},
+      {"Mul", 7, kMax, LowerBinary, FoldBinary, false, {},
+       "numpy broadcasting; x*sigmoid(x) becomes one Swish node"},
+      {"Pad", 2, kMax, LowerPad, nullptr, false, {{1, "pads"}, {2, "constant_value"}, {3, "axes"}},
+       "constant, reflect and edge modes"},
+      {"PRelu", 7, kMax, LowerUnary, nullptr, false, {{1, "slope", false}},
+       "slope a constant that broadcasts to X, or a run-time tensor of X's rank"},
+      {"ReduceMean", 1, kMax, LowerReduceMean, nullptr, false, {{1, "axes"}},
+       "keepdims, noop_with_empty_axes"},
+      {"Relu", 6, kMax, LowerClamp, nullptr, false, {}, "fused into the producer when it can be"},
+      {"Reshape", 1, kMax, LowerReshapeLike, FoldReshapeLike, false, {{1, "the shape"}},
+       "allowzero"},
+      {"Resize", 10, 17, LowerResize, nullptr, false,
+       {{1, "roi (scales at opset 10)"}, {2, "scales"}, {3, "sizes"}},
+       "4-D, H and W only; nearest and linear; every coordinate mode but tf_crop_and_resize; no "
+       "antialias or axes"},
+      {"Shape", 1, kMax, nullptr, FoldShape, true, {}, "folded: needs a static input shape"},
+      {"Sigmoid", 6, kMax, LowerUnary, nullptr, false, {}, ""},
+      {"Slice", 1, kMax, LowerSlice, FoldSlice, false,
+       {{1, "starts"}, {2, "ends"}, {3, "axes"}, {4, "steps"}}, ""},
+      {"Softmax", 1, kMax, LowerSoftmax, nullptr, false, {}, "any axis"},
+      {"Split", 2, kMax, LowerSplit, nullptr, false, {{1, "split"}}, ""},
+      {"Squeeze", 1, kMax, LowerReshapeLike, FoldReshapeLike, false, {{1, "axes"}}, ""},
+      {"Sub", 7, kMax, LowerBinary, FoldBinary, false, {}, "numpy broadcasting"},
+      {"Tanh", 6, kMax, LowerUnary, nullptr, false, {}, ""},
+      {"Transpose", 1, kMax, LowerTranspose, FoldTranspose, false, {},
+       "moves no data by itself: consumers read the stored order they need"},
+      {"Unsqueeze", 1, kMax, LowerReshapeLike, FoldReshapeLike, false, {{1, "axes"}}, ""},
+      {"Upsample", 7, kMax, LowerResize, nullptr, false, {{1, "scales"}},
+       "as Resize, asymmetric coordinates"},
+  };
+  // clang-format on
+  std::sort(t.begin(), t.end(),
+            [](const OnnxOp& a, const OnnxOp& b) { return std::string(a.op) < b.op; });
+  return t;
+}
+
+std::string ConstInputsText(const OnnxOp& op) {
+  std::string s;
+  for (const ConstInput& c : op.const_inputs)
+    s += std::string(s.empty() ? "" : ", ") + std::to_string(c.index) + " " + c.role +
+         (c.required ? "" : " (or run-time)");
+  return s;
+}
+
+std::string Opsets(const OnnxOp& op) {
+  return std::to_string(op.opset_min) + "-" + std::to_string(op.opset_max);
+}
+
+// How the op runs: in the engine, folded on constants, or both.
+const char* Kind(const OnnxOp& op) {
+  if (!op.lower) return "folded";
+  return op.fold ? "lowered; folded on constants" : "lowered";
+}
+
+}  // namespace
+
+const std::vector<OnnxOp>& OnnxOpTable() {
+  static const std::vector<OnnxOp> table = MakeTable();
+  return table;
+}
+
+const OnnxOp* FindOnnxOp(const std::string& op) {
+  const auto& t = OnnxOpTable();
+  auto it = std::lower_bound(t.begin(), t.end(), op,
+                             [](const OnnxOp& e, const std::string& k) { return e.op < k; });
+  return it != t.end() && it->op == op ? &*it : nullptr;
+}
+
+std::vector<std::string> SupportedOnnxOps() {
+  std::vector<std::string> ops;
+  for (const OnnxOp& op : OnnxOpTable()) ops.push_back(op.op);
+  return ops;
+}
+
+std::string FormatOpList(OpListFormat format) {
+  std::ostringstream os;
+  if (format == OpListFormat::kJson) {
+    nlohmann::json ops = nlohmann::json::array();
+    for (const OnnxOp& op : OnnxOpTable()) {
+      nlohmann::json inputs = nlohmann::json::array();
+      for (const ConstInput& c : op.const_inputs)
+        inputs.push_back({{"index", c.index}, {"role", c.role}, {"required", c.required}});
+      ops.push_back({{"op", op.op},
+                     {"opset_min", op.opset_min},
+                     {"opset_max", op.opset_max},
+                     {"lowered", op.lower != nullptr},
+                     {"folded", op.fold != nullptr},
+                     {"constant_inputs", inputs},
+                     {"constraints", op.constraints}});
+    }
+    os << nlohmann::json{{"domain", "ai.onnx"}, {"ops", ops}}.dump(2) << "\n";
+  } else if (format == OpListFormat::kMarkdown) {
+    os << "| ONNX op | opsets | runs | constant inputs | constraints |\n"
+       << "| --- | --- | --- | --- | --- |\n";
+    for (const OnnxOp& op : OnnxOpTable())
+      os << "| " << op.op << " | " << Opsets(op) << " | " << Kind(op) << " | "
+         << ConstInputsText(op) << " | " << op.constraints << " |\n";
+  } else {
+    os << "ONNX ops (domain ai.onnx) that model_compiler supports: op, model opsets, how it runs, "
+          "inputs that must be constants, constraints\n";
+    for (const OnnxOp& op : OnnxOpTable()) {
+      os << op.op << "  opset " << Opsets(op) << "  " << Kind(op);
+      if (!op.const_inputs.empty()) os << "  constant: " << ConstInputsText(op);
+      if (*op.constraints) os << "  - " << op.constraints;
+      os << "\n";
+    }
+  }
+  return os.str();
+}
+
+}  // namespace edgert::compiler
