@@ -125,6 +125,89 @@ class UnionFind {
   std::vector<int> parent_;
 };
 
+// What the "graph" phase works out for the later ones.
+struct GraphPlan {
+  explicit GraphPlan(size_t tensors, size_t nodes)
+      : is_input(tensors, false),
+        producer(tensors, -1),
+        last_use(tensors, -1),
+        alias(nodes, false),
+        groups(tensors),
+        request_of(tensors, -1) {}
+  std::vector<bool> is_input;                  // per tensor: a model input
+  std::vector<int> producer;                   // per tensor: the node that writes it, or -1
+  std::vector<int> last_use;                   // per tensor: the last node that reads it, or -1
+  std::vector<bool> alias;                     // per node: its output shares its input's bytes
+  UnionFind groups;                            // tensors that share bytes
+  std::vector<engine::ArenaRequest> requests;  // one per group that needs arena bytes
+  std::vector<int> request_of;                 // per tensor: its group's request, or -1
+};
+
+// "model 'm': N node(s) cannot run: ..." for every node in `nodes`.
+Status UnsupportedStatus(const std::string& at, const std::vector<std::string>& nodes) {
+  std::string msg = at + ": " + std::to_string(nodes.size()) + " node(s) cannot run: ";
+  for (size_t i = 0; i < nodes.size(); ++i) msg += (i ? "; " : "") + nodes[i];
+  return Unsupported(msg);
+}
+
+// "node 3 'conv1' (Conv2D, F32)": a node and the dtype its kernel is looked up by.
+std::string DescribeForLookup(const NodeContext& c) {
+  return "node " + std::to_string(c.index) + " '" + c.name + "' (" + fb::EnumNameOpType(c.op) +
+         ", " + fb::EnumNameDType(KeyDType(c)) + ")";
+}
+
+// Ends one named phase of Session::Create at each End() and records its wall time.
+class PhaseClock {
+ public:
+  explicit PhaseClock(std::vector<PhaseTiming>* phases) : phases_(phases), start_(Clock::now()) {}
+  void End(const std::string& phase) {
+    const Clock::time_point now = Clock::now();
+    phases_->push_back({phase, Ms(start_, now)});
+    start_ = now;
+  }
+  // Starts the next phase now: the time since the last End() belongs to no phase.
+  void Restart() { start_ = Clock::now(); }
+
+ private:
+  std::vector<PhaseTiming>* phases_;
+  Clock::time_point start_;
+};
+
+// One node's kernel setup: the first provider whose kernel accepts the node runs it.
+struct NodeSetup {
+  std::unique_ptr<Kernel> kernel;
+  const char* provider = nullptr;
+  Status error;         // a failure other than a decline
+  std::string reasons;  // every provider's reason to decline
+};
+
+// Asks `providers` in order for node `c`; adds each provider's setup time to ms[provider].
+void SetUpNode(const std::string& at, const std::vector<const KernelProvider*>& providers,
+               NodeContext& c, pthreadpool_t pool, std::vector<double>& ms, NodeSetup* r) {
+  for (size_t pi = 0; pi < providers.size(); ++pi) {
+    const KernelProvider* p = providers[pi];
+    engine::KernelFactory factory = p->Find(c.op, KeyDType(c));
+    if (!factory) continue;
+    const Clock::time_point t0 = Clock::now();
+    std::unique_ptr<Kernel> k = factory();
+    Status s = k->Setup(c, pool);
+    ms[pi] += Ms(t0, Clock::now());
+    if (s.ok()) {
+      r->kernel = std::move(k);
+      r->provider = p->name();
+      return;
+    }
+    if (s.code() != StatusCode::kUnsupported) {
+      r->error = EngineError(at + ": " + s.message());
+      return;
+    }
+    const std::string prefix = c.Where() + ": ";
+    std::string why = s.message();
+    if (why.compare(0, prefix.size(), prefix) == 0) why = why.substr(prefix.size());
+    r->reasons += std::string(r->reasons.empty() ? "" : ", ") + p->name() + ": " + why;
+  }
+}
+
 }  // namespace
 
 struct Session::Impl {
@@ -136,7 +219,7 @@ struct Session::Impl {
   pthreadpool_t pool = nullptr;
   std::vector<TensorRef> tensors;
   std::vector<NodeContext> contexts;
-  std::vector<const char*> node_providers;  // per node: the provider's name, or "alias"
+  std::vector<const char*> node_providers;       // per node: the provider's name, or "alias"
   std::vector<std::unique_ptr<Kernel>> kernels;  // per node; null where the node is an alias
   std::vector<Kernel*> steps;                    // the kernels to run, in order
   Arena arena;
@@ -152,46 +235,123 @@ struct Session::Impl {
     if (pool) pthreadpool_destroy(pool);
   }
 
+  // Runs the phases below in order, timing each into setup_phases.
   Status Build();
+
+ private:
+  const Model::Impl& mi() const { return model->impl(); }
+  // The graph tensor of model input (or output) i.
+  int InputTensor(size_t i) const;
+  int OutputTensor(size_t i) const;
+
+  // "graph": tensors with constants in place and model inputs/outputs bound to their
+  // descriptions; nodes linked to their tensors, checked to read only written tensors; every
+  // node checked to have some provider; aliases found; arena requests from tensor lifetimes.
+  Status BindTensors(GraphPlan* g);
+  Status LinkNodes(GraphPlan* g);
+  Status CheckProvidersExist() const;
+  void FindAliases(GraphPlan* g) const;
+  void RequestArena(GraphPlan* g) const;
+  // "arena": allocates the planned arena and points every activation at its slot.
+  Status AllocateArena(const GraphPlan& g, const engine::ArenaPlan& plan);
+  // "threads": the Run() thread pool.
+  Status CreateThreadPool();
+  // The start-up cache of packed weights (SessionOptions::cache_dir), before the kernels.
+  void OpenWeightCache();
+  // "kernels" and "kernels:<provider>": sets up every node that is not an alias.
+  Status SetUpKernels(const GraphPlan& g);
+  // "cache_write": writes what the kernels packed back to the cache.
+  void SaveWeightCache();
+  // The input/output buffers and the profile's per-node records.
+  void BindBuffers();
+
+  std::string at_;  // "model 'name'", the prefix of Build's messages
+  std::vector<const KernelProvider*> providers_;
 };
 
-Status Session::Impl::Build() {
-  const Model::Impl& mi = model->impl();
-  const fb::Model* fm = mi.fb;
-  const std::string at = "model '" + mi.name + "'";
-  const int tensor_count = static_cast<int>(mi.tensors.size());
-  const int node_count = static_cast<int>(mi.nodes.size());
-  Clock::time_point phase_start = Clock::now();
-  auto end_phase = [&](const std::string& phase) {
-    const Clock::time_point now = Clock::now();
-    setup_phases.push_back({phase, Ms(phase_start, now)});
-    phase_start = now;
-  };
+int Session::Impl::InputTensor(size_t i) const {
+  return mi().fb->inputs()->Get(static_cast<flatbuffers::uoffset_t>(i))->tensor();
+}
 
-  // Tensors, constants in place.
-  tensors.resize(static_cast<size_t>(tensor_count));
-  for (int t = 0; t < tensor_count; ++t) {
-    const TensorInfo& info = mi.tensors[static_cast<size_t>(t)];
-    TensorRef& r = tensors[static_cast<size_t>(t)];
-    r.index = t;
+int Session::Impl::OutputTensor(size_t i) const {
+  return mi().fb->outputs()->Get(static_cast<flatbuffers::uoffset_t>(i))->tensor();
+}
+
+Status Session::Impl::Build() {
+  PhaseClock clock(&setup_phases);
+  at_ = "model '" + mi().name + "'";
+  GraphPlan g(mi().tensors.size(), mi().nodes.size());
+  EDGERT_RETURN_IF_ERROR(BindTensors(&g));
+  EDGERT_RETURN_IF_ERROR(LinkNodes(&g));
+  providers_ = engine::Providers();
+  EDGERT_RETURN_IF_ERROR(CheckProvidersExist());
+  FindAliases(&g);
+  RequestArena(&g);
+  clock.End("graph");
+
+  const engine::ArenaPlan plan =
+      engine::PlanArena(g.requests, !options.capture_intermediates, kArenaAlignment);
+  arena_bytes = plan.total;
+  clock.End("plan");
+
+  EDGERT_RETURN_IF_ERROR(AllocateArena(g, plan));
+  clock.End("arena");
+
+  EDGERT_RETURN_IF_ERROR(CreateThreadPool());
+  clock.End("threads");
+
+  OpenWeightCache();
+  EDGERT_RETURN_IF_ERROR(SetUpKernels(g));  // records its own phases
+  if (weight_cache) {
+    clock.Restart();
+    SaveWeightCache();
+    clock.End("cache_write");
+  }
+  BindBuffers();
+  return Status::Ok();
+}
+
+void Session::Impl::OpenWeightCache() {
+  if (options.cache_dir.empty()) return;
+  // The blobs depend on the model (its checksum), this build and the CPU's ISA; kernels add
+  // their library's version and the node to each key.
+  const EngineInfo engine = GetEngineInfo();
+  weight_cache = std::make_unique<WeightCache>(
+      options.cache_dir, mi().name, mi().file_checksum,
+      std::string("edgert ") + EDGERT_VERSION + " " + engine.arch + " " + engine.isa);
+  for (NodeContext& c : contexts) c.weight_cache = weight_cache.get();
+}
+
+void Session::Impl::SaveWeightCache() {
+  weight_cache->Save();
+  const WeightCache::Stats st = weight_cache->stats();
+  weight_cache_report = {st.path, st.hits, st.misses, st.rejected, st.written, st.note};
+}
+
+Status Session::Impl::BindTensors(GraphPlan* g) {
+  const Model::Impl& m = mi();
+  tensors.resize(m.tensors.size());
+  for (size_t t = 0; t < tensors.size(); ++t) {
+    const TensorInfo& info = m.tensors[t];
+    TensorRef& r = tensors[t];
+    r.index = static_cast<int>(t);
     r.name = info.name;
-    r.dtype = fm->tensors()->Get(static_cast<flatbuffers::uoffset_t>(t))->dtype();
+    r.dtype = m.fb->tensors()->Get(static_cast<flatbuffers::uoffset_t>(t))->dtype();
     r.shape = info.shape;
     r.element_size = ElementSize(info.dtype);
     r.constant = info.constant;
-    if (r.constant) r.data = const_cast<uint8_t*>(mi.ConstData(t));
+    if (r.constant) r.data = const_cast<uint8_t*>(m.ConstData(r.index));
   }
-  auto bind_io = [&](const flatbuffers::Vector<flatbuffers::Offset<fb::IoDesc>>* v,
-                     const std::vector<TensorDesc>& descs, const char* kind) -> Status {
+  auto bind = [&](const std::vector<TensorDesc>& descs, const char* kind,
+                  int (Impl::*tensor_of)(size_t) const) -> Status {
     for (size_t i = 0; i < descs.size(); ++i) {
-      const int t = v->Get(static_cast<flatbuffers::uoffset_t>(i))->tensor();
-      TensorRef& r = tensors[static_cast<size_t>(t)];
+      TensorRef& r = tensors[static_cast<size_t>((this->*tensor_of)(i))];
       if (r.io || r.constant)
-        return EngineError(at + ": " + kind + " " + std::to_string(i) + " '" + descs[i].name +
+        return EngineError(at_ + ": " + kind + " " + std::to_string(i) + " '" + descs[i].name +
                            "' uses tensor '" + r.name +
                            "', which is a constant or another input/output");
       if (r.bytes() > static_cast<size_t>(descs[i].aligned_byte_size))
-        return EngineError(at + ": " + kind + " " + std::to_string(i) + " '" + descs[i].name +
+        return EngineError(at_ + ": " + kind + " " + std::to_string(i) + " '" + descs[i].name +
                            "': tensor '" + r.name + "' of shape " + ShapeToString(r.shape) +
                            " is larger than the aligned buffer (" +
                            std::to_string(descs[i].aligned_byte_size) + " bytes)");
@@ -199,81 +359,72 @@ Status Session::Impl::Build() {
     }
     return Status::Ok();
   };
-  EDGERT_RETURN_IF_ERROR(bind_io(fm->inputs(), mi.inputs, "input"));
-  EDGERT_RETURN_IF_ERROR(bind_io(fm->outputs(), mi.outputs, "output"));
-  std::vector<bool> is_input(static_cast<size_t>(tensor_count), false);
-  for (size_t i = 0; i < mi.inputs.size(); ++i)
-    is_input[static_cast<size_t>(
-        fm->inputs()->Get(static_cast<flatbuffers::uoffset_t>(i))->tensor())] = true;
+  EDGERT_RETURN_IF_ERROR(bind(m.inputs, "input", &Impl::InputTensor));
+  EDGERT_RETURN_IF_ERROR(bind(m.outputs, "output", &Impl::OutputTensor));
+  for (size_t i = 0; i < m.inputs.size(); ++i)
+    g->is_input[static_cast<size_t>(InputTensor(i))] = true;
+  return Status::Ok();
+}
 
-  // Nodes, producers and last uses.
-  std::vector<int> producer(static_cast<size_t>(tensor_count), -1);
-  std::vector<int> last_use(static_cast<size_t>(tensor_count), -1);
-  contexts.resize(static_cast<size_t>(node_count));
-  for (int n = 0; n < node_count; ++n) {
-    const NodeInfo& info = mi.nodes[static_cast<size_t>(n)];
-    NodeContext& c = contexts[static_cast<size_t>(n)];
-    c.index = n;
-    c.node = fm->nodes()->Get(static_cast<flatbuffers::uoffset_t>(n));
+Status Session::Impl::LinkNodes(GraphPlan* g) {
+  const Model::Impl& m = mi();
+  contexts.resize(m.nodes.size());
+  for (size_t n = 0; n < contexts.size(); ++n) {
+    const NodeInfo& info = m.nodes[n];
+    NodeContext& c = contexts[n];
+    c.index = static_cast<int>(n);
+    c.node = m.fb->nodes()->Get(static_cast<flatbuffers::uoffset_t>(n));
     c.op = c.node->op();
     c.name = info.name;
-    c.model = &mi;
+    c.model = &m;
     for (int t : info.inputs) {
       if (t < 0) {
         c.inputs.push_back(nullptr);
         continue;
       }
-      TensorRef& r = tensors[static_cast<size_t>(t)];
-      if (!r.constant && !is_input[static_cast<size_t>(t)] && producer[static_cast<size_t>(t)] < 0)
-        return EngineError(at + ": " + c.Where() + " reads tensor '" + r.name +
+      const size_t ti = static_cast<size_t>(t);
+      TensorRef& r = tensors[ti];
+      if (!r.constant && !g->is_input[ti] && g->producer[ti] < 0)
+        return EngineError(at_ + ": " + c.Where() + " reads tensor '" + r.name +
                            "' before any node writes it");
-      last_use[static_cast<size_t>(t)] = n;
+      g->last_use[ti] = c.index;
       c.inputs.push_back(&r);
     }
     for (int t : info.outputs) {
-      TensorRef& r = tensors[static_cast<size_t>(t)];
-      if (r.constant || is_input[static_cast<size_t>(t)] || producer[static_cast<size_t>(t)] >= 0)
-        return EngineError(at + ": " + c.Where() + " writes tensor '" + r.name +
+      const size_t ti = static_cast<size_t>(t);
+      TensorRef& r = tensors[ti];
+      if (r.constant || g->is_input[ti] || g->producer[ti] >= 0)
+        return EngineError(at_ + ": " + c.Where() + " writes tensor '" + r.name +
                            "', which is a constant, a model input or written by another node");
-      producer[static_cast<size_t>(t)] = n;
+      g->producer[ti] = c.index;
       c.outputs.push_back(&r);
     }
   }
-  for (size_t i = 0; i < mi.outputs.size(); ++i) {
-    const int t = fm->outputs()->Get(static_cast<flatbuffers::uoffset_t>(i))->tensor();
-    if (producer[static_cast<size_t>(t)] < 0)
-      return EngineError(at + ": output " + std::to_string(i) + " '" + mi.outputs[i].name +
+  for (size_t i = 0; i < m.outputs.size(); ++i)
+    if (g->producer[static_cast<size_t>(OutputTensor(i))] < 0)
+      return EngineError(at_ + ": output " + std::to_string(i) + " '" + m.outputs[i].name +
                          "' is never written by any node");
-  }
+  return Status::Ok();
+}
 
-  // Every node needs some provider for its (op, dtype); list all that have none.
-  const std::vector<const KernelProvider*> providers = engine::Providers();
+// Every node needs some provider for its (op, dtype); lists all that have none.
+Status Session::Impl::CheckProvidersExist() const {
   std::vector<std::string> unsupported;
-  auto describe = [](const NodeContext& c) {
-    return "node " + std::to_string(c.index) + " '" + c.name + "' (" + fb::EnumNameOpType(c.op) +
-           ", " + fb::EnumNameDType(KeyDType(c)) + ")";
-  };
   for (const NodeContext& c : contexts) {
     bool found = false;
-    for (const KernelProvider* p : providers)
+    for (const KernelProvider* p : providers_)
       found = found || p->Find(c.op, KeyDType(c)) != nullptr;
-    if (!found) unsupported.push_back(describe(c));
+    if (!found) unsupported.push_back(DescribeForLookup(c));
   }
-  auto unsupported_status = [&]() {
-    std::string msg = at + ": " + std::to_string(unsupported.size()) + " node(s) cannot run: ";
-    for (size_t i = 0; i < unsupported.size(); ++i) msg += (i ? "; " : "") + unsupported[i];
-    return Unsupported(msg);
-  };
-  if (!unsupported.empty()) return unsupported_status();
+  return unsupported.empty() ? Status::Ok() : UnsupportedStatus(at_, unsupported);
+}
 
-  // Aliases: Reshape/Copy, and adapters that move no data, share their input's bytes. A group
-  // of aliased tensors holds at most one model input/output buffer and no constant.
-  UnionFind groups(static_cast<size_t>(tensor_count));
-  std::vector<int> group_io(static_cast<size_t>(tensor_count), 0);
-  for (int t = 0; t < tensor_count; ++t)
-    group_io[static_cast<size_t>(t)] = tensors[static_cast<size_t>(t)].io ? 1 : 0;
-  std::vector<bool> alias(static_cast<size_t>(node_count), false);
-  for (NodeContext& c : contexts) {
+// Reshape/Copy, and adapters that move no data, share their input's bytes. A group of aliased
+// tensors holds at most one model input/output buffer and no constant.
+void Session::Impl::FindAliases(GraphPlan* g) const {
+  std::vector<int> group_io(tensors.size(), 0);
+  for (size_t t = 0; t < tensors.size(); ++t) group_io[t] = tensors[t].io ? 1 : 0;
+  for (const NodeContext& c : contexts) {
     if (c.inputs.size() != 1 || c.outputs.size() != 1 || !c.inputs[0]) continue;
     const TensorRef& in = *c.inputs[0];
     const TensorRef& out = *c.outputs[0];
@@ -290,129 +441,89 @@ Status Session::Impl::Build() {
            dense.bytes() == static_cast<size_t>(d->aligned_byte_size) &&
            IsIdentityPerm(c, d->valid_shape.size());
     }
-    const int a = groups.Find(in.index), b = groups.Find(out.index);
+    const int a = g->groups.Find(in.index), b = g->groups.Find(out.index);
     if (!ok || a == b || group_io[static_cast<size_t>(a)] + group_io[static_cast<size_t>(b)] > 1)
       continue;
     const int io = group_io[static_cast<size_t>(a)] + group_io[static_cast<size_t>(b)];
-    groups.Join(a, b);
-    group_io[static_cast<size_t>(groups.Find(a))] = io;
-    alias[static_cast<size_t>(c.index)] = true;
+    g->groups.Join(a, b);
+    group_io[static_cast<size_t>(g->groups.Find(a))] = io;
+    g->alias[static_cast<size_t>(c.index)] = true;
   }
+}
 
-  // Lifetimes per group, in node steps. Model inputs and outputs live for the whole run, so
-  // inputs survive repeated Run() calls and outputs stay readable.
-  std::vector<engine::ArenaRequest> requests;
-  std::vector<int> request_of(static_cast<size_t>(tensor_count), -1);
-  for (int t = 0; t < tensor_count; ++t) {
-    const TensorRef& r = tensors[static_cast<size_t>(t)];
-    const size_t ti = static_cast<size_t>(t);
-    if (r.constant || (!r.io && producer[ti] < 0 && last_use[ti] < 0)) continue;
-    const int g = groups.Find(t);
-    int& q = request_of[static_cast<size_t>(g)];
+// Lifetimes per alias group, in node steps. Model inputs and outputs live for the whole run, so
+// inputs survive repeated Run() calls and outputs stay readable.
+void Session::Impl::RequestArena(GraphPlan* g) const {
+  const int node_count = static_cast<int>(contexts.size());
+  std::vector<int> group_request(tensors.size(), -1);  // per group root
+  for (size_t ti = 0; ti < tensors.size(); ++ti) {
+    const TensorRef& r = tensors[ti];
+    if (r.constant || (!r.io && g->producer[ti] < 0 && g->last_use[ti] < 0)) continue;
+    int& q = group_request[static_cast<size_t>(g->groups.Find(r.index))];
     if (q < 0) {
-      q = static_cast<int>(requests.size());
-      requests.push_back({0, node_count, -1});
+      q = static_cast<int>(g->requests.size());
+      g->requests.push_back({0, node_count, -1});
     }
-    engine::ArenaRequest& req = requests[static_cast<size_t>(q)];
+    g->request_of[ti] = q;
+    engine::ArenaRequest& req = g->requests[static_cast<size_t>(q)];
     size_t bytes = r.bytes();
     if (r.io) bytes = std::max(bytes, static_cast<size_t>(r.io->aligned_byte_size));
     req.bytes = std::max(req.bytes, bytes);
-    const int first = r.io ? 0 : producer[ti];
-    const int last = r.io ? node_count : std::max(last_use[ti], producer[ti]);
+    const int first = r.io ? 0 : g->producer[ti];
+    const int last = r.io ? node_count : std::max(g->last_use[ti], g->producer[ti]);
     req.first = std::min(req.first, first);
     req.last = std::max(req.last, last);
   }
-  end_phase("graph");
-  const engine::ArenaPlan plan =
-      engine::PlanArena(requests, !options.capture_intermediates, kArenaAlignment);
-  arena_bytes = plan.total;
-  end_phase("plan");
+}
+
+Status Session::Impl::AllocateArena(const GraphPlan& g, const engine::ArenaPlan& plan) {
   if (!arena.Allocate(plan.total + kArenaSlack))
-    return EngineError(at + ": cannot allocate the " + std::to_string(plan.total) +
+    return EngineError(at_ + ": cannot allocate the " + std::to_string(plan.total) +
                        "-byte activation arena");
-  for (int t = 0; t < tensor_count; ++t) {
-    TensorRef& r = tensors[static_cast<size_t>(t)];
-    if (r.constant) continue;
-    const int q = request_of[static_cast<size_t>(groups.Find(t))];
+  for (TensorRef& r : tensors) {
+    const int q = g.request_of[static_cast<size_t>(r.index)];
     if (q >= 0) r.data = arena.data() + plan.offsets[static_cast<size_t>(q)];
   }
-  end_phase("arena");
+  return Status::Ok();
+}
 
-  if (options.num_threads > 1) {
-    pool = pthreadpool_create(static_cast<size_t>(options.num_threads));
-    if (!pool)
-      return EngineError("cannot create a thread pool of " + std::to_string(options.num_threads) +
-                         " threads");
-  }
-  end_phase("threads");
+Status Session::Impl::CreateThreadPool() {
+  if (options.num_threads <= 1) return Status::Ok();
+  pool = pthreadpool_create(static_cast<size_t>(options.num_threads));
+  if (!pool)
+    return EngineError("cannot create a thread pool of " + std::to_string(options.num_threads) +
+                       " threads");
+  return Status::Ok();
+}
 
-  // Kernels: the first provider whose kernel accepts the node runs it. Weight packing and JIT
-  // make up most of start-up, and nodes set up independently, so a team of threads takes them in
-  // turn; results are read back in node order, so errors are what one thread would report.
-  struct NodeSetup {
-    std::unique_ptr<Kernel> kernel;
-    const char* provider = nullptr;
-    Status error;         // a failure other than a decline
-    std::string reasons;  // every provider's reason to decline
-  };
-  std::vector<NodeSetup> setups(static_cast<size_t>(node_count));
-  auto set_up = [&](NodeContext& c, std::vector<double>& ms) {
-    NodeSetup& r = setups[static_cast<size_t>(c.index)];
-    for (size_t pi = 0; pi < providers.size(); ++pi) {
-      const KernelProvider* p = providers[pi];
-      engine::KernelFactory factory = p->Find(c.op, KeyDType(c));
-      if (!factory) continue;
-      const Clock::time_point t0 = Clock::now();
-      std::unique_ptr<Kernel> k = factory();
-      Status s = k->Setup(c, pool);
-      ms[pi] += Ms(t0, Clock::now());
-      if (s.ok()) {
-        r.kernel = std::move(k);
-        r.provider = p->name();
-        return;
-      }
-      if (s.code() != StatusCode::kUnsupported) {
-        r.error = EngineError(at + ": " + s.message());
-        return;
-      }
-      const std::string prefix = c.Where() + ": ";
-      std::string why = s.message();
-      if (why.compare(0, prefix.size(), prefix) == 0) why = why.substr(prefix.size());
-      r.reasons += std::string(r.reasons.empty() ? "" : ", ") + p->name() + ": " + why;
-    }
-  };
+// Weight packing and JIT make up most of start-up, and nodes set up independently, so a team of
+// threads takes them in turn; results are read back in node order, so errors are what one
+// thread would report.
+Status Session::Impl::SetUpKernels(const GraphPlan& g) {
+  const size_t node_count = contexts.size();
+  std::vector<NodeSetup> setups(node_count);
   std::vector<int> todo;
   for (const NodeContext& c : contexts)
-    if (!alias[static_cast<size_t>(c.index)]) todo.push_back(c.index);
+    if (!g.alias[static_cast<size_t>(c.index)]) todo.push_back(c.index);
   const size_t workers = std::min(todo.size(), SetupThreads(options));
   // Per worker and provider: setup time, summed into the report afterwards.
   std::vector<std::vector<double>> worker_ms(std::max<size_t>(workers, 1),
-                                             std::vector<double>(providers.size(), 0.0));
+                                             std::vector<double>(providers_.size(), 0.0));
   std::atomic<size_t> next{0};
   auto work = [&](size_t w) {
     for (size_t i; (i = next.fetch_add(1, std::memory_order_relaxed)) < todo.size();) {
       NodeContext& c = contexts[static_cast<size_t>(todo[i])];
+      NodeSetup& r = setups[static_cast<size_t>(c.index)];
       try {
-        set_up(c, worker_ms[w]);
+        SetUpNode(at_, providers_, c, pool, worker_ms[w], &r);
       } catch (const std::bad_alloc&) {
-        setups[static_cast<size_t>(c.index)].error =
-            EngineError(at + ": " + c.Where() + ": out of memory during setup");
+        r.error = EngineError(at_ + ": " + c.Where() + ": out of memory during setup");
       } catch (const std::exception& e) {
-        setups[static_cast<size_t>(c.index)].error =
-            EngineError(at + ": " + c.Where() + ": " + e.what());
+        r.error = EngineError(at_ + ": " + c.Where() + ": " + e.what());
       }
     }
   };
-  if (!options.cache_dir.empty()) {
-    // The blobs depend on the model (its checksum), this build and the CPU's ISA; kernels add
-    // their library's version and the node to each key.
-    const EngineInfo engine = GetEngineInfo();
-    weight_cache = std::make_unique<WeightCache>(
-        options.cache_dir, mi.name, mi.file_checksum,
-        std::string("edgert ") + EDGERT_VERSION + " " + engine.arch + " " + engine.isa);
-    for (NodeContext& c : contexts) c.weight_cache = weight_cache.get();
-  }
-  const Clock::time_point kernels_start = Clock::now();
+  const Clock::time_point start = Clock::now();
   std::vector<std::thread> team;
   try {
     for (size_t w = 1; w < workers; ++w) team.emplace_back(work, w);
@@ -421,51 +532,42 @@ Status Session::Impl::Build() {
   }
   work(0);
   for (std::thread& t : team) t.join();
-  const double kernels_ms = Ms(kernels_start, Clock::now());
+  const double kernels_ms = Ms(start, Clock::now());
 
-  kernels.resize(static_cast<size_t>(node_count));
-  node_providers.assign(static_cast<size_t>(node_count), "alias");
+  kernels.resize(node_count);
+  node_providers.assign(node_count, "alias");
+  std::vector<std::string> unsupported;
   for (int n : todo) {
     NodeSetup& r = setups[static_cast<size_t>(n)];
     if (!r.error.ok()) return r.error;
     if (!r.kernel) {
-      unsupported.push_back(describe(contexts[static_cast<size_t>(n)]) + " [" + r.reasons + "]");
+      unsupported.push_back(DescribeForLookup(contexts[static_cast<size_t>(n)]) + " [" + r.reasons +
+                            "]");
       continue;
     }
     kernels[static_cast<size_t>(n)] = std::move(r.kernel);
     node_providers[static_cast<size_t>(n)] = r.provider;
     steps.push_back(kernels[static_cast<size_t>(n)].get());
   }
-  if (!unsupported.empty()) return unsupported_status();
+  if (!unsupported.empty()) return UnsupportedStatus(at_, unsupported);
   setup_phases.push_back({"kernels", kernels_ms});
-  for (size_t pi = 0; pi < providers.size(); ++pi) {
+  for (size_t pi = 0; pi < providers_.size(); ++pi) {
     double ms = 0;
     for (const std::vector<double>& w : worker_ms) ms += w[pi];
-    if (ms > 0) setup_phases.push_back({std::string("kernels:") + providers[pi]->name(), ms});
-  }
-  if (weight_cache) {
-    phase_start = Clock::now();
-    weight_cache->Save();
-    const WeightCache::Stats st = weight_cache->stats();
-    weight_cache_report = {st.path, st.hits, st.misses, st.rejected, st.written, st.note};
-    end_phase("cache_write");
-  }
-
-  for (size_t i = 0; i < mi.inputs.size(); ++i)
-    inputs.push_back(
-        tensors[static_cast<size_t>(
-                    fm->inputs()->Get(static_cast<flatbuffers::uoffset_t>(i))->tensor())]
-            .data);
-  for (size_t i = 0; i < mi.outputs.size(); ++i)
-    outputs.push_back(
-        tensors[static_cast<size_t>(
-                    fm->outputs()->Get(static_cast<flatbuffers::uoffset_t>(i))->tensor())]
-            .data);
-  if (options.profile) {
-    timings.resize(static_cast<size_t>(node_count));
-    for (int n = 0; n < node_count; ++n) timings[static_cast<size_t>(n)] = {n, 0.0};
+    if (ms > 0) setup_phases.push_back({std::string("kernels:") + providers_[pi]->name(), ms});
   }
   return Status::Ok();
+}
+
+void Session::Impl::BindBuffers() {
+  for (size_t i = 0; i < mi().inputs.size(); ++i)
+    inputs.push_back(tensors[static_cast<size_t>(InputTensor(i))].data);
+  for (size_t i = 0; i < mi().outputs.size(); ++i)
+    outputs.push_back(tensors[static_cast<size_t>(OutputTensor(i))].data);
+  if (options.profile) {
+    timings.resize(contexts.size());
+    for (size_t n = 0; n < contexts.size(); ++n) timings[n] = {static_cast<int>(n), 0.0};
+  }
 }
 
 EngineInfo GetEngineInfo() {
