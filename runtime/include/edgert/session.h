@@ -52,8 +52,8 @@ struct NodeTiming {
   double ms;
 };
 
-// One f32 inference context over a shared, immutable Model. Owns the activation arena, the
-// kernels and a thread pool. Not thread-safe: use one Session per thread.
+// One inference context over a shared, immutable Model (float and int8 nodes alike). Owns the
+// activation arena, the kernels and a thread pool. Not thread-safe: use one Session per thread.
 class Session {
  public:
   // Plans the arena and sets up every kernel. Errors: kUnsupported names every node it cannot
@@ -87,8 +87,10 @@ class Session {
   // Wall time of the last Run() in ms (0 before the first).
   double last_run_ms() const;
   // The kernel provider that runs node `node`: "int8", "onednn" (x86 hosts), "xnnpack",
-  // "portable" or "preprocess"; "alias" for a node that moves no data (its output shares its
-  // input's bytes). Empty when `node` is out of range.
+  // "portable" or "preprocess"; "int8+<provider>" for an int8 node that the int8 provider runs
+  // on converted tensors with that provider's kernel (e.g. "int8+xnnpack" for an int8 Resize);
+  // "alias" for a node that moves no data (its output shares its input's bytes). Empty when
+  // `node` is out of range.
   std::string node_provider(int node) const;
 
   // With capture_intermediates: node `node`'s first output after Run(): stored shape (NHWC for
@@ -104,15 +106,15 @@ class Session {
   size_t arena_bytes() const;
 
   // Where Create spent its time, in order: "graph" (tensor and node checks), "plan" (arena
-  // plan), "arena" (allocation and zero fill), "threads" (the pool), then "kernels:<provider>"
-  // for each provider's kernel setups (weight packing, JIT), declined tries included.
+  // plan), "arena" (allocation and zero fill), "threads" (the pool), "kernels" (wall time of all
+  // kernel setups), then "kernels:<provider>" for each provider's kernel setups (weight packing,
+  // JIT, summed over the setup threads), declined tries included.
   const std::vector<PhaseTiming>& setup_phases() const;
   // The start-up cache's work at Create (SessionOptions::cache_dir).
   const WeightCacheReport& weight_cache() const;
 
-  struct Impl;
-
  private:
+  struct Impl;
   explicit Session(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };

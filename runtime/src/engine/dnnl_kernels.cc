@@ -95,7 +95,7 @@ struct ConvSpec {
   dnnl::memory::data_type src_dt = dnnl::memory::data_type::f32;
   dnnl::memory::data_type wei_dt = dnnl::memory::data_type::f32;
   dnnl::memory::data_type dst_dt = dnnl::memory::data_type::f32;
-  size_t elem = 4;      // bytes per x and y element
+  size_t elem = 4;       // bytes per x and y element
   uint8_t* x = nullptr;  // what oneDNN reads as src (the arena, or the u8 copy)
   uint8_t* y = nullptr;
   const TensorRef* w = nullptr;
@@ -152,10 +152,9 @@ class DnnlConvKernel : public Kernel {
     const dnnl::memory::dims w_dims =
         g.group == 1 ? dnnl::memory::dims{g.cout, g.cin, g.kh, g.kw}
                      : dnnl::memory::dims{g.group, g.cout / g.group, g.cin / g.group, g.kh, g.kw};
-    const dnnl::memory::desc user_w_md(w_dims, spec.wei_dt,
-                                       g.group == 1 ? tag::ohwi : tag::gohwi);
-    const dnnl::memory::desc b_md = spec.b ? dnnl::memory::desc({g.cout}, spec.bias_dt, tag::a)
-                                           : dnnl::memory::desc();
+    const dnnl::memory::desc user_w_md(w_dims, spec.wei_dt, g.group == 1 ? tag::ohwi : tag::gohwi);
+    const dnnl::memory::desc b_md =
+        spec.b ? dnnl::memory::desc({g.cout}, spec.bias_dt, tag::a) : dnnl::memory::desc();
     dnnl::memory bias;
     if (spec.b) {
       bias_.assign(spec.b->data, spec.b->data + spec.b->bytes());
@@ -193,8 +192,8 @@ class DnnlConvKernel : public Kernel {
       const dnnl::convolution_forward::desc desc(
           dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct, x_md,
           dnnl::memory::desc(w_dims, spec.wei_dt, tag::any), b_md, y_md,
-          {g.strides[0], g.strides[1]}, {g.dilations[0] - 1, g.dilations[1] - 1},
-          {pt, g.pads[1]}, {pb, g.pads[3]});
+          {g.strides[0], g.strides[1]}, {g.dilations[0] - 1, g.dilations[1] - 1}, {pt, g.pads[1]},
+          {pb, g.pads[3]});
       const dnnl::convolution_forward::primitive_desc pd(desc, spec.attr, *engine_);
       const std::string impl = pd.impl_info_str();
       if (impl.compare(0, 3, "ref") == 0)
@@ -285,7 +284,8 @@ class DnnlConvKernel : public Kernel {
     Band& band = k->bands_[i];
     const OmpThreads omp(1);
     if (dnnl_primitive_execute(band.prim.get(), band.stream.get(),
-                               static_cast<int>(band.args.size()), band.args.data()) != dnnl_success)
+                               static_cast<int>(band.args.size()),
+                               band.args.data()) != dnnl_success)
       k->failed_.store(true, std::memory_order_relaxed);
   }
 
@@ -299,18 +299,17 @@ class DnnlConvKernel : public Kernel {
 // The fused activation range [activation_min, activation_max] as a oneDNN post-op: none,
 // eltwise_relu for (0, +inf), eltwise_clip when both bounds are finite; others decline.
 Status F32PostOps(const NodeContext& ctx, dnnl::primitive_attr* attr) {
-  const float lo = ctx.Float("activation_min", -kInf);
-  const float hi = ctx.Float("activation_max", kInf);
-  const std::string range = "[" + std::to_string(lo) + ", " + std::to_string(hi) + "]";
-  if (std::isnan(lo) || std::isnan(hi) || lo > hi)
-    return ctx.Error("activation range " + range + " is empty");
+  Range r;
+  EDGERT_RETURN_IF_ERROR(ReadActivationRange(ctx, &r));
+  const float lo = r.lo, hi = r.hi;
   dnnl::post_ops post;
   if (lo == 0.f && hi == kInf) {
     post.append_eltwise(1.f, dnnl::algorithm::eltwise_relu, 0.f, 0.f);
   } else if (std::isfinite(lo) && std::isfinite(hi)) {
     post.append_eltwise(1.f, dnnl::algorithm::eltwise_clip, lo, hi);
   } else if (lo != -kInf || hi != kInf) {
-    return ctx.Decline("activation range " + range + " has no oneDNN post-op");
+    return ctx.Decline("activation range [" + std::to_string(lo) + ", " + std::to_string(hi) +
+                       "] has no oneDNN post-op");
   }
   attr->set_post_ops(post);
   return Status::Ok();

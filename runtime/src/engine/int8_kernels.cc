@@ -13,66 +13,22 @@
 // provider's dtype-agnostic kernels when every input and output has the same quantization;
 // otherwise the inputs are requantized to the output's parameters into scratch first.
 // Ops without an int8 kernel here (Resize, AvgPool2D) run dequantize -> f32 kernel -> quantize.
-#include <xnnpack.h>
-
 #include <algorithm>
 #include <cmath>
 #include <cstring>
-#include <limits>
 #include <memory>
-#include <mutex>
 
 #include "engine/kernel.h"
+#include "engine/xnnpack_common.h"
 
 namespace edgert::engine {
 namespace {
 
-constexpr float kInf = std::numeric_limits<float>::infinity();
-
-const char* XnnName(xnn_status s) {
-  switch (s) {
-    case xnn_status_success:
-      return "success";
-    case xnn_status_invalid_parameter:
-      return "invalid parameter";
-    case xnn_status_unsupported_parameter:
-      return "unsupported parameter";
-    case xnn_status_unsupported_hardware:
-      return "unsupported hardware";
-    default:
-      return "failure";
-  }
-}
-
-Status XnnInit(const NodeContext& ctx) {
-  static std::once_flag once;
-  static xnn_status status = xnn_status_uninitialized;
-  std::call_once(once, [] { status = xnn_initialize(nullptr); });
-  if (status != xnn_status_success) return ctx.Error("xnn_initialize failed");
-  return Status::Ok();
-}
-
-// Int8 nodes have no other provider, so a rejected parameter is an error, not a decline.
-Status XnnCheck(const NodeContext& ctx, xnn_status s, const char* call) {
-  if (s == xnn_status_success) return Status::Ok();
-  return ctx.Error(std::string("xnnpack: ") + call + " failed: " + XnnName(s));
-}
-#define XNN_CALL(ctx, call) EDGERT_RETURN_IF_ERROR(XnnCheck(ctx, call, #call))
-
-class XnnKernel : public Kernel {
+// Int8 nodes have no other provider for these ops, so XNNPACK rejecting a node's parameters is
+// an error, not a decline.
+class Int8XnnKernel : public XnnKernel {
  public:
-  ~XnnKernel() override {
-    if (op_) xnn_delete_operator(op_);
-  }
-  Status Run(pthreadpool_t pool) override {
-    if (xnn_run_operator(op_, pool) != xnn_status_success)
-      return EngineError(where_ + ": xnn_run_operator failed");
-    return Status::Ok();
-  }
-
- protected:
-  xnn_operator_t op_ = nullptr;
-  std::string where_;
+  Int8XnnKernel() : XnnKernel(XnnRejection::kError) {}
 };
 
 // ---- conversions ----
@@ -126,13 +82,11 @@ class ConvertKernel : public Kernel {
 
 // ---- Conv2D / FullyConnected (qc8) ----
 
-class QConvKernel : public XnnKernel {
+class QConvKernel : public Int8XnnKernel {
  public:
   explicit QConvKernel(bool fc) : fc_(fc) {}
   Status Setup(const NodeContext& ctx, pthreadpool_t pool) override {
-    where_ = ctx.Where();
-    EDGERT_RETURN_IF_ERROR(XnnInit(ctx));
-    EDGERT_RETURN_IF_ERROR(ctx.CheckArity(2, 3, 1));
+    EDGERT_RETURN_IF_ERROR(Begin(ctx, 2, 3, 1));
     const TensorRef* x = ctx.In(0);
     const TensorRef* w = ctx.In(1);
     const TensorRef* b = ctx.In(2);
@@ -146,12 +100,9 @@ class QConvKernel : public XnnKernel {
     const int8_t qmin = qp.qmin, qmax = qp.qmax;
     const auto u = [](int64_t v) { return static_cast<uint32_t>(v); };
     const auto z = [](int64_t v) { return static_cast<size_t>(v); };
-    const int8_t* wd = reinterpret_cast<const int8_t*>(w->data);
+    // XNNPACK may read XNN_EXTRA_BYTES past the weights while packing them.
+    const auto* wd = reinterpret_cast<const int8_t*>(Readable(ctx, *w));
     const int32_t* bd = b ? reinterpret_cast<const int32_t*>(b->data) : nullptr;
-    // XNNPACK may read XNN_EXTRA_BYTES past the weights only while packing; copy to be safe.
-    wcopy_.assign(w->bytes() + XNN_EXTRA_BYTES, 0);
-    std::memcpy(wcopy_.data(), wd, w->bytes());
-    wd = reinterpret_cast<const int8_t*>(wcopy_.data());
     const int8_t xzp = static_cast<int8_t>(qx.zp()), yzp = static_cast<int8_t>(qy.zp());
     if (fc_) {
       if (w->rank() != 2 || x->rank() < 1 || w->shape[1] != x->shape.back())
@@ -190,7 +141,6 @@ class QConvKernel : public XnnKernel {
  private:
   bool fc_;
   std::vector<float> wscale_;
-  std::vector<uint8_t> wcopy_;
 };
 class QConv2DKernel : public QConvKernel {
  public:
@@ -205,19 +155,17 @@ class QFullyConnectedKernel : public QConvKernel {
 
 enum class Bin { kAdd, kSub, kMul };
 template <Bin kOp>
-class QBinaryKernel : public XnnKernel {
+class QBinaryKernel : public Int8XnnKernel {
  public:
   Status Setup(const NodeContext& ctx, pthreadpool_t pool) override {
-    where_ = ctx.Where();
-    EDGERT_RETURN_IF_ERROR(XnnInit(ctx));
-    EDGERT_RETURN_IF_ERROR(ctx.CheckArity(2, 2, 1));
+    EDGERT_RETURN_IF_ERROR(Begin(ctx, 2, 2, 1));
     const TensorRef *a = ctx.In(0), *b = ctx.In(1), *y = ctx.Out(0);
     QParams qa, qb, qy;
     EDGERT_RETURN_IF_ERROR(ActQuant(ctx, a, &qa));
     EDGERT_RETURN_IF_ERROR(ActQuant(ctx, b, &qb));
     EDGERT_RETURN_IF_ERROR(ActQuant(ctx, y, &qy));
     int8_t qmin, qmax;
-    QuantRange(ctx, qy, &qmin, &qmax);
+    EDGERT_RETURN_IF_ERROR(ReadQuantActivationRange(ctx, qy, &qmin, &qmax));
     const auto i8 = [](int32_t v) { return static_cast<int8_t>(v); };
     if (kOp == Bin::kAdd)
       XNN_CALL(ctx, xnn_create_add_nd_qs8(i8(qa.zp()), qa.s(), i8(qb.zp()), qb.s(), i8(qy.zp()),
@@ -248,49 +196,35 @@ class QBinaryKernel : public XnnKernel {
 
 // ---- pooling, sigmoid ----
 
-class QMaxPoolKernel : public XnnKernel {
+class QMaxPoolKernel : public Int8XnnKernel {
  public:
   Status Setup(const NodeContext& ctx, pthreadpool_t pool) override {
-    where_ = ctx.Where();
-    EDGERT_RETURN_IF_ERROR(XnnInit(ctx));
-    EDGERT_RETURN_IF_ERROR(ctx.CheckArity(1, 1, 1));
+    EDGERT_RETURN_IF_ERROR(Begin(ctx, 1, 1, 1));
     const TensorRef *x = ctx.In(0), *y = ctx.Out(0);
     QParams qx, qy;
     EDGERT_RETURN_IF_ERROR(ActQuant(ctx, x, &qx));
     EDGERT_RETURN_IF_ERROR(ActQuant(ctx, y, &qy));
     if (!(qx == qy)) return ctx.Error("max pooling needs equal input and output quantization");
-    const auto k = ctx.Ints("kernel", {});
-    const auto s = ctx.Ints("strides", {1, 1});
-    const auto p = ctx.Ints("pads", {0, 0, 0, 0});
-    const auto d = ctx.Ints("dilations", {1, 1});
-    if (k.size() != 2 || s.size() != 2 || p.size() != 4 || d.size() != 2 || x->rank() != 4)
-      return ctx.Error("needs NHWC input, kernel [h,w], strides [h,w], pads [t,l,b,r]");
+    PoolGeometry g;
+    EDGERT_RETURN_IF_ERROR(ReadPoolGeometry(ctx, false, &g));
     int8_t qmin, qmax;
-    QuantRange(ctx, qy, &qmin, &qmax);
+    EDGERT_RETURN_IF_ERROR(ReadQuantActivationRange(ctx, qy, &qmin, &qmax));
     const auto u = [](int64_t v) { return static_cast<uint32_t>(v); };
     const auto z = [](int64_t v) { return static_cast<size_t>(v); };
-    const int64_t c = x->shape[3];
-    const int64_t oh = (x->shape[1] + p[0] + p[2] - (k[0] - 1) * d[0] - 1) / s[0] + 1;
-    const int64_t ow = (x->shape[2] + p[1] + p[3] - (k[1] - 1) * d[1] - 1) / s[1] + 1;
-    if (y->shape != std::vector<int64_t>{x->shape[0], oh, ow, c})
-      return ctx.Error("output shape " + ShapeToString(y->shape));
-    XNN_CALL(ctx, xnn_create_max_pooling2d_nhwc_s8(u(p[0]), u(p[3]), u(p[2]), u(p[1]), u(k[0]),
-                                                   u(k[1]), u(s[0]), u(s[1]), u(d[0]), u(d[1]),
-                                                   z(c), z(c), z(c), qmin, qmax, 0, &op_));
-    XNN_CALL(ctx,
-             xnn_setup_max_pooling2d_nhwc_s8(op_, z(x->shape[0]), z(x->shape[1]), z(x->shape[2]),
-                                             reinterpret_cast<const int8_t*>(x->data),
-                                             reinterpret_cast<int8_t*>(y->data), pool));
+    XNN_CALL(ctx, xnn_create_max_pooling2d_nhwc_s8(u(g.pt), u(g.pr), u(g.pb), u(g.pl), u(g.kh),
+                                                   u(g.kw), u(g.sh), u(g.sw), u(g.dh), u(g.dw),
+                                                   z(g.c), z(g.c), z(g.c), qmin, qmax, 0, &op_));
+    XNN_CALL(ctx, xnn_setup_max_pooling2d_nhwc_s8(op_, z(g.n), z(g.h), z(g.w),
+                                                  reinterpret_cast<const int8_t*>(x->data),
+                                                  reinterpret_cast<int8_t*>(y->data), pool));
     return Status::Ok();
   }
 };
 
-class QGlobalAvgPoolKernel : public XnnKernel {
+class QGlobalAvgPoolKernel : public Int8XnnKernel {
  public:
   Status Setup(const NodeContext& ctx, pthreadpool_t pool) override {
-    where_ = ctx.Where();
-    EDGERT_RETURN_IF_ERROR(XnnInit(ctx));
-    EDGERT_RETURN_IF_ERROR(ctx.CheckArity(1, 1, 1));
+    EDGERT_RETURN_IF_ERROR(Begin(ctx, 1, 1, 1));
     const TensorRef *x = ctx.In(0), *y = ctx.Out(0);
     QParams qx, qy;
     EDGERT_RETURN_IF_ERROR(ActQuant(ctx, x, &qx));
@@ -311,12 +245,10 @@ class QGlobalAvgPoolKernel : public XnnKernel {
 };
 
 template <bool kTanh>
-class QSigmoidKernel : public XnnKernel {
+class QSigmoidKernel : public Int8XnnKernel {
  public:
   Status Setup(const NodeContext& ctx, pthreadpool_t pool) override {
-    where_ = ctx.Where();
-    EDGERT_RETURN_IF_ERROR(XnnInit(ctx));
-    EDGERT_RETURN_IF_ERROR(ctx.CheckArity(1, 1, 1));
+    EDGERT_RETURN_IF_ERROR(Begin(ctx, 1, 1, 1));
     const TensorRef *x = ctx.In(0), *y = ctx.Out(0);
     QParams qx, qy;
     EDGERT_RETURN_IF_ERROR(ActQuant(ctx, x, &qx));
@@ -340,8 +272,8 @@ class QSigmoidKernel : public XnnKernel {
   }
 };
 
-// Clamp on the quantized values (input and output quantization must agree, so it is a plain
-// clamp of the bytes).
+// Clamp on the quantized values: x requantized to y's parameters, then clamped to [min, max]
+// quantized with them.
 class QClampKernel : public Kernel {
  public:
   Status Setup(const NodeContext& ctx, pthreadpool_t) override {
@@ -355,9 +287,9 @@ class QClampKernel : public Kernel {
     scale_ = qx.s() / qy.s();
     zx_ = qx.zp();
     zy_ = qy.zp();
-    const float lo = ctx.Float("min", -kInf), hi = ctx.Float("max", kInf);
-    lo_ = std::isfinite(lo) ? QuantizeScaled(lo / qy.s(), qy.zp()) : int8_t{-128};
-    hi_ = std::isfinite(hi) ? QuantizeScaled(hi / qy.s(), qy.zp()) : int8_t{127};
+    Range r;
+    EDGERT_RETURN_IF_ERROR(ReadRange(ctx, "min", "max", &r));
+    QuantizeRange(r, qy, &lo_, &hi_);
     return Status::Ok();
   }
   Status Run(pthreadpool_t) override {
@@ -380,7 +312,8 @@ class QClampKernel : public Kernel {
 
 // Runs another provider's kernel on substitute tensors: inputs converted into scratch first
 // (requantized to the output's S8 parameters, or dequantized to F32), outputs optionally
-// quantized from an F32 scratch afterwards.
+// quantized from an F32 scratch afterwards. The inner kernel is the first one the session's
+// other providers, asked in order, set up for the converted node.
 class WrapKernel : public Kernel {
  public:
   explicit WrapKernel(bool via_float) : via_float_(via_float) {}
@@ -443,19 +376,27 @@ class WrapKernel : public Kernel {
         sub_.outputs[i] = &r;
       }
     }
-    for (const KernelProvider* p : {&XnnpackProvider(), &PortableProvider()}) {
+    // The inner kernel comes from the session's providers in their order, so the provider
+    // switches (EDGERT_DISABLE_DNNL, the test hooks) apply to it as to any node.
+    std::string reasons;
+    for (const KernelProvider* p : Providers()) {
+      if (p == &Int8Provider()) continue;
       KernelFactory f = p->Find(ctx.op, via_float_ ? fb::DType_F32 : fb::DType_S8);
       if (!f) continue;
       std::unique_ptr<Kernel> k = f();
       Status s = k->Setup(sub_, pool);
       if (s.ok()) {
         inner_ = std::move(k);
+        inner_provider_ = p->name();
         return Status::Ok();
       }
       if (s.code() != StatusCode::kUnsupported) return s;
+      reasons += (reasons.empty() ? " (" : ", ") + std::string(p->name()) + ": " + s.message();
     }
-    return ctx.Error("no kernel runs it on the converted tensors");
+    return ctx.Error("no kernel runs it on the converted tensors" +
+                     (reasons.empty() ? "" : reasons + ")"));
   }
+  const char* inner_provider() const override { return inner_provider_; }
   Status Run(pthreadpool_t pool) override {
     for (const Pre& p : pre_) {
       const auto* x = reinterpret_cast<const int8_t*>(p.src->data);
@@ -501,6 +442,7 @@ class WrapKernel : public Kernel {
   std::vector<Pre> pre_;
   std::vector<Post> post_;
   std::unique_ptr<Kernel> inner_;
+  const char* inner_provider_ = nullptr;
 };
 class ByteMoveKernel : public WrapKernel {
  public:

@@ -176,6 +176,54 @@ Status ReadConvGeometry(const NodeContext& ctx, bool transpose, ConvGeometry* g)
   return CheckOutShape(ctx, *y, {g->n, g->oh, g->ow, g->cout});
 }
 
+Status ReadPoolGeometry(const NodeContext& ctx, bool avg, PoolGeometry* g) {
+  const TensorRef* x = ctx.In(0);
+  const TensorRef* y = ctx.Out(0);
+  const std::vector<int64_t> k = ctx.Ints("kernel", {});
+  const std::vector<int64_t> s = ctx.Ints("strides", {1, 1});
+  const std::vector<int64_t> p = ctx.Ints("pads", {0, 0, 0, 0});
+  const std::vector<int64_t> d = ctx.Ints("dilations", {1, 1});
+  if (k.size() != 2 || s.size() != 2 || p.size() != 4 || d.size() != 2)
+    return ctx.Error("needs kernel [h,w], strides [h,w], pads [t,l,b,r], dilations [h,w]");
+  if (std::min({k[0], k[1], s[0], s[1], d[0], d[1]}) < 1)
+    return ctx.Error("kernel, strides and dilations must be >= 1");
+  if (std::min({p[0], p[1], p[2], p[3]}) < 0) return ctx.Error("negative pads");
+  if (avg && (d[0] != 1 || d[1] != 1)) return ctx.Error("average pooling has no dilations");
+  if (!x || !y || x->rank() != 4)
+    return ctx.Error("needs an NHWC input" + (x ? ", got " + ShapeToString(x->shape) : ""));
+  g->kh = k[0], g->kw = k[1], g->sh = s[0], g->sw = s[1], g->dh = d[0], g->dw = d[1];
+  g->pt = p[0], g->pl = p[1], g->pb = p[2], g->pr = p[3];
+  g->count_include_pad = avg && ctx.Int("count_include_pad", 0) != 0;
+  g->n = x->shape[0], g->h = x->shape[1], g->w = x->shape[2], g->c = x->shape[3];
+  g->oh = (g->h + g->pt + g->pb - (g->kh - 1) * g->dh - 1) / g->sh + 1;
+  g->ow = (g->w + g->pl + g->pr - (g->kw - 1) * g->dw - 1) / g->sw + 1;
+  g->extra_b = g->extra_r = 0;
+  const std::vector<int64_t>& ys = y->shape;
+  if (avg && y->rank() == 4 && ys[0] == g->n && ys[3] == g->c && ys[1] >= g->oh &&
+      ys[1] <= g->oh + 1 && ys[2] >= g->ow && ys[2] <= g->ow + 1) {
+    g->extra_b = std::max<int64_t>(0, (ys[1] - 1) * g->sh + g->kh - (g->h + g->pt + g->pb));
+    g->extra_r = std::max<int64_t>(0, (ys[2] - 1) * g->sw + g->kw - (g->w + g->pl + g->pr));
+    g->oh = ys[1];
+    g->ow = ys[2];
+    return Status::Ok();
+  }
+  return CheckOutShape(ctx, *y, {g->n, g->oh, g->ow, g->c});
+}
+
+Status ReadRange(const NodeContext& ctx, const char* lo_attr, const char* hi_attr, Range* r) {
+  constexpr float kInf = std::numeric_limits<float>::infinity();
+  r->lo = ctx.Float(lo_attr, -kInf);
+  r->hi = ctx.Float(hi_attr, kInf);
+  if (std::isnan(r->lo) || std::isnan(r->hi) || r->lo > r->hi)
+    return ctx.Error(std::string(lo_attr) + ".." + hi_attr + " range [" + std::to_string(r->lo) +
+                     ", " + std::to_string(r->hi) + "] is empty");
+  return Status::Ok();
+}
+
+Status ReadActivationRange(const NodeContext& ctx, Range* r) {
+  return ReadRange(ctx, "activation_min", "activation_max", r);
+}
+
 QParams QuantOf(const NodeContext& ctx, const TensorRef& t) {
   QParams q;
   const fb::Tensor* ft =
@@ -199,11 +247,17 @@ Status ActQuant(const NodeContext& ctx, const TensorRef* t, QParams* q) {
   return Status::Ok();
 }
 
-void QuantRange(const NodeContext& ctx, const QParams& q, int8_t* qmin, int8_t* qmax) {
-  constexpr float kInf = std::numeric_limits<float>::infinity();
-  const float lo = ctx.Float("activation_min", -kInf), hi = ctx.Float("activation_max", kInf);
-  *qmin = std::isfinite(lo) ? QuantizeScaled(lo / q.s(), q.zp()) : int8_t{-128};
-  *qmax = std::isfinite(hi) ? QuantizeScaled(hi / q.s(), q.zp()) : int8_t{127};
+void QuantizeRange(const Range& r, const QParams& q, int8_t* qmin, int8_t* qmax) {
+  *qmin = std::isfinite(r.lo) ? QuantizeScaled(r.lo / q.s(), q.zp()) : int8_t{-128};
+  *qmax = std::isfinite(r.hi) ? QuantizeScaled(r.hi / q.s(), q.zp()) : int8_t{127};
+}
+
+Status ReadQuantActivationRange(const NodeContext& ctx, const QParams& q, int8_t* qmin,
+                                int8_t* qmax) {
+  Range r;
+  EDGERT_RETURN_IF_ERROR(ReadActivationRange(ctx, &r));
+  QuantizeRange(r, q, qmin, qmax);
+  return Status::Ok();
 }
 
 Status ReadQConvParams(const NodeContext& ctx, QConvParams* p) {
@@ -227,8 +281,7 @@ Status ReadQConvParams(const NodeContext& ctx, QConvParams* p) {
   p->w_scale.assign(static_cast<size_t>(cout), qw.scale[0]);
   if (!qw.per_tensor()) p->w_scale.assign(qw.scale.begin(), qw.scale.end());
   if (b && b->elements() != cout) return ctx.Error("bias size differs from Cout");
-  QuantRange(ctx, p->y, &p->qmin, &p->qmax);
-  return Status::Ok();
+  return ReadQuantActivationRange(ctx, p->y, &p->qmin, &p->qmax);
 }
 
 }  // namespace edgert::engine

@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <limits>
 #include <memory>
 #include <string>
 #include <vector>
@@ -92,6 +93,36 @@ struct ConvGeometry {
 // caller checks arity and tensor types first.
 Status ReadConvGeometry(const NodeContext& ctx, bool transpose, ConvGeometry* g);
 
+// The geometry of a MaxPool2D / AvgPool2D node (`avg`), shared by every provider (IR.md "Ops"):
+// attributes kernel [h,w], strides [h,w] (1,1), pads [t,l,b,r] (0), dilations [h,w] (1,1;
+// MaxPool2D only) and count_include_pad (0; AvgPool2D only); input 0 NHWC x, output 0 NHWC y of
+// [n, oh, ow, c]. Average pooling may have one more output row or column than the padded input
+// gives (ONNX ceil_mode): that overhang is extra_b/extra_r more bottom/right padding that never
+// counts. oh, ow are y's.
+struct PoolGeometry {
+  int64_t kh = 1, kw = 1, sh = 1, sw = 1, dh = 1, dw = 1;
+  int64_t pt = 0, pl = 0, pb = 0, pr = 0;
+  bool count_include_pad = false;
+  int64_t n = 0, h = 0, w = 0, c = 0, oh = 0, ow = 0;
+  int64_t extra_b = 0, extra_r = 0;
+  bool padded() const { return pt || pl || pb || pr; }
+};
+// Reads and checks the geometry (every size >= 1, pads >= 0, y's shape); errors (ctx.Error) name
+// the attribute or shape at fault. The caller checks arity first.
+Status ReadPoolGeometry(const NodeContext& ctx, bool avg, PoolGeometry* g);
+
+// A closed range [lo, hi] of real values; an infinite bound leaves that side open.
+struct Range {
+  float lo = -std::numeric_limits<float>::infinity();
+  float hi = std::numeric_limits<float>::infinity();
+};
+// The range given by attributes lo_attr and hi_attr (absent: -inf, +inf). An error (ctx.Error)
+// when it is empty: a bound is NaN or lo > hi.
+Status ReadRange(const NodeContext& ctx, const char* lo_attr, const char* hi_attr, Range* r);
+// The node's fused activation range (activation_min, activation_max), checked as by ReadRange.
+// Every provider reads it here.
+Status ReadActivationRange(const NodeContext& ctx, Range* r);
+
 // Quantization parameters of one tensor: one scale (and zero point) per tensor, or one per
 // slice along `axis`.
 struct QParams {
@@ -116,16 +147,19 @@ inline int8_t Saturate(float v) {
 inline int8_t QuantizeScaled(float v, int32_t zp) {
   return Saturate(std::nearbyint(v) + static_cast<float>(zp));
 }
-// The quantized bounds [qmin, qmax] of the node's fused activation range (attributes
-// activation_min/max, real units) for output parameters q: IR.md "Int8".
-void QuantRange(const NodeContext& ctx, const QParams& q, int8_t* qmin, int8_t* qmax);
+// The quantized bounds [qmin, qmax] of range r (real units) for output parameters q: IR.md
+// "Int8". An infinite bound is the end of the int8 range.
+void QuantizeRange(const Range& r, const QParams& q, int8_t* qmin, int8_t* qmax);
+// The node's fused activation range (ReadActivationRange) quantized for output parameters q.
+Status ReadQuantActivationRange(const NodeContext& ctx, const QParams& q, int8_t* qmin,
+                                int8_t* qmax);
 
 // An int8 Conv2D / FullyConnected node's quantization (IR.md "Int8"): S8 per-tensor activations
 // x (input 0) and y (output 0), constant symmetric S8 weights (input 1) with one scale or one per
 // output channel (axis 0), optional constant S32 bias (input 2) of Cout elements.
 struct QConvParams {
   QParams x, y;
-  std::vector<float> w_scale;  // one per output channel (a per-tensor scale repeated)
+  std::vector<float> w_scale;      // one per output channel (a per-tensor scale repeated)
   int8_t qmin = -128, qmax = 127;  // the fused activation range, quantized
 };
 Status ReadQConvParams(const NodeContext& ctx, QConvParams* p);
@@ -138,6 +172,9 @@ class Kernel {
   virtual Status Setup(const NodeContext& ctx, pthreadpool_t pool) = 0;
   // Computes the outputs. Must not allocate.
   virtual Status Run(pthreadpool_t pool) = 0;
+  // For a kernel that runs another provider's kernel inside (the int8 provider's conversion
+  // wrappers), that provider's name; nullptr otherwise.
+  virtual const char* inner_provider() const { return nullptr; }
 };
 
 using KernelFactory = std::unique_ptr<Kernel> (*)();

@@ -501,10 +501,13 @@ class UnaryKernel : public Kernel {
       return ctx.Error("input and output sizes differ: " + ShapeToString(in_->shape) + " vs " +
                        ShapeToString(out_->shape));
     switch (kOp) {
-      case UnaryOp::kClamp:
-        a_ = ctx.Float("min", -kInf);
-        b_ = ctx.Float("max", kInf);
+      case UnaryOp::kClamp: {
+        Range r;
+        EDGERT_RETURN_IF_ERROR(ReadRange(ctx, "min", "max", &r));
+        a_ = r.lo;
+        b_ = r.hi;
         break;
+      }
       case UnaryOp::kHardSigmoid:
         a_ = ctx.Float("alpha", 0.2f);
         b_ = ctx.Float("beta", 0.5f);
@@ -567,8 +570,10 @@ class BinaryKernel : public Kernel {
     a_ = ctx.In(0);
     b_ = ctx.In(1);
     out_ = ctx.Out(0);
-    lo_ = ctx.Float("activation_min", -kInf);
-    hi_ = ctx.Float("activation_max", kInf);
+    Range act;
+    EDGERT_RETURN_IF_ERROR(ReadActivationRange(ctx, &act));
+    lo_ = act.lo;
+    hi_ = act.hi;
     const int rank = std::max(a_->rank(), b_->rank());
     if (rank > kMaxRank) return ctx.Error("rank above 8");
     std::vector<int64_t> sa(a_->shape), sb(b_->shape);
@@ -843,35 +848,18 @@ class Pool2DKernel : public Kernel {
     EDGERT_RETURN_IF_ERROR(ctx.CheckArity(1, 1, 1));
     in_ = ctx.In(0);
     out_ = ctx.Out(0);
-    const std::vector<int64_t> k = ctx.Ints("kernel", {});
-    const std::vector<int64_t> s = ctx.Ints("strides", {1, 1});
-    const std::vector<int64_t> p = ctx.Ints("pads", {0, 0, 0, 0});
-    const std::vector<int64_t> d =
-        kMax ? ctx.Ints("dilations", {1, 1}) : std::vector<int64_t>{1, 1};
-    if (k.size() != 2 || s.size() != 2 || p.size() != 4 || d.size() != 2 || k[0] < 1 || k[1] < 1 ||
-        s[0] < 1 || s[1] < 1 || d[0] < 1 || d[1] < 1)
-      return ctx.Error("needs kernel [h,w], strides [h,w], pads [t,l,b,r], dilations [h,w]");
-    if (in_->rank() != 4) return ctx.Error("needs an NHWC input, got " + ShapeToString(in_->shape));
-    kh_ = k[0], kw_ = k[1], sh_ = s[0], sw_ = s[1], dh_ = d[0], dw_ = d[1];
-    pt_ = p[0], pl_ = p[1], pb_ = p[2], pr_ = p[3];
-    include_pad_ = ctx.Int("count_include_pad", 0) != 0;
-    lo_ = ctx.Float("activation_min", -kInf);
-    hi_ = ctx.Float("activation_max", kInf);
-    const int64_t oh = (in_->shape[1] + pt_ + pb_ - (kh_ - 1) * dh_ - 1) / sh_ + 1;
-    const int64_t ow = (in_->shape[2] + pl_ + pr_ - (kw_ - 1) * dw_ - 1) / sw_ + 1;
-    // Average pooling may have one more output row/column (ONNX ceil_mode): the window then
-    // overhangs the padded input and the overhang never counts (Run() counts only cells inside
-    // the padded input).
-    if (!kMax && out_->rank() == 4 && out_->shape[0] == in_->shape[0] &&
-        out_->shape[3] == in_->shape[3] && out_->shape[1] >= oh && out_->shape[1] <= oh + 1 &&
-        out_->shape[2] >= ow && out_->shape[2] <= ow + 1)
-      return Status::Ok();
-    return CheckShape(ctx, *out_, {in_->shape[0], oh, ow, in_->shape[3]});
+    // A ceil-mode overhang needs nothing here: Run() counts only cells inside the padded input.
+    EDGERT_RETURN_IF_ERROR(ReadPoolGeometry(ctx, !kMax, &g_));
+    Range act;
+    EDGERT_RETURN_IF_ERROR(ReadActivationRange(ctx, &act));
+    lo_ = act.lo;
+    hi_ = act.hi;
+    return Status::Ok();
   }
 
   Status Run(pthreadpool_t) override {
-    const int64_t n = in_->shape[0], h = in_->shape[1], w = in_->shape[2], c = in_->shape[3];
-    const int64_t oh = out_->shape[1], ow = out_->shape[2];
+    const PoolGeometry& g = g_;
+    const int64_t n = g.n, h = g.h, w = g.w, c = g.c, oh = g.oh, ow = g.ow;
     const float* x = in_->f32();
     float* y = out_->f32();
     for (int64_t b = 0; b < n; ++b) {
@@ -879,14 +867,14 @@ class Pool2DKernel : public Kernel {
         for (int64_t ox = 0; ox < ow; ++ox) {
           float* o = y + ((b * oh + oy) * ow + ox) * c;
           for (int64_t k = 0; k < c; ++k) o[k] = kMax ? -kInf : 0.f;
-          const int64_t y0 = oy * sh_ - pt_, x0 = ox * sw_ - pl_;
+          const int64_t y0 = oy * g.sh - g.pt, x0 = ox * g.sw - g.pl;
           int64_t valid = 0, padded = 0;
-          for (int64_t ky = 0; ky < kh_; ++ky) {
-            const int64_t iy = y0 + ky * dh_;
-            for (int64_t kx = 0; kx < kw_; ++kx) {
-              const int64_t ix = x0 + kx * dw_;
+          for (int64_t ky = 0; ky < g.kh; ++ky) {
+            const int64_t iy = y0 + ky * g.dh;
+            for (int64_t kx = 0; kx < g.kw; ++kx) {
+              const int64_t ix = x0 + kx * g.dw;
               // Window cells inside the padded input count for count_include_pad.
-              if (iy >= -pt_ && iy < h + pb_ && ix >= -pl_ && ix < w + pr_) ++padded;
+              if (iy >= -g.pt && iy < h + g.pb && ix >= -g.pl && ix < w + g.pr) ++padded;
               if (iy < 0 || iy >= h || ix < 0 || ix >= w) continue;
               ++valid;
               const float* row = x + ((b * h + iy) * w + ix) * c;
@@ -894,7 +882,7 @@ class Pool2DKernel : public Kernel {
             }
           }
           if (!kMax) {
-            const int64_t div = include_pad_ ? padded : valid;
+            const int64_t div = g.count_include_pad ? padded : valid;
             const float inv = div > 0 ? 1.f / static_cast<float>(div) : 0.f;
             for (int64_t k = 0; k < c; ++k) o[k] *= inv;
           }
@@ -907,8 +895,7 @@ class Pool2DKernel : public Kernel {
 
  private:
   TensorRef *in_ = nullptr, *out_ = nullptr;
-  int64_t kh_ = 1, kw_ = 1, sh_ = 1, sw_ = 1, dh_ = 1, dw_ = 1, pt_ = 0, pl_ = 0, pb_ = 0, pr_ = 0;
-  bool include_pad_ = false;
+  PoolGeometry g_;
   float lo_ = -kInf, hi_ = kInf;
 };
 

@@ -176,7 +176,7 @@ class PhaseClock {
 // One node's kernel setup: the first provider whose kernel accepts the node runs it.
 struct NodeSetup {
   std::unique_ptr<Kernel> kernel;
-  const char* provider = nullptr;
+  std::string provider;
   Status error;         // a failure other than a decline
   std::string reasons;  // every provider's reason to decline
 };
@@ -193,8 +193,9 @@ void SetUpNode(const std::string& at, const std::vector<const KernelProvider*>& 
     Status s = k->Setup(c, pool);
     ms[pi] += Ms(t0, Clock::now());
     if (s.ok()) {
-      r->kernel = std::move(k);
       r->provider = p->name();
+      if (const char* inner = k->inner_provider()) r->provider += std::string("+") + inner;
+      r->kernel = std::move(k);
       return;
     }
     if (s.code() != StatusCode::kUnsupported) {
@@ -219,7 +220,7 @@ struct Session::Impl {
   pthreadpool_t pool = nullptr;
   std::vector<TensorRef> tensors;
   std::vector<NodeContext> contexts;
-  std::vector<const char*> node_providers;       // per node: the provider's name, or "alias"
+  std::vector<std::string> node_providers;       // per node: Session::node_provider
   std::vector<std::unique_ptr<Kernel>> kernels;  // per node; null where the node is an alias
   std::vector<Kernel*> steps;                    // the kernels to run, in order
   Arena arena;

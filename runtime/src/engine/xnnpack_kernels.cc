@@ -1,5 +1,6 @@
 // The XNNPACK provider: compute-heavy f32 ops on the XNNPACK 2022 snapshot (Debian
-// libxnnpack-dev 0.0~git20220216). This file is the only place that calls XNNPACK.
+// libxnnpack-dev 0.0~git20220216). The glue it shares with the int8 provider's XNNPACK kernels
+// (initialization, status checks, the operator-owning kernel base) is in xnnpack_common.h.
 //
 // It uses XNNPACK's operator API (xnn_create_* / xnn_setup_* / xnn_run_operator), not the
 // subgraph API, because:
@@ -9,123 +10,40 @@
 //    around each call, and the node order is ours;
 //  - the subgraph API would own memory planning and fuse or reorder nodes, hiding the nodes the
 //    tools report on and dump.
-#include <xnnpack.h>
-
 #include <cmath>
 #include <cstring>
 #include <limits>
-#include <mutex>
 
 #include "engine/kernel.h"
 #include "engine/resize_coords.h"
+#include "engine/xnnpack_common.h"
 
 namespace edgert::engine {
 namespace {
 
 constexpr float kInf = std::numeric_limits<float>::infinity();
 
-const char* XnnStatusName(xnn_status s) {
-  switch (s) {
-    case xnn_status_success:
-      return "success";
-    case xnn_status_uninitialized:
-      return "uninitialized";
-    case xnn_status_invalid_parameter:
-      return "invalid parameter";
-    case xnn_status_invalid_state:
-      return "invalid state";
-    case xnn_status_unsupported_parameter:
-      return "unsupported parameter";
-    case xnn_status_unsupported_hardware:
-      return "unsupported hardware";
-    case xnn_status_out_of_memory:
-      return "out of memory";
-  }
-  return "unknown status";
-}
-
-// xnn_initialize is thread-safe but is called once per process anyway.
-xnn_status InitXnnpack() {
-  static std::once_flag once;
-  static xnn_status status = xnn_status_uninitialized;
-  std::call_once(once, [] { status = xnn_initialize(nullptr); });
-  return status;
-}
-
-// Parameters XNNPACK rejects decline the node (the portable provider may still run it); other
-// failures are engine errors.
-Status XnnCheck(const NodeContext& ctx, xnn_status s, const char* call) {
-  if (s == xnn_status_success) return Status::Ok();
-  const std::string msg = std::string("xnnpack: ") + call + " failed: " + XnnStatusName(s);
-  if (s == xnn_status_invalid_parameter || s == xnn_status_unsupported_parameter ||
-      s == xnn_status_unsupported_hardware)
-    return ctx.Decline(msg);
-  return ctx.Error(msg);
-}
-
-#define XNN_CALL(ctx, call) EDGERT_RETURN_IF_ERROR(XnnCheck(ctx, call, #call))
-
-class XnnKernel : public Kernel {
+// f32 kernels: where XNNPACK rejects a node's parameters, the portable provider may still run it.
+class F32XnnKernel : public XnnKernel {
  public:
-  ~XnnKernel() override {
-    if (op_) xnn_delete_operator(op_);
-  }
-  Status Run(pthreadpool_t pool) override {
-    const xnn_status s = xnn_run_operator(op_, pool);
-    if (s != xnn_status_success)
-      return EngineError(where_ + ": xnn_run_operator failed: " + XnnStatusName(s));
-    return Status::Ok();
-  }
-
- protected:
-  Status Begin(const NodeContext& ctx) {
-    where_ = ctx.Where();
-    const xnn_status s = InitXnnpack();
-    if (s != xnn_status_success)
-      return ctx.Decline(std::string("xnnpack: xnn_initialize failed: ") + XnnStatusName(s));
-    return Status::Ok();
-  }
-  // A copy of a constant with XNN_EXTRA_BYTES of slack when the mapped one lacks it.
-  const float* Readable(const NodeContext& ctx, const TensorRef& t) {
-    if (ctx.OverreadSafe(t)) return t.f32();
-    owned_.assign(t.bytes() / sizeof(float) + XNN_EXTRA_BYTES / sizeof(float), 0.f);
-    std::memcpy(owned_.data(), t.data, t.bytes());
-    return owned_.data();
-  }
-
-  xnn_operator_t op_ = nullptr;
-  std::string where_;
-  std::vector<float> owned_;
+  F32XnnKernel() : XnnKernel(XnnRejection::kDecline) {}
 };
-
-struct ActRange {
-  float lo, hi;
-};
-Status ReadActivation(const NodeContext& ctx, ActRange* r) {
-  r->lo = ctx.Float("activation_min", -kInf);
-  r->hi = ctx.Float("activation_max", kInf);
-  if (std::isnan(r->lo) || std::isnan(r->hi) || r->lo > r->hi)
-    return ctx.Error("activation range [" + std::to_string(r->lo) + ", " + std::to_string(r->hi) +
-                     "] is empty");
-  return Status::Ok();
-}
 
 // Conv2D: weights [Cout,KH,KW,Cin/g] are XNNPACK's [g][Cout/g][KH][KW][Cin/g]; XNNPACK picks
 // its depthwise path itself when Cin/g == Cout/g == 1.
-class ConvKernel : public XnnKernel {
+class ConvKernel : public F32XnnKernel {
  public:
   explicit ConvKernel(bool transpose) : transpose_(transpose) {}
   Status Setup(const NodeContext& ctx, pthreadpool_t pool) override {
-    EDGERT_RETURN_IF_ERROR(Begin(ctx));
-    EDGERT_RETURN_IF_ERROR(ctx.CheckArity(2, 3, 1));
+    EDGERT_RETURN_IF_ERROR(Begin(ctx, 2, 3, 1));
     const TensorRef* x = ctx.In(0);
     const TensorRef* w = ctx.In(1);
     const TensorRef* b = ctx.In(2);
     const TensorRef* y = ctx.Out(0);
     if (!w->constant) return ctx.Decline("weights are not constant");
     if (b && !b->constant) return ctx.Decline("bias is not constant");
-    ActRange act;
-    EDGERT_RETURN_IF_ERROR(ReadActivation(ctx, &act));
+    Range act;
+    EDGERT_RETURN_IF_ERROR(ReadActivationRange(ctx, &act));
     ConvGeometry cg;
     EDGERT_RETURN_IF_ERROR(ReadConvGeometry(ctx, transpose_, &cg));
     const auto& pads = cg.pads;
@@ -168,11 +86,10 @@ class ConvTranspose2DKernel : public ConvKernel {
   ConvTranspose2DKernel() : ConvKernel(true) {}
 };
 
-class FullyConnectedKernel : public XnnKernel {
+class FullyConnectedKernel : public F32XnnKernel {
  public:
   Status Setup(const NodeContext& ctx, pthreadpool_t pool) override {
-    EDGERT_RETURN_IF_ERROR(Begin(ctx));
-    EDGERT_RETURN_IF_ERROR(ctx.CheckArity(2, 3, 1));
+    EDGERT_RETURN_IF_ERROR(Begin(ctx, 2, 3, 1));
     const TensorRef* x = ctx.In(0);
     const TensorRef* w = ctx.In(1);
     const TensorRef* b = ctx.In(2);
@@ -187,8 +104,8 @@ class FullyConnectedKernel : public XnnKernel {
     std::vector<int64_t> want(x->shape);
     want.back() = nout;
     EDGERT_RETURN_IF_ERROR(CheckOutShape(ctx, *y, want));
-    ActRange act;
-    EDGERT_RETURN_IF_ERROR(ReadActivation(ctx, &act));
+    Range act;
+    EDGERT_RETURN_IF_ERROR(ReadActivationRange(ctx, &act));
     const auto z = [](int64_t v) { return static_cast<size_t>(v); };
     XNN_CALL(ctx,
              xnn_create_fully_connected_nc_f32(z(k), z(nout), z(k), z(nout), w->f32(),
@@ -200,68 +117,43 @@ class FullyConnectedKernel : public XnnKernel {
 };
 
 template <bool kMax>
-class Pool2DKernel : public XnnKernel {
+class Pool2DKernel : public F32XnnKernel {
  public:
   Status Setup(const NodeContext& ctx, pthreadpool_t pool) override {
-    EDGERT_RETURN_IF_ERROR(Begin(ctx));
-    EDGERT_RETURN_IF_ERROR(ctx.CheckArity(1, 1, 1));
+    EDGERT_RETURN_IF_ERROR(Begin(ctx, 1, 1, 1));
     const TensorRef* x = ctx.In(0);
     const TensorRef* y = ctx.Out(0);
-    const auto k = ctx.Ints("kernel", {});
-    const auto s = ctx.Ints("strides", {1, 1});
-    const auto p = ctx.Ints("pads", {0, 0, 0, 0});
-    const auto d = ctx.Ints("dilations", {1, 1});
-    if (k.size() != 2 || s.size() != 2 || p.size() != 4 || d.size() != 2 || x->rank() != 4)
-      return ctx.Error("needs NHWC input, kernel [h,w], strides [h,w], pads [t,l,b,r]");
-    // XNNPACK's average pooling divides by the count of non-padding cells only.
-    if (!kMax && ctx.Int("count_include_pad", 0) != 0 && (p[0] || p[1] || p[2] || p[3]))
-      return ctx.Decline("count_include_pad=1 with padding");
-    if (!kMax && (d[0] != 1 || d[1] != 1)) return ctx.Decline("dilated average pooling");
-    ActRange act;
-    EDGERT_RETURN_IF_ERROR(ReadActivation(ctx, &act));
+    PoolGeometry g;
+    EDGERT_RETURN_IF_ERROR(ReadPoolGeometry(ctx, !kMax, &g));
+    // XNNPACK's average pooling divides by the count of non-padding cells only; a ceil-mode
+    // overhang is extra bottom/right padding, which then never counts either.
+    if (g.count_include_pad && g.padded()) return ctx.Decline("count_include_pad=1 with padding");
+    Range act;
+    EDGERT_RETURN_IF_ERROR(ReadActivationRange(ctx, &act));
     const auto u = [](int64_t v) { return static_cast<uint32_t>(v); };
     const auto z = [](int64_t v) { return static_cast<size_t>(v); };
-    const int64_t c = x->shape[3];
-    const int64_t oh = (x->shape[1] + p[0] + p[2] - (k[0] - 1) * d[0] - 1) / s[0] + 1;
-    const int64_t ow = (x->shape[2] + p[1] + p[3] - (k[1] - 1) * d[1] - 1) / s[1] + 1;
-    // Average pooling may have one more output row/column than the padded input gives
-    // (ONNX ceil_mode, IR.md): the overhang is extra bottom/right padding that never counts,
-    // which is what XNNPACK does with padding unless real padding must count.
-    int64_t extra_b = 0, extra_r = 0;
-    if (!kMax && y->rank() == 4 && y->shape[0] == x->shape[0] && y->shape[3] == c &&
-        (y->shape[1] == oh + 1 || y->shape[2] == ow + 1) && y->shape[1] >= oh &&
-        y->shape[2] >= ow && y->shape[1] <= oh + 1 && y->shape[2] <= ow + 1) {
-      if (ctx.Int("count_include_pad", 0) != 0 && (p[0] || p[1] || p[2] || p[3]))
-        return ctx.Decline("count_include_pad=1 with padding and a ceil-mode overhang");
-      extra_b = (y->shape[1] - 1) * s[0] + k[0] - (x->shape[1] + p[0] + p[2]);
-      extra_r = (y->shape[2] - 1) * s[1] + k[1] - (x->shape[2] + p[1] + p[3]);
-      extra_b = std::max<int64_t>(extra_b, 0);
-      extra_r = std::max<int64_t>(extra_r, 0);
-    } else {
-      EDGERT_RETURN_IF_ERROR(CheckOutShape(ctx, *y, {x->shape[0], oh, ow, c}));
-    }
     if (kMax) {
-      XNN_CALL(ctx, xnn_create_max_pooling2d_nhwc_f32(u(p[0]), u(p[3]), u(p[2]), u(p[1]), u(k[0]),
-                                                      u(k[1]), u(s[0]), u(s[1]), u(d[0]), u(d[1]),
-                                                      z(c), z(c), z(c), act.lo, act.hi, 0, &op_));
-      XNN_CALL(ctx, xnn_setup_max_pooling2d_nhwc_f32(op_, z(x->shape[0]), z(x->shape[1]),
-                                                     z(x->shape[2]), x->f32(), y->f32(), pool));
+      XNN_CALL(ctx, xnn_create_max_pooling2d_nhwc_f32(
+                        u(g.pt), u(g.pr), u(g.pb), u(g.pl), u(g.kh), u(g.kw), u(g.sh), u(g.sw),
+                        u(g.dh), u(g.dw), z(g.c), z(g.c), z(g.c), act.lo, act.hi, 0, &op_));
+      XNN_CALL(ctx, xnn_setup_max_pooling2d_nhwc_f32(op_, z(g.n), z(g.h), z(g.w), x->f32(),
+                                                     y->f32(), pool));
     } else {
-      XNN_CALL(ctx, xnn_create_average_pooling2d_nhwc_f32(
-                        u(p[0]), u(p[3] + extra_r), u(p[2] + extra_b), u(p[1]), u(k[0]), u(k[1]),
-                        u(s[0]), u(s[1]), z(c), z(c), z(c), act.lo, act.hi, 0, &op_));
-      XNN_CALL(ctx, xnn_setup_average_pooling2d_nhwc_f32(op_, z(x->shape[0]), z(x->shape[1]),
-                                                         z(x->shape[2]), x->f32(), y->f32(), pool));
+      XNN_CALL(ctx, xnn_create_average_pooling2d_nhwc_f32(u(g.pt), u(g.pr + g.extra_r),
+                                                          u(g.pb + g.extra_b), u(g.pl), u(g.kh),
+                                                          u(g.kw), u(g.sh), u(g.sw), z(g.c), z(g.c),
+                                                          z(g.c), act.lo, act.hi, 0, &op_));
+      XNN_CALL(ctx, xnn_setup_average_pooling2d_nhwc_f32(op_, z(g.n), z(g.h), z(g.w), x->f32(),
+                                                         y->f32(), pool));
     }
     return Status::Ok();
   }
 };
 
-class GlobalAvgPoolKernel : public XnnKernel {
+class GlobalAvgPoolKernel : public F32XnnKernel {
  public:
   Status Setup(const NodeContext& ctx, pthreadpool_t pool) override {
-    EDGERT_RETURN_IF_ERROR(Begin(ctx));
-    EDGERT_RETURN_IF_ERROR(ctx.CheckArity(1, 1, 1));
+    EDGERT_RETURN_IF_ERROR(Begin(ctx, 1, 1, 1));
     const TensorRef* x = ctx.In(0);
     const TensorRef* y = ctx.Out(0);
     if (x->rank() != 4) return ctx.Error("needs an NHWC input, got " + ShapeToString(x->shape));
@@ -279,11 +171,10 @@ class GlobalAvgPoolKernel : public XnnKernel {
 enum class Binary { kAdd, kSub, kMul, kDiv };
 
 template <Binary kOp>
-class BinaryKernel : public XnnKernel {
+class BinaryKernel : public F32XnnKernel {
  public:
   Status Setup(const NodeContext& ctx, pthreadpool_t pool) override {
-    EDGERT_RETURN_IF_ERROR(Begin(ctx));
-    EDGERT_RETURN_IF_ERROR(ctx.CheckArity(2, 2, 1));
+    EDGERT_RETURN_IF_ERROR(Begin(ctx, 2, 2, 1));
     const TensorRef* a = ctx.In(0);
     const TensorRef* b = ctx.In(1);
     const TensorRef* y = ctx.Out(0);
@@ -300,20 +191,17 @@ class BinaryKernel : public XnnKernel {
       want[static_cast<size_t>(d)] = da == 1 ? db : da;
     }
     EDGERT_RETURN_IF_ERROR(CheckOutShape(ctx, *y, want));
-    ActRange act;
-    EDGERT_RETURN_IF_ERROR(ReadActivation(ctx, &act));
+    Range act;
+    EDGERT_RETURN_IF_ERROR(ReadActivationRange(ctx, &act));
     size_t sa[XNN_MAX_TENSOR_DIMS], sb[XNN_MAX_TENSOR_DIMS];
     for (int d = 0; d < a->rank(); ++d) sa[d] = static_cast<size_t>(a->shape[d]);
     for (int d = 0; d < b->rank(); ++d) sb[d] = static_cast<size_t>(b->shape[d]);
     // Only one operand is ever a mapped constant in practice; copy it if it ends too close to
     // the end of the mapping for XNNPACK's over-reads.
-    const float* pa = a->f32();
-    const float* pb = b->f32();
-    if (!ctx.OverreadSafe(*a)) pa = Readable(ctx, *a);
-    if (!ctx.OverreadSafe(*b)) {
-      if (!owned_.empty()) return ctx.Decline("both operands are constants at the mapping end");
-      pb = Readable(ctx, *b);
-    }
+    const auto* pa = reinterpret_cast<const float*>(Readable(ctx, *a));
+    if (has_copy() && !ctx.OverreadSafe(*b))
+      return ctx.Decline("both operands are constants at the mapping end");
+    const auto* pb = reinterpret_cast<const float*>(Readable(ctx, *b));
     const size_t ra = static_cast<size_t>(a->rank()), rb = static_cast<size_t>(b->rank());
     switch (kOp) {
       case Binary::kAdd:
@@ -340,11 +228,10 @@ class BinaryKernel : public XnnKernel {
 enum class Unary { kClamp, kSigmoid, kHardSwish, kLeakyRelu };
 
 template <Unary kOp>
-class UnaryKernel : public XnnKernel {
+class UnaryKernel : public F32XnnKernel {
  public:
   Status Setup(const NodeContext& ctx, pthreadpool_t pool) override {
-    EDGERT_RETURN_IF_ERROR(Begin(ctx));
-    EDGERT_RETURN_IF_ERROR(ctx.CheckArity(1, 1, 1));
+    EDGERT_RETURN_IF_ERROR(Begin(ctx, 1, 1, 1));
     const TensorRef* x = ctx.In(0);
     const TensorRef* y = ctx.Out(0);
     if (x->elements() != y->elements()) return ctx.Error("input and output sizes differ");
@@ -354,9 +241,9 @@ class UnaryKernel : public XnnKernel {
     const size_t batch = static_cast<size_t>(x->elements()) / c;
     switch (kOp) {
       case Unary::kClamp: {
-        const float lo = ctx.Float("min", -kInf), hi = ctx.Float("max", kInf);
-        if (std::isnan(lo) || std::isnan(hi) || lo > hi) return ctx.Error("min > max");
-        XNN_CALL(ctx, xnn_create_clamp_nc_f32(c, c, c, lo, hi, 0, &op_));
+        Range r;
+        EDGERT_RETURN_IF_ERROR(ReadRange(ctx, "min", "max", &r));
+        XNN_CALL(ctx, xnn_create_clamp_nc_f32(c, c, c, r.lo, r.hi, 0, &op_));
         XNN_CALL(ctx, xnn_setup_clamp_nc_f32(op_, batch, x->f32(), y->f32(), pool));
         break;
       }
@@ -378,11 +265,10 @@ class UnaryKernel : public XnnKernel {
 };
 
 // PRelu with a constant slope per channel of the last axis; other slopes go portable.
-class PReluKernel : public XnnKernel {
+class PReluKernel : public F32XnnKernel {
  public:
   Status Setup(const NodeContext& ctx, pthreadpool_t pool) override {
-    EDGERT_RETURN_IF_ERROR(Begin(ctx));
-    EDGERT_RETURN_IF_ERROR(ctx.CheckArity(2, 2, 1));
+    EDGERT_RETURN_IF_ERROR(Begin(ctx, 2, 2, 1));
     const TensorRef* x = ctx.In(0);
     const TensorRef* slope = ctx.In(1);
     const TensorRef* y = ctx.Out(0);
@@ -405,11 +291,10 @@ class PReluKernel : public XnnKernel {
 // Linear resize where XNNPACK's coordinates equal ONNX's: half_pixel (and pytorch_half_pixel
 // with outputs > 1), asymmetric (its TF legacy mode) and align_corners, with scales equal to
 // out/in (XNNPACK always scales by in/out).
-class ResizeKernel : public XnnKernel {
+class ResizeKernel : public F32XnnKernel {
  public:
   Status Setup(const NodeContext& ctx, pthreadpool_t pool) override {
-    EDGERT_RETURN_IF_ERROR(Begin(ctx));
-    EDGERT_RETURN_IF_ERROR(ctx.CheckArity(1, 1, 1));
+    EDGERT_RETURN_IF_ERROR(Begin(ctx, 1, 1, 1));
     const TensorRef* x = ctx.In(0);
     const TensorRef* y = ctx.Out(0);
     if (x->rank() != 4 || y->rank() != 4 || x->shape[0] != y->shape[0] ||
@@ -452,11 +337,10 @@ class ResizeKernel : public XnnKernel {
   }
 };
 
-class ConstantPadKernel : public XnnKernel {
+class ConstantPadKernel : public F32XnnKernel {
  public:
   Status Setup(const NodeContext& ctx, pthreadpool_t pool) override {
-    EDGERT_RETURN_IF_ERROR(Begin(ctx));
-    EDGERT_RETURN_IF_ERROR(ctx.CheckArity(1, 1, 1));
+    EDGERT_RETURN_IF_ERROR(Begin(ctx, 1, 1, 1));
     const TensorRef* x = ctx.In(0);
     const TensorRef* y = ctx.Out(0);
     if (ctx.Str("mode", "constant") != "constant") return ctx.Decline("non-constant pad mode");
