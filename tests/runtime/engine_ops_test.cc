@@ -722,5 +722,96 @@ TEST(ReduceMeanTest, SpatialKeepdimsAndNot) {
   ExpectClose(RunOp("ReduceMean", {Var(xs, x)}, {{1, 1, 1, 1}})[0], all);
 }
 
+// ---- attribute readers shared by every provider (kernel.cc) ----
+
+struct RangeCase {
+  std::string op;
+  std::vector<OpInput> inputs;
+  S out;
+  std::vector<AttrDef> attrs;
+  std::string lo, hi;  // the range's attributes
+};
+
+std::vector<RangeCase> RangeCases() {
+  const std::vector<AttrDef> pool = {AttrDef::Ints("kernel", {2, 2})};
+  const OpInput x = Var({1, 2, 2, 2}, V(8, 1.f));
+  const S same = {1, 2, 2, 2}, pooled = {1, 1, 1, 2};
+  const std::string lo = "activation_min", hi = "activation_max";
+  std::vector<RangeCase> c = {
+      {"Add", {x, x}, same, {}, lo, hi},
+      {"MaxPool2D", {x}, pooled, pool, lo, hi},
+      {"AvgPool2D", {x}, pooled, pool, lo, hi},
+      {"Clamp", {x}, same, {}, "min", "max"},
+  };
+#ifndef EDGERT_PORTABLE_ONLY
+  // XNNPACK, and oneDNN where built in.
+  const OpInput w = Const({3, 1, 1, 2}, V(6, 0.5f)), fc_w = Const({3, 2}, V(6, 0.5f));
+  c.push_back({"Conv2D", {x, w}, {1, 2, 2, 3}, {}, lo, hi});
+  c.push_back({"FullyConnected", {Var({2, 2}, V(4, 1.f)), fc_w}, {2, 3}, {}, lo, hi});
+#endif
+  return c;
+}
+
+// One reader (kernel.cc ReadRange) checks the fused activation range and Clamp's range for every
+// provider: a NaN bound or min > max is an error naming the range. In the portable.* run the
+// portable kernels meet it (they used to accept such ranges).
+TEST(RangeTest, EmptyOrNaNRangeIsAnErrorForEveryKernel) {
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  for (const RangeCase& k : RangeCases()) {
+    for (const auto& [lo, hi] :
+         std::vector<std::pair<float, float>>{{nan, 1.f}, {0.f, nan}, {2.f, 1.f}, {0.f, 6.f}}) {
+      SCOPED_TRACE(k.op + " [" + std::to_string(lo) + ", " + std::to_string(hi) + "]");
+      std::vector<AttrDef> attrs = k.attrs;
+      attrs.push_back(AttrDef::Float(k.lo, lo));
+      attrs.push_back(AttrDef::Float(k.hi, hi));
+      std::vector<std::vector<float>> out;
+      const Status s = TryRunOp(k.op, k.inputs, {k.out}, attrs, &out);
+      if (lo == 0.f && hi == 6.f) {  // a valid range: the cases themselves are sound
+        EXPECT_TRUE(s.ok()) << s.ToString();
+        continue;
+      }
+      EXPECT_EQ(s.code(), StatusCode::kEngineError) << s.ToString();
+      EXPECT_NE(s.message().find(k.lo + ".." + k.hi + " range ["), std::string::npos)
+          << s.ToString();
+      EXPECT_NE(s.message().find("] is empty"), std::string::npos) << s.ToString();
+    }
+  }
+}
+
+// One reader (kernel.cc ReadPoolGeometry) checks MaxPool2D/AvgPool2D geometry for every
+// provider, with the strictest rules any of them had.
+TEST(PoolGeometryTest, InvalidGeometryIsAnErrorForEveryKernel) {
+  struct Case {
+    const char* op;
+    std::vector<AttrDef> attrs;
+    S out;
+    const char* why;
+  };
+  const std::vector<Case> cases = {
+      {"MaxPool2D",
+       {AttrDef::Ints("kernel", {1, 1}), AttrDef::Ints("pads", {-1, 0, 0, 0})},
+       {1, 2, 3, 2},
+       "negative pads"},
+      {"AvgPool2D",
+       {AttrDef::Ints("kernel", {2, 2}), AttrDef::Ints("dilations", {2, 2})},
+       {1, 1, 2, 2},
+       "average pooling has no dilations"},
+      {"MaxPool2D",
+       {AttrDef::Ints("kernel", {2, 2}), AttrDef::Ints("strides", {0, 1})},
+       {1, 2, 2, 2},
+       "must be >= 1"},
+      {"AvgPool2D", {AttrDef::Ints("kernel", {0, 2})}, {1, 3, 2, 2}, "must be >= 1"},
+      {"MaxPool2D", {AttrDef::Ints("kernel", {2})}, {1, 2, 2, 2}, "needs kernel [h,w]"},
+      {"AvgPool2D", {AttrDef::Ints("kernel", {2, 2})}, {1, 2, 2, 2}, "expected 1x2x3x2"},
+  };
+  for (const Case& k : cases) {
+    SCOPED_TRACE(std::string(k.op) + ": " + k.why);
+    std::vector<std::vector<float>> out;
+    const Status s = TryRunOp(k.op, {Var({1, 3, 4, 2}, V(24, 1.f))}, {k.out}, k.attrs, &out);
+    EXPECT_EQ(s.code(), StatusCode::kEngineError) << s.ToString();
+    EXPECT_NE(s.message().find(k.why), std::string::npos) << s.ToString();
+  }
+}
+
 }  // namespace
 }  // namespace edgert::test

@@ -77,8 +77,9 @@ class Int8Graph {
     g_.Node(op, std::move(in), std::move(out), std::move(attrs));
     g_.def().nodes.back().int8 = true;
   }
-  // Runs with the given inputs; returns every output.
-  std::vector<V> Run(const std::vector<V>& inputs, int threads = 1) {
+  // Runs with the given inputs; returns every output, and in *providers each node's provider.
+  std::vector<V> Run(const std::vector<V>& inputs, int threads = 1,
+                     std::vector<std::string>* providers = nullptr) {
     auto model = Load(g_.def());
     EXPECT_TRUE(model);
     if (!model) return {};
@@ -93,6 +94,11 @@ class Int8Graph {
     EXPECT_TRUE(st.ok()) << st.ToString();
     std::vector<V> outs(model->outputs().size());
     for (size_t i = 0; i < outs.size(); ++i) EXPECT_TRUE((*s)->GetOutput(i, &outs[i]).ok());
+    if (providers) {
+      providers->clear();
+      for (size_t n = 0; n < g_.def().nodes.size(); ++n)
+        providers->push_back((*s)->node_provider(static_cast<int>(n)));
+    }
     return outs;
   }
   Status TryCreate() {
@@ -151,9 +157,9 @@ struct ConvCase {
   bool per_channel = true;
   S pads = {0, 0, 0, 0}, strides = {1, 1}, dilations = {1, 1};
   float act_min = 0.f, act_max = std::numeric_limits<float>::infinity();  // Relu by default
-  int w_max = 127;              // weights uniform in [-w_max, w_max]
-  bool w_extreme = false;       // weights all -w_max or +w_max instead
-  float w_scale = 1.f;          // multiplies the weight scales (keeps large sums unsaturated)
+  int w_max = 127;                // weights uniform in [-w_max, w_max]
+  bool w_extreme = false;         // weights all -w_max or +w_max instead
+  float w_scale = 1.f;            // multiplies the weight scales (keeps large sums unsaturated)
   float x_lo = -4.f, x_hi = 6.f;  // input range (real units)
   int threads = 1;
   bool dnnl_takes = false;  // where oneDNN is built in, it must take (true) or leave the node
@@ -533,8 +539,8 @@ TEST(Int8Ops, WeightsWithoutQuantizationAreAnError) {
     Int8Graph g;
     const Q q{0.1f, 0};
     const int x = g.In("x", {1, 1, 1, 2}, q);
-    const int w = g.Weights({cout, 1, 1, 2}, std::vector<int8_t>(static_cast<size_t>(cout * 2), 1),
-                            {0.1f});
+    const int w =
+        g.Weights({cout, 1, 1, 2}, std::vector<int8_t>(static_cast<size_t>(cout * 2), 1), {0.1f});
     g.g().def().tensors[static_cast<size_t>(w)].quant = {};
     const int y = g.Act("y", {1, 1, 1, cout}, q);
     g.Node("Conv2D", {x, w}, {y});
@@ -542,6 +548,184 @@ TEST(Int8Ops, WeightsWithoutQuantizationAreAnError) {
     const Status s = g.TryCreate();
     EXPECT_FALSE(s.ok());
     EXPECT_NE(s.message().find("have no quantization"), std::string::npos) << s.ToString();
+  }
+}
+
+// The provider of each node whose op is `op`, in node order.
+std::vector<std::string> ProvidersOf(Int8Graph& g, const std::vector<std::string>& providers,
+                                     const std::string& op) {
+  std::vector<std::string> r;
+  for (size_t n = 0; n < providers.size(); ++n)
+    if (g.g().def().nodes[n].op == op) r.push_back(providers[n]);
+  return r;
+}
+
+// Runs g on `in` with a provider switch (engine::Set*EnabledForTesting) at `on`, then switches
+// the provider back on; *providers gets each node's provider.
+std::vector<V> RunWithSwitch(Int8Graph& g, const V& in, void (*set)(bool), bool on,
+                             std::vector<std::string>* providers) {
+  set(on);
+  std::vector<V> out = g.Run({in}, 1, providers);
+  set(true);
+  return out;
+}
+
+// Int8 nodes without an int8 kernel of their own run another provider's kernel on converted
+// tensors. That kernel comes from the session's provider list in its order, so switching XNNPACK
+// off (the test hook) moves them to the portable provider; the outputs stay within one quantum
+// of a naive reference either way.
+TEST(Int8Ops, WrappedOpsTakeTheirKernelFromTheProviderList) {
+  // x requantized to c: multiples of 5/7 of c's step, never a rounding tie, so exact.
+  const Q qx{0.05f, -7}, qr{0.04f, 2}, qa{0.03f, -1}, qc{0.07f, 4};
+  Int8Graph g;
+  const int x = g.In("x", {1, 3, 4, 2}, qx);
+  // Linear resize x2, half_pixel: XNNPACK's bilinear operator where it is on.
+  const std::vector<AttrDef> linear = {
+      AttrDef::String("mode", "linear"), AttrDef::Floats("scales", {2.f, 2.f}),
+      AttrDef::String("coordinate_transformation_mode", "half_pixel")};
+  const int r = g.Act("r", {1, 6, 8, 2}, qr);
+  g.Node("Resize", {x}, {r}, linear);
+  // 2x2 average with count_include_pad and padding: XNNPACK declines it, portable runs it.
+  const int a = g.Act("a", {1, 4, 5, 2}, qa);
+  g.Node("AvgPool2D", {x}, {a},
+         {AttrDef::Ints("kernel", {2, 2}), AttrDef::Ints("pads", {1, 1, 1, 1}),
+          AttrDef::Int("count_include_pad", 1)});
+  // Concat of differing quantizations: requantized, then the portable byte move.
+  const int c = g.Act("c", {1, 3, 4, 4}, qc);
+  g.Node("Concat", {x, x}, {c}, {AttrDef::Int("axis", 3)});
+  g.Out("r", r);
+  g.Out("a", a);
+  g.Out("c", c);
+  const V in = Uniform(24, 11, -3.f, 3.f);
+  V xd;
+  for (float v : in) xd.push_back(Deq(Quant(v, qx), qx));
+  auto at = [&](int64_t y, int64_t x_, int64_t ch) {
+    return xd[static_cast<size_t>((y * 4 + x_) * 2 + ch)];
+  };
+  V want_r, want_a, want_c;
+  for (int64_t oy = 0; oy < 6; ++oy)
+    for (int64_t ox = 0; ox < 8; ++ox)
+      for (int64_t ch = 0; ch < 2; ++ch) {
+        const double sy = std::clamp((oy + 0.5) / 2 - 0.5, 0.0, 2.0);
+        const double sx = std::clamp((ox + 0.5) / 2 - 0.5, 0.0, 3.0);
+        const int64_t y0 = static_cast<int64_t>(sy), x0 = static_cast<int64_t>(sx);
+        const int64_t y1 = std::min<int64_t>(y0 + 1, 2), x1 = std::min<int64_t>(x0 + 1, 3);
+        const double fy = sy - y0, fx = sx - x0;
+        const double top = at(y0, x0, ch) * (1 - fx) + at(y0, x1, ch) * fx;
+        const double bot = at(y1, x0, ch) * (1 - fx) + at(y1, x1, ch) * fx;
+        want_r.push_back(Deq(Quant(static_cast<float>(top * (1 - fy) + bot * fy), qr), qr));
+      }
+  for (int64_t oy = 0; oy < 4; ++oy)
+    for (int64_t ox = 0; ox < 5; ++ox)
+      for (int64_t ch = 0; ch < 2; ++ch) {
+        double sum = 0;
+        for (int64_t y = oy - 1; y <= oy; ++y)
+          for (int64_t x_ = ox - 1; x_ <= ox; ++x_)
+            if (y >= 0 && y < 3 && x_ >= 0 && x_ < 4) sum += at(y, x_, ch);
+        want_a.push_back(Deq(Quant(static_cast<float>(sum / 4), qa), qa));
+      }
+  for (int64_t p = 0; p < 12; ++p)
+    for (int64_t k = 0; k < 4; ++k) want_c.push_back(Deq(Quant(at(p / 4, p % 4, k % 2), qc), qc));
+
+  for (const bool xnnpack : {true, false}) {
+    SCOPED_TRACE(xnnpack ? "XNNPACK on" : "XNNPACK off");
+    std::vector<std::string> providers;
+    const auto out = RunWithSwitch(g, in, engine::SetXnnpackEnabledForTesting, xnnpack, &providers);
+    const std::string fast = xnnpack ? "int8+xnnpack" : "int8+portable";
+    EXPECT_EQ(ProvidersOf(g, providers, "Resize"), std::vector<std::string>{fast});
+    EXPECT_EQ(ProvidersOf(g, providers, "AvgPool2D"), std::vector<std::string>{"int8+portable"});
+    EXPECT_EQ(ProvidersOf(g, providers, "Concat"), std::vector<std::string>{"int8+portable"});
+    EXPECT_EQ(ProvidersOf(g, providers, "Quantize"), std::vector<std::string>{"int8"});
+    ASSERT_EQ(out.size(), 3u);
+    ExpectWithin(out[0], want_r, qr.s * 1.01f);
+    ExpectWithin(out[1], want_a, qa.s * 1.01f);
+    ExpectWithin(out[2], want_c, 0.f);
+  }
+}
+
+// oneDNN is asked first for int8 Conv2D where it is built in; with it switched off (the test
+// hook behind EDGERT_DISABLE_DNNL) the int8 provider's XNNPACK kernel runs the node, with the
+// same result within one quantum.
+TEST(Int8Ops, Conv2DMovesToTheNextProviderWithoutOneDnn) {
+  const Q qx{0.05f, 3}, qy{0.1f, -2};
+  Int8Graph g;
+  const int x = g.In("x", {1, 2, 2, 8}, qx);
+  std::vector<int8_t> wq(32 * 8);
+  for (size_t i = 0; i < wq.size(); ++i) wq[i] = static_cast<int8_t>(static_cast<int>(i % 61) - 30);
+  const int w = g.Weights({32, 1, 1, 8}, wq, {0.02f});
+  const int y = g.Act("y", {1, 2, 2, 32}, qy);
+  g.Node("Conv2D", {x, w, -1}, {y});
+  g.Out("y", y);
+  const V in = Uniform(32, 21, -2.f, 2.f);
+  V want;
+  for (int64_t p = 0; p < 4; ++p)
+    for (int64_t oc = 0; oc < 32; ++oc) {
+      int64_t acc = 0;
+      for (int64_t ci = 0; ci < 8; ++ci)
+        acc += (Quant(in[static_cast<size_t>(p * 8 + ci)], qx) - qx.zp) *
+               wq[static_cast<size_t>(oc * 8 + ci)];
+      want.push_back(Deq(Sat(static_cast<double>(acc) * qx.s * 0.02 / qy.s + qy.zp), qy));
+    }
+  const bool built_in = engine::DnnlProvider() != nullptr;
+  for (const bool dnnl : {true, false}) {
+    SCOPED_TRACE(dnnl ? "oneDNN on" : "oneDNN off");
+    std::vector<std::string> providers;
+    const auto out = RunWithSwitch(g, in, engine::SetDnnlEnabledForTesting, dnnl, &providers);
+    EXPECT_EQ(ProvidersOf(g, providers, "Conv2D"),
+              std::vector<std::string>{dnnl && built_in ? "onednn" : "int8"});
+    ASSERT_EQ(out.size(), 1u);
+    ExpectWithin(out[0], want, qy.s * 1.01f);
+  }
+}
+
+// The activation range of int8 nodes and Clamp's range go through the same reader as float
+// nodes (kernel.cc ReadRange): an empty or NaN range is an error, not a silent clamp to the int8
+// limits.
+TEST(Int8Ops, EmptyOrNaNRangeIsAnError) {
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  const Q q{0.05f, 0};
+  struct Case {
+    const char* op;
+    const char* lo;
+    const char* hi;
+    float lo_v, hi_v;
+  };
+  for (const Case& k :
+       {Case{"Add", "activation_min", "activation_max", nan, 1.f},
+        Case{"Add", "activation_min", "activation_max", 1.f, 0.f},
+        Case{"MaxPool2D", "activation_min", "activation_max", 0.f, nan},
+        Case{"Conv2D", "activation_min", "activation_max", 3.f, 2.f},
+        Case{"Clamp", "min", "max", 2.f, -2.f}, Case{"Clamp", "min", "max", nan, 6.f}}) {
+    SCOPED_TRACE(std::string(k.op) + " [" + std::to_string(k.lo_v) + ", " + std::to_string(k.hi_v) +
+                 "]");
+    Int8Graph g;
+    const int x = g.In("x", {1, 2, 2, 2}, q);
+    const std::vector<AttrDef> range = {AttrDef::Float(k.lo, k.lo_v), AttrDef::Float(k.hi, k.hi_v)};
+    const std::string op = k.op;
+    if (op == "Add") {
+      const int y = g.Act("y", {1, 2, 2, 2}, q);
+      g.Node("Add", {x, x}, {y}, range);
+      g.Out("y", y);
+    } else if (op == "MaxPool2D") {
+      const int y = g.Act("y", {1, 1, 1, 2}, q);
+      std::vector<AttrDef> a = range;
+      a.push_back(AttrDef::Ints("kernel", {2, 2}));
+      g.Node("MaxPool2D", {x}, {y}, a);
+      g.Out("y", y);
+    } else if (op == "Conv2D") {
+      const int w = g.Weights({2, 1, 1, 2}, {1, 2, 3, 4}, {0.1f});
+      const int y = g.Act("y", {1, 2, 2, 2}, q);
+      g.Node("Conv2D", {x, w, -1}, {y}, range);
+      g.Out("y", y);
+    } else {
+      const int y = g.Act("y", {1, 2, 2, 2}, q);
+      g.Node("Clamp", {x}, {y}, range);
+      g.Out("y", y);
+    }
+    const Status s = g.TryCreate();
+    EXPECT_EQ(s.code(), StatusCode::kEngineError) << s.ToString();
+    EXPECT_NE(s.message().find(std::string(k.lo) + ".." + k.hi + " range ["), std::string::npos)
+        << s.ToString();
   }
 }
 
