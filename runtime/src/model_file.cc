@@ -93,7 +93,7 @@ bool Aligned8(const flatbuffers::Vector<int64_t>* v) {
 bool ValidFbEnum(int v, int max) { return v >= 0 && v <= max; }
 
 // Checks one model's indices and ranges and fills its Impl. `where` prefixes every message.
-Status BuildModel(const fb::Model* m, const std::string& where, Model::Impl* impl) {
+Status BuildModel(const fb::Model* m, const std::string& where, ModelImpl* impl) {
   impl->name = Str(m->name());
   impl->producer_version = Str(m->producer_version());
   impl->source_sha256 = Str(m->source_sha256());
@@ -403,7 +403,7 @@ Result<std::shared_ptr<const ModelFile>> Parse(std::shared_ptr<const MappedFile>
   t = Clock::now();
 
   const fb::Package* pkg = fb::GetPackage(payload);
-  auto impl = std::make_shared<ModelFile::Impl>();
+  auto impl = std::make_shared<internal::ModelAccess::ModelFileImpl>();
   impl->path = path;
   impl->producer = Str(pkg->producer());
   impl->file = file;
@@ -411,7 +411,7 @@ Result<std::shared_ptr<const ModelFile>> Parse(std::shared_ptr<const MappedFile>
     return FormatError(path + ": the file holds no model");
   std::set<std::string> seen;
   for (size_t i = 0; i < pkg->models()->size(); ++i) {
-    auto mi = std::make_shared<Model::Impl>();
+    auto mi = std::make_shared<ModelImpl>();
     mi->file = file;
     mi->fb = pkg->models()->Get(i);
     mi->data_section = payload + h.data_offset;
@@ -421,11 +421,11 @@ Result<std::shared_ptr<const ModelFile>> Parse(std::shared_ptr<const MappedFile>
     if (!seen.insert(mi->name).second)
       return FormatError(path + ": two models are named '" + mi->name + "'");
     impl->names.push_back(mi->name);
-    impl->models.push_back(std::make_shared<const Model>(mi));
+    impl->models.push_back(internal::ModelAccess::MakeModel(mi));
   }
   phases.push_back({"parse", MsSince(t)});
   impl->load_phases = std::move(phases);
-  return std::make_shared<const ModelFile>(impl);
+  return internal::ModelAccess::MakeFile(impl);
 }
 
 }  // namespace

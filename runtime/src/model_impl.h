@@ -35,6 +35,26 @@ struct Model::Impl {
   const uint8_t* ConstData(int t) const;
 };
 
+namespace internal {
+
+// The runtime's only way to the internals behind the public Model and ModelFile (which befriend
+// it): users of the public headers cannot name their Impl types.
+struct ModelAccess {
+  using ModelImpl = Model::Impl;
+  using ModelFileImpl = ModelFile::Impl;  // complete in model_file.cc only
+  static const ModelImpl& Of(const Model& m) { return *m.impl_; }
+  static std::shared_ptr<const Model> MakeModel(std::shared_ptr<const ModelImpl> impl) {
+    return std::shared_ptr<const Model>(new Model(std::move(impl)));
+  }
+  static std::shared_ptr<const ModelFile> MakeFile(std::shared_ptr<ModelFileImpl> impl) {
+    return std::shared_ptr<const ModelFile>(new ModelFile(std::move(impl)));
+  }
+};
+
+}  // namespace internal
+
+using ModelImpl = internal::ModelAccess::ModelImpl;
+
 // Converts between the schema's enums and the API's.
 TensorType FromFb(fb::TensorType t);
 fb::TensorType ToFb(TensorType t);

@@ -80,11 +80,11 @@ TEST_F(ModelFileTest, RoundTripKeepsEveryField) {
   EXPECT_EQ(m.summary().op_counts.at("Conv2D"), 1);
   ASSERT_EQ(m.tensors().size(), want.tensors.size());
   EXPECT_TRUE(m.tensors()[2].constant);
-  const uint8_t* w = m.impl().ConstData(2);
+  const uint8_t* w = internal::ModelAccess::Of(m).ConstData(2);
   ASSERT_NE(w, nullptr);
   EXPECT_EQ(reinterpret_cast<uintptr_t>(w) % 64, 0u) << "weights must be usable in place";
   EXPECT_EQ(std::memcmp(w, want.tensors[2].data.data(), want.tensors[2].data.size()), 0);
-  EXPECT_EQ(m.impl().ConstData(1), nullptr);
+  EXPECT_EQ(internal::ModelAccess::Of(m).ConstData(1), nullptr);
 }
 
 TEST_F(ModelFileTest, LoadPhasesAreReportedInOrder) {

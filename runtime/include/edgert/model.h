@@ -57,13 +57,14 @@ struct PreprocessInfo {
   bool empty() const { return input_type_rt.empty(); }
 };
 
+namespace internal {
+struct ModelAccess;  // the runtime's own way in (runtime/src/model_impl.h)
+}  // namespace internal
+
 // One model of a .bin file: immutable after load and safe to share between threads. It keeps
-// the file mapped while any Model or Session refers to it.
+// the file mapped while any Model or Session refers to it. ModelFile::GetModel makes them.
 class Model {
  public:
-  struct Impl;
-  explicit Model(std::shared_ptr<const Impl> impl) : impl_(std::move(impl)) {}
-
   const std::string& name() const;
   const std::string& producer_version() const;
   const std::string& source_sha256() const;
@@ -80,9 +81,10 @@ class Model {
   const std::vector<TensorInfo>& tensors() const;
   const GraphSummary& summary() const;
 
-  const Impl& impl() const { return *impl_; }
-
  private:
+  friend struct internal::ModelAccess;
+  struct Impl;
+  explicit Model(std::shared_ptr<const Impl> impl) : impl_(std::move(impl)) {}
   std::shared_ptr<const Impl> impl_;
 };
 
@@ -105,7 +107,6 @@ struct OpenOptions {
 
 class ModelFile {
  public:
-  struct Impl;
   // Maps `path`, checks the header, checksum and payload (FlatBuffers Verifier plus index and
   // range checks) and returns the file. Errors name the file and the fault.
   static Result<std::shared_ptr<const ModelFile>> Open(const std::string& path,
@@ -124,9 +125,10 @@ class ModelFile {
   // The model called `name`; an empty name selects the only model of a single-model file.
   Result<std::shared_ptr<const Model>> GetModel(const std::string& name = "") const;
 
-  explicit ModelFile(std::shared_ptr<Impl> impl) : impl_(std::move(impl)) {}
-
  private:
+  friend struct internal::ModelAccess;
+  struct Impl;
+  explicit ModelFile(std::shared_ptr<Impl> impl) : impl_(std::move(impl)) {}
   std::shared_ptr<Impl> impl_;
 };
 

@@ -1,9 +1,9 @@
 #pragma once
 
 // The kernel provider interface of the engine. A provider maps (op, dtype) to a kernel factory;
-// the session asks the providers in order (onednn where built, int8, xnnpack, then portable) and
-// the first kernel whose Setup accepts the node runs it. Shapes are fixed at setup, and so are data
-// pointers: the arena is planned before any kernel is set up and never moves.
+// the session asks the providers in order (onednn where built, int8, xnnpack, portable, then
+// preprocess) and the first kernel whose Setup accepts the node runs it. Shapes are fixed at setup,
+// and so are data pointers: the arena is planned before any kernel is set up and never moves.
 
 #include <pthreadpool.h>
 
@@ -53,7 +53,7 @@ struct NodeContext {
   std::string name;
   std::vector<TensorRef*> inputs;  // nullptr where the input is absent (-1)
   std::vector<TensorRef*> outputs;
-  const Model::Impl* model = nullptr;
+  const ModelImpl* model = nullptr;
   // The session's start-up cache of packed weights, or nullptr (SessionOptions::cache_dir).
   edgert::WeightCache* weight_cache = nullptr;
 
@@ -206,8 +206,8 @@ const KernelProvider& PortableProvider();
 const KernelProvider& PreprocessProvider();  // ColorConvert, Normalize
 // Int8-precision nodes and the Quantize/Dequantize/Requantize conversions (int8_kernels.cc).
 const KernelProvider& Int8Provider();
-// f32 Conv2D on oneDNN (dnnl_kernels.cc), x86-64 host builds only: nullptr where it is not built
-// in or the environment has EDGERT_DISABLE_DNNL=1 (read once).
+// Conv2D (f32, and int8 where exact) on oneDNN (dnnl_kernels.cc), x86-64 host builds only:
+// nullptr where it is not built in or the environment has EDGERT_DISABLE_DNNL=1 (read once).
 const KernelProvider* DnnlProvider();
 // In order of preference.
 std::vector<const KernelProvider*> Providers();

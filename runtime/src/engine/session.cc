@@ -240,7 +240,7 @@ struct Session::Impl {
   Status Build();
 
  private:
-  const Model::Impl& mi() const { return model->impl(); }
+  const ModelImpl& mi() const { return internal::ModelAccess::Of(*model); }
   // The graph tensor of model input (or output) i.
   int InputTensor(size_t i) const;
   int OutputTensor(size_t i) const;
@@ -330,7 +330,7 @@ void Session::Impl::SaveWeightCache() {
 }
 
 Status Session::Impl::BindTensors(GraphPlan* g) {
-  const Model::Impl& m = mi();
+  const ModelImpl& m = mi();
   tensors.resize(m.tensors.size());
   for (size_t t = 0; t < tensors.size(); ++t) {
     const TensorInfo& info = m.tensors[t];
@@ -368,7 +368,7 @@ Status Session::Impl::BindTensors(GraphPlan* g) {
 }
 
 Status Session::Impl::LinkNodes(GraphPlan* g) {
-  const Model::Impl& m = mi();
+  const ModelImpl& m = mi();
   contexts.resize(m.nodes.size());
   for (size_t n = 0; n < contexts.size(); ++n) {
     const NodeInfo& info = m.nodes[n];
