@@ -1,8 +1,8 @@
-// The oneDNN provider (x86-64 host builds only): f32 Conv2D on Debian's libdnnl 2.6, ahead of
-// XNNPACK. The XNNPACK 2022 snapshot's AVX2 f32 igemm spills an accumulator in its inner loop
-// (gcc build), which left f32 convolutions at ~40% of ONNX Runtime's speed; oneDNN's kernels are
-// JIT-generated, so no compiler decides their register allocation. This file is the only place
-// that calls oneDNN.
+// The oneDNN provider (x86-64 host builds only): f32 Conv2D, and int8 Conv2D where it is exact
+// (see QConv2DKernel), on Debian's libdnnl 2.6, ahead of XNNPACK. The XNNPACK 2022 snapshot's AVX2
+// f32 igemm spills an accumulator in its inner loop (gcc build), which left f32 convolutions at
+// ~40% of ONNX Runtime's speed; oneDNN's kernels are JIT-generated, so no compiler decides their
+// register allocation. This file is the only place that calls oneDNN.
 //
 // Contract with the session, as for XNNPACK: shapes and data pointers are fixed at setup.
 // Activations stay NHWC in the arena (oneDNN reads and writes them in place); the constant

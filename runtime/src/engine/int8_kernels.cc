@@ -3,9 +3,11 @@
 //
 // Activations are S8 with one (scale, zero point) per tensor. Weights are S8 and symmetric, one
 // scale per output channel (axis 0) or one per tensor; bias is S32 in units of
-// in_scale * w_scale[c]. Compute-heavy ops use XNNPACK's qs8/qc8 operators:
-//  - Conv2D always runs as qc8 (a per-tensor weight scale is repeated per channel): one path,
-//    and qc8 is what per-channel calibration needs anyway.
+// in_scale * w_scale[c]. Compute-heavy ops use XNNPACK's qs8/qc8 operators (through
+// xnnpack_common.h); on x86 hosts the oneDNN provider is asked first and takes the wide int8
+// Conv2D nodes it runs exactly (dnnl_kernels.cc):
+//  - Conv2D here always runs as qc8 (a per-tensor weight scale is repeated per channel): one
+//    path, and qc8 is what per-channel calibration needs anyway.
 //  - FullyConnected also runs as a qc8 1x1 convolution over [1, 1, rows, K]: this XNNPACK
 //    snapshot has no per-channel fully connected operator (qs8 FC takes one kernel scale), and
 //    requantizing per-channel weights to one scale would lose the small channels' precision.
@@ -13,6 +15,7 @@
 // provider's dtype-agnostic kernels when every input and output has the same quantization;
 // otherwise the inputs are requantized to the output's parameters into scratch first.
 // Ops without an int8 kernel here (Resize, AvgPool2D) run dequantize -> f32 kernel -> quantize.
+// Those inner kernels come from the other providers in the session's order (WrapKernel).
 #include <algorithm>
 #include <cmath>
 #include <cstring>
