@@ -34,6 +34,12 @@ class Int8XnnKernel : public XnnKernel {
   Int8XnnKernel() : XnnKernel(XnnRejection::kError) {}
 };
 
+// The per-tensor S8 parameters of input 0 and output 0 (ActQuant), for one-input ops.
+Status InOutQuant(const NodeContext& ctx, QParams* qx, QParams* qy) {
+  EDGERT_RETURN_IF_ERROR(ActQuant(ctx, ctx.In(0), qx));
+  return ActQuant(ctx, ctx.Out(0), qy);
+}
+
 // ---- conversions ----
 
 // Quantize F32 -> S8, Dequantize S8 -> F32, Requantize S8 -> S8 (per tensor).
@@ -90,10 +96,7 @@ class QConvKernel : public Int8XnnKernel {
   explicit QConvKernel(bool fc) : fc_(fc) {}
   Status Setup(const NodeContext& ctx, pthreadpool_t pool) override {
     EDGERT_RETURN_IF_ERROR(Begin(ctx, 2, 3, 1));
-    const TensorRef* x = ctx.In(0);
-    const TensorRef* w = ctx.In(1);
-    const TensorRef* b = ctx.In(2);
-    const TensorRef* y = ctx.Out(0);
+    const TensorRef *x = ctx.In(0), *w = ctx.In(1), *b = ctx.In(2), *y = ctx.Out(0);
     QConvParams qp;
     EDGERT_RETURN_IF_ERROR(ReadQConvParams(ctx, &qp));
     const QParams& qx = qp.x;
@@ -144,14 +147,6 @@ class QConvKernel : public Int8XnnKernel {
  private:
   bool fc_;
   std::vector<float> wscale_;
-};
-class QConv2DKernel : public QConvKernel {
- public:
-  QConv2DKernel() : QConvKernel(false) {}
-};
-class QFullyConnectedKernel : public QConvKernel {
- public:
-  QFullyConnectedKernel() : QConvKernel(true) {}
 };
 
 // ---- Add / Sub / Mul (qs8, broadcasting) ----
@@ -205,8 +200,7 @@ class QMaxPoolKernel : public Int8XnnKernel {
     EDGERT_RETURN_IF_ERROR(Begin(ctx, 1, 1, 1));
     const TensorRef *x = ctx.In(0), *y = ctx.Out(0);
     QParams qx, qy;
-    EDGERT_RETURN_IF_ERROR(ActQuant(ctx, x, &qx));
-    EDGERT_RETURN_IF_ERROR(ActQuant(ctx, y, &qy));
+    EDGERT_RETURN_IF_ERROR(InOutQuant(ctx, &qx, &qy));
     if (!(qx == qy)) return ctx.Error("max pooling needs equal input and output quantization");
     PoolGeometry g;
     EDGERT_RETURN_IF_ERROR(ReadPoolGeometry(ctx, false, &g));
@@ -230,8 +224,7 @@ class QGlobalAvgPoolKernel : public Int8XnnKernel {
     EDGERT_RETURN_IF_ERROR(Begin(ctx, 1, 1, 1));
     const TensorRef *x = ctx.In(0), *y = ctx.Out(0);
     QParams qx, qy;
-    EDGERT_RETURN_IF_ERROR(ActQuant(ctx, x, &qx));
-    EDGERT_RETURN_IF_ERROR(ActQuant(ctx, y, &qy));
+    EDGERT_RETURN_IF_ERROR(InOutQuant(ctx, &qx, &qy));
     if (x->rank() != 4 || y->shape != std::vector<int64_t>{x->shape[0], 1, 1, x->shape[3]})
       return ctx.Error("needs NHWC input and [N,1,1,C] output");
     const size_t c = static_cast<size_t>(x->shape[3]);
@@ -254,8 +247,7 @@ class QSigmoidKernel : public Int8XnnKernel {
     EDGERT_RETURN_IF_ERROR(Begin(ctx, 1, 1, 1));
     const TensorRef *x = ctx.In(0), *y = ctx.Out(0);
     QParams qx, qy;
-    EDGERT_RETURN_IF_ERROR(ActQuant(ctx, x, &qx));
-    EDGERT_RETURN_IF_ERROR(ActQuant(ctx, y, &qy));
+    EDGERT_RETURN_IF_ERROR(InOutQuant(ctx, &qx, &qy));
     if (x->elements() != y->elements()) return ctx.Error("element counts differ");
     const auto i8 = [](int32_t v) { return static_cast<int8_t>(v); };
     if (kTanh)
@@ -284,8 +276,7 @@ class QClampKernel : public Kernel {
     x_ = ctx.In(0);
     y_ = ctx.Out(0);
     QParams qx, qy;
-    EDGERT_RETURN_IF_ERROR(ActQuant(ctx, x_, &qx));
-    EDGERT_RETURN_IF_ERROR(ActQuant(ctx, y_, &qy));
+    EDGERT_RETURN_IF_ERROR(InOutQuant(ctx, &qx, &qy));
     if (x_->elements() != y_->elements()) return ctx.Error("element counts differ");
     scale_ = qx.s() / qy.s();
     zx_ = qx.zp();
@@ -447,14 +438,6 @@ class WrapKernel : public Kernel {
   std::unique_ptr<Kernel> inner_;
   const char* inner_provider_ = nullptr;
 };
-class ByteMoveKernel : public WrapKernel {
- public:
-  ByteMoveKernel() : WrapKernel(false) {}
-};
-class ViaFloatKernel : public WrapKernel {
- public:
-  ViaFloatKernel() : WrapKernel(true) {}
-};
 
 class Int8ProviderImpl : public KernelProvider {
  public:
@@ -463,8 +446,8 @@ class Int8ProviderImpl : public KernelProvider {
     RegisterAllDTypes(fb::OpType_Dequantize, Make<ConvertKernel<Conv::kDequantize>>);
     RegisterAllDTypes(fb::OpType_Requantize, Make<ConvertKernel<Conv::kRequantize>>);
     const fb::DType s8 = fb::DType_S8;
-    Register(fb::OpType_Conv2D, s8, Make<QConv2DKernel>);
-    Register(fb::OpType_FullyConnected, s8, Make<QFullyConnectedKernel>);
+    Register(fb::OpType_Conv2D, s8, Make<QConvKernel, false>);
+    Register(fb::OpType_FullyConnected, s8, Make<QConvKernel, true>);
     Register(fb::OpType_Add, s8, Make<QBinaryKernel<Bin::kAdd>>);
     Register(fb::OpType_Sub, s8, Make<QBinaryKernel<Bin::kSub>>);
     Register(fb::OpType_Mul, s8, Make<QBinaryKernel<Bin::kMul>>);
@@ -475,9 +458,9 @@ class Int8ProviderImpl : public KernelProvider {
     Register(fb::OpType_Clamp, s8, Make<QClampKernel>);
     for (fb::OpType op : {fb::OpType_Reshape, fb::OpType_Copy, fb::OpType_Transpose,
                           fb::OpType_Slice, fb::OpType_Concat, fb::OpType_Split, fb::OpType_Pad})
-      Register(op, s8, Make<ByteMoveKernel>);
+      Register(op, s8, Make<WrapKernel, false>);
     for (fb::OpType op : {fb::OpType_Resize, fb::OpType_AvgPool2D})
-      Register(op, s8, Make<ViaFloatKernel>);
+      Register(op, s8, Make<WrapKernel, true>);
   }
 };
 

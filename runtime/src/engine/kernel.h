@@ -222,9 +222,10 @@ size_t DnnlKernelCountForTesting();
 // provider is not built in or is disabled.
 std::string DnnlIsa(bool* vnni);
 
-template <typename K>
+// The factory of kernel K, constructed with the constants kArgs (Make<ConvKernel, true>).
+template <typename K, auto... kArgs>
 std::unique_ptr<Kernel> Make() {
-  return std::make_unique<K>();
+  return std::make_unique<K>(kArgs...);
 }
 
 }  // namespace edgert::engine

@@ -331,17 +331,18 @@ void Session::Impl::SaveWeightCache() {
 
 Status Session::Impl::BindTensors(GraphPlan* g) {
   const ModelImpl& m = mi();
-  tensors.resize(m.tensors.size());
-  for (size_t t = 0; t < tensors.size(); ++t) {
-    const TensorInfo& info = m.tensors[t];
-    TensorRef& r = tensors[t];
-    r.index = static_cast<int>(t);
+  const int tensor_count = static_cast<int>(m.tensors.size());
+  tensors.resize(static_cast<size_t>(tensor_count));
+  for (int t = 0; t < tensor_count; ++t) {
+    const TensorInfo& info = m.tensors[static_cast<size_t>(t)];
+    TensorRef& r = tensors[static_cast<size_t>(t)];
+    r.index = t;
     r.name = info.name;
     r.dtype = m.fb->tensors()->Get(static_cast<flatbuffers::uoffset_t>(t))->dtype();
     r.shape = info.shape;
     r.element_size = ElementSize(info.dtype);
     r.constant = info.constant;
-    if (r.constant) r.data = const_cast<uint8_t*>(m.ConstData(r.index));
+    if (r.constant) r.data = const_cast<uint8_t*>(m.ConstData(t));
   }
   auto bind = [&](const std::vector<TensorDesc>& descs, const char* kind,
                   int (Impl::*tensor_of)(size_t) const) -> Status {

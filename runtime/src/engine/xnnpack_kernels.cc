@@ -77,15 +77,6 @@ class ConvKernel : public F32XnnKernel {
   bool transpose_;
 };
 
-class Conv2DKernel : public ConvKernel {
- public:
-  Conv2DKernel() : ConvKernel(false) {}
-};
-class ConvTranspose2DKernel : public ConvKernel {
- public:
-  ConvTranspose2DKernel() : ConvKernel(true) {}
-};
-
 class FullyConnectedKernel : public F32XnnKernel {
  public:
   Status Setup(const NodeContext& ctx, pthreadpool_t pool) override {
@@ -373,8 +364,8 @@ class XnnpackProviderImpl : public KernelProvider {
  public:
   XnnpackProviderImpl() : KernelProvider("xnnpack") {
     const fb::DType f = fb::DType_F32;
-    Register(fb::OpType_Conv2D, f, Make<Conv2DKernel>);
-    Register(fb::OpType_ConvTranspose2D, f, Make<ConvTranspose2DKernel>);
+    Register(fb::OpType_Conv2D, f, Make<ConvKernel, false>);
+    Register(fb::OpType_ConvTranspose2D, f, Make<ConvKernel, true>);
     Register(fb::OpType_FullyConnected, f, Make<FullyConnectedKernel>);
     Register(fb::OpType_MaxPool2D, f, Make<Pool2DKernel<true>>);
     Register(fb::OpType_AvgPool2D, f, Make<Pool2DKernel<false>>);
