@@ -87,7 +87,7 @@ def startup_row(label, runs, ort_ms, results):
     med = lambda key: statistics.median(r[key] for r in runs)
     # In the order they happen (JSON objects come back sorted by key).
     order = ["map", "checksum", "checksum_stamp", "verify", "parse", "graph", "plan", "arena",
-             "threads", "kernels"]
+             "threads", "kernels", "arena_fill"]
     phases = {}
     for group in ("load_phases_ms", "setup_phases_ms"):
         for k in sorted(runs[0][group], key=lambda k: (order + [k]).index(k)):

@@ -168,7 +168,10 @@ class Kernel {
  public:
   virtual ~Kernel() = default;
   // Validates the node and prepares everything Run needs. kUnsupported declines the node (the
-  // next provider is asked); any other error fails session creation.
+  // next provider is asked); any other error fails session creation. Setup may keep pointers
+  // into activation tensors but must not read or write them: another setup thread is zero-
+  // filling the arena meanwhile. Every arena byte is zero when the first Run starts, and model
+  // inputs and outputs have arena bytes of their own.
   virtual Status Setup(const NodeContext& ctx, pthreadpool_t pool) = 0;
   // Computes the outputs. Must not allocate.
   virtual Status Run(pthreadpool_t pool) = 0;

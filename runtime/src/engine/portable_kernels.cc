@@ -169,8 +169,8 @@ class OutputAdapterKernel : public CopyPlanKernel {
                        ", the output's valid shape is " + ShapeToString(d.valid_shape));
     src_ = in->data;
     dst_ = out->data;
-    // The padding bytes are zeroed once: nothing else ever writes this buffer.
-    std::memset(dst_, 0, static_cast<size_t>(d.aligned_byte_size));
+    // The padding bytes stay zero: the buffer has arena bytes of its own, zero at the first Run
+    // (kernel.h), and only this kernel writes it.
     plan_.Init(shape, src_stride, d.stride, esize);
     return Status::Ok();
   }
