@@ -13,8 +13,8 @@
 #include "common/inputs.h"
 #include "common/open_model.h"
 #include "edgert/model.h"
-#include "edgert/model_writer.h"
 #include "edgert/session.h"
+#include "edgert_internal/file_io.h"
 
 namespace edgert::app {
 namespace {

@@ -22,8 +22,8 @@
 #include "common/open_model.h"
 #include "common/report.h"
 #include "edgert/model.h"
-#include "edgert/model_writer.h"
 #include "edgert/session.h"
+#include "edgert_internal/file_io.h"
 #include "perf/stats.h"
 
 namespace edgert::app {
