@@ -5,7 +5,7 @@ if(EDGERT_BUILD_COMPILER)
   target_link_libraries(node_conformance PRIVATE model_compiler_lib edgert)
   target_compile_definitions(node_conformance PRIVATE
     EDGERT_NODE_SKIPS="${CMAKE_CURRENT_SOURCE_DIR}/conformance/node_skips.txt")
-  target_compile_options(node_conformance PRIVATE ${EDGERT_WARNINGS})
+  target_link_libraries(node_conformance PRIVATE edgert_warnings)
   add_test(NAME onnx_node_conformance COMMAND node_conformance)
 endif()
 
@@ -17,7 +17,7 @@ target_include_directories(edgert_ort_reference PUBLIC ${CMAKE_CURRENT_SOURCE_DI
 target_link_libraries(edgert_ort_reference PUBLIC edgert_test_util PRIVATE nlohmann_json::nlohmann_json)
 target_compile_definitions(edgert_ort_reference PRIVATE
   EDGERT_DEFAULT_MODELS_DIR="${EDGERT_MODELS_DIR}")
-target_compile_options(edgert_ort_reference PRIVATE ${EDGERT_WARNINGS})
+target_link_libraries(edgert_ort_reference PRIVATE edgert_warnings)
 edgert_add_test(wholemodel_test conformance/wholemodel_test.cc LIBS edgert_ort_reference)
 # The same for int8 models against ORT on their exported QDQ ONNX.
 edgert_add_test(int8_wholemodel_test conformance/int8_wholemodel_test.cc LIBS edgert_ort_reference)

@@ -1,7 +1,7 @@
 # The engine's suites (runtime/src/engine). Included from tests/CMakeLists.txt.
 add_library(edgert_engine_test_util STATIC runtime/engine_test_util.cc)
 target_link_libraries(edgert_engine_test_util PUBLIC edgert_test_util)
-target_compile_options(edgert_engine_test_util PRIVATE ${EDGERT_WARNINGS})
+target_link_libraries(edgert_engine_test_util PRIVATE edgert_warnings)
 
 edgert_add_test(engine_test runtime/engine_test.cc LIBS edgert_engine_test_util)
 edgert_add_test(engine_ops_test runtime/engine_ops_test.cc LIBS edgert_engine_test_util)
@@ -13,7 +13,7 @@ target_include_directories(engine_internals_test PRIVATE ${PROJECT_SOURCE_DIR}/r
 add_executable(engine_ops_portable_test runtime/engine_ops_test.cc)
 target_link_libraries(engine_ops_portable_test PRIVATE edgert_engine_test_util GTest::gtest_main
                                                        flatbuffers::flatbuffers)
-target_compile_options(engine_ops_portable_test PRIVATE ${EDGERT_WARNINGS})
+target_link_libraries(engine_ops_portable_test PRIVATE edgert_warnings)
 target_compile_definitions(engine_ops_portable_test PRIVATE EDGERT_PORTABLE_ONLY)
 target_include_directories(engine_ops_portable_test PRIVATE ${PROJECT_SOURCE_DIR}/runtime/src
                                                             ${PROJECT_BINARY_DIR}/runtime/generated)

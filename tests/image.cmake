@@ -24,7 +24,7 @@ endif()
 # python (python3-opencv, python3-pil) in a fixture, for the host and the aarch64 (qemu) suites.
 add_executable(image_decode_test apps/image_decode_test.cc)
 target_link_libraries(image_decode_test PRIVATE edgert_app_common GTest::gtest_main)
-target_compile_options(image_decode_test PRIVATE ${EDGERT_WARNINGS})
+target_link_libraries(image_decode_test PRIVATE edgert_warnings)
 set(_cases ${CMAKE_CURRENT_BINARY_DIR}/decode_cases)
 add_test(NAME image_decode_cases
          COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/apps/decode_cases.py ${_cases})

@@ -11,7 +11,7 @@ set(_m ${EDGERT_MODELS_DIR})
 add_test(NAME python_fixture_sample COMMAND write_sample_model ${_pydata}/sample.bin)
 add_executable(python_write_quant_model python/write_quant_model.cc)
 target_link_libraries(python_write_quant_model PRIVATE edgert)
-target_compile_options(python_write_quant_model PRIVATE ${EDGERT_WARNINGS})
+target_link_libraries(python_write_quant_model PRIVATE edgert_warnings)
 add_test(NAME python_fixture_quant COMMAND python_write_quant_model ${_pydata}/quant.bin)
 # infer on the models the tests run: f32, int8, NV12 from a JPEG.
 foreach(spec "f32;resnet18_tiny;${_m}/resnet18_tiny.input.bin"
