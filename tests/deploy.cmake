@@ -3,7 +3,7 @@
 # build only; it needs the host verifier (scripts/test.sh builds the host preset first) and
 # the models from scripts/prepare_models.sh.
 if(CMAKE_CROSSCOMPILING)
-  set(EDGERT_HOST_VERIFIER "${PROJECT_SOURCE_DIR}/build/host/apps/verifier" CACHE FILEPATH
+  set(EDGERT_HOST_VERIFIER "${EDGERT_HOST_BUILD_DIR}/apps/verifier" CACHE FILEPATH
       "Host (x86_64) verifier that compares fetched board dumps in the deploy test")
   # The package comes from tests/package.cmake's fixture edgert_package (cpack -B package).
   set(_deploy_pkg "${CMAKE_BINARY_DIR}/package/edgert-${PROJECT_VERSION}-Linux-")

@@ -12,6 +12,6 @@ if(EDGERT_BUILD_COMPILER AND NOT CMAKE_CROSSCOMPILING AND EXISTS /usr/bin/python
   add_test(NAME infer_nv12_end_to_end
            COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/apps/infer_nv12_e2e_test.py
                    $<TARGET_FILE:model_compiler> $<TARGET_FILE:infer>
-                   ${PROJECT_SOURCE_DIR}/build/models)
+                   ${EDGERT_MODELS_DIR})
   set_tests_properties(infer_nv12_end_to_end PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 600)
 endif()

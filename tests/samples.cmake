@@ -17,7 +17,7 @@ set(_m ${EDGERT_MODELS_DIR})
 if(TARGET model_compiler)
   set(_compiler $<TARGET_FILE:model_compiler>)
 else()
-  set(EDGERT_HOST_MODEL_COMPILER ${PROJECT_SOURCE_DIR}/build/host/apps/model_compiler CACHE
+  set(EDGERT_HOST_MODEL_COMPILER ${EDGERT_HOST_BUILD_DIR}/apps/model_compiler CACHE
       FILEPATH "Host model_compiler for test data the cross build cannot make itself")
   set(_compiler ${EDGERT_HOST_MODEL_COMPILER})
 endif()
