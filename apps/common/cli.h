@@ -56,10 +56,10 @@ struct ToolSteps {
 };
 
 // The skeleton every tool runs: sets up logging, parses argv against `options` (after the
-// "Model" group when info.model is set) plus --help,
-// validates, prints the settings back, then works. A flag that is unknown or abbreviated
-// (`--ato` for --atol) is a usage error naming it. Returns kExitOk after --help, kExitUsage
-// after a usage error (printed to stderr with a hint to use --help), else what `work` returns.
+// "Model" group when info.model is set, and --help), validates, prints the settings back, then
+// works. A flag that is unknown or abbreviated (`--ato` for --atol) is a usage error naming it.
+// Returns kExitOk after --help, kExitUsage after a usage error (printed to stderr with a hint to
+// use --help), else what `work` returns.
 int RunTool(int argc, char** argv, const ToolInfo& info, const po::options_description& options,
             const ToolSteps& steps);
 
