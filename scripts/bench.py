@@ -26,6 +26,9 @@ import sys
 import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# The host preset's build folder (CMakePresets.json names it; scripts/preset_dir.sh).
+HOST_BUILD = subprocess.run([os.path.join(ROOT, "scripts/preset_dir.sh"), "host"], check=True,
+                            capture_output=True, text=True).stdout.strip()
 
 
 def run(cmd):
@@ -120,7 +123,7 @@ def main():
                     help="also time model file to first result (NAME.bin and NAME_int8.bin vs ORT on "
                          "NAME.onnx and the QDQ export), fresh process each round")
     ap.add_argument("--models_dir", default=os.path.join(ROOT, "build/models"))
-    ap.add_argument("--perf", default=os.path.join(ROOT, "build/host/apps/perf"))
+    ap.add_argument("--perf", default=os.path.join(HOST_BUILD, "apps/perf"))
     ap.add_argument("--json_out", default="", help="also write all results as JSON here")
     a = ap.parse_args()
     results = []

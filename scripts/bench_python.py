@@ -9,7 +9,8 @@ Reported: each round's medians, and the median over rounds of each side's median
 ratio python / perf (the overhead target is <= 1.03).
 
   /usr/bin/python3 scripts/bench_python.py [--model build/models/mobilenet_v2.bin]
-      [--perf build/host/apps/perf] [--pythonpath build/host/python] [--rounds 5]
+      [--perf HOST_BUILD/apps/perf] [--pythonpath HOST_BUILD/python] [--rounds 5]
+(HOST_BUILD: the host preset's build folder, scripts/preset_dir.sh host)
       [--frames 200] [--warmup 20]
 
 This is a benchmark, not a test: numbers depend on the machine and its load.
@@ -51,8 +52,10 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--model", default=os.path.join(ROOT, "build", "models", "mobilenet_v2.bin"))
     ap.add_argument("--input", help="np.tofile input (default: MODEL with .input.bin)")
-    ap.add_argument("--perf", default=os.path.join(ROOT, "build", "host", "apps", "perf"))
-    ap.add_argument("--pythonpath", default=os.path.join(ROOT, "build", "host", "python"))
+    host_build = subprocess.run([os.path.join(ROOT, "scripts", "preset_dir.sh"), "host"],
+                                check=True, capture_output=True, text=True).stdout.strip()
+    ap.add_argument("--perf", default=os.path.join(host_build, "apps", "perf"))
+    ap.add_argument("--pythonpath", default=os.path.join(host_build, "python"))
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--frames", type=int, default=200)
     ap.add_argument("--warmup", type=int, default=20)

@@ -41,10 +41,11 @@ cmake --preset host >/dev/null
 cmake --build --preset host -j "$JOBS" --target model_compiler model_info infer perf verifier
 cmake --preset aarch64 >/dev/null
 cmake --build --preset aarch64 -j "$JOBS" --target model_info infer perf verifier
-cpack --config build/aarch64/CPackConfig.cmake -B build/aarch64/package >/dev/null
-PKG="$(ls build/aarch64/package/edgert-*-Linux-aarch64.tar.gz)"
+ARM_BUILD="$(scripts/preset_dir.sh --relative aarch64)"
+cpack --config "$ARM_BUILD/CPackConfig.cmake" -B "$ARM_BUILD/package" >/dev/null
+PKG="$(ls "$ARM_BUILD"/package/edgert-*-Linux-aarch64.tar.gz)"
 echo "board package: $PKG ($(du -h "$PKG" | cut -f1))"
-BIN=build/host/apps
+BIN="$(scripts/preset_dir.sh --relative host)/apps"
 
 step "3. data: OpenCV's 5000 handwritten digits -> build/digits (cal_png/, test_png/)"
 /usr/bin/python3 scripts/train_digits.py --data-only --out build/digits

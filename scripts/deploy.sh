@@ -68,7 +68,7 @@ Results:
   --ref_dir DIR          a PC dump folder (infer --enable_dump on the PC, possibly with
                          --dump_intermediate): "verifier --compare_dir FETCHED DIR" compares every
                          .bin both hold and names the first diverging node.
-  --verifier PATH        host verifier (default build/host/apps/verifier)
+  --verifier PATH        host verifier (default: the host preset's build, apps/verifier)
   --verifier_option OPT  extra verifier flag (repeatable), for example
                          --verifier_option=--cos_threshold=0.9999
 
@@ -101,7 +101,7 @@ mb() { awk -v b="$1" 'BEGIN { printf "%.1f MB", b / 1e6 }'; }
 # ---- arguments ---------------------------------------------------------------------------
 host="" port=22 user=root identity="" connect_timeout=10 remote_dir=/tmp/edgert
 package="" model="" fetch="" remote_prefix="" ref_file="" ref_dir="" force_upload=0
-verifier="$ROOT/build/host/apps/verifier"
+verifier="$("$ROOT/scripts/preset_dir.sh" host)/apps/verifier"
 ssh_options=() inputs=() verifier_options=() tool_cmd=()
 while [ "$#" -gt 0 ]; do
   opt="$1" val="" has_val=0

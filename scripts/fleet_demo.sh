@@ -38,12 +38,13 @@ cmake --preset host >/dev/null
 cmake --build --preset host -j "$JOBS" --target model_compiler verifier
 cmake --preset aarch64 >/dev/null
 cmake --build --preset aarch64 -j "$JOBS" --target model_info infer perf verifier
-cpack --config build/aarch64/CPackConfig.cmake -B build/aarch64/package >/dev/null
-PKG="$(ls build/aarch64/package/edgert-*-Linux-aarch64.tar.gz)"
+ARM_BUILD="$(scripts/preset_dir.sh --relative aarch64)"
+cpack --config "$ARM_BUILD/CPackConfig.cmake" -B "$ARM_BUILD/package" >/dev/null
+PKG="$(ls "$ARM_BUILD"/package/edgert-*-Linux-aarch64.tar.gz)"
 
 step "3. the digits model, a held-out digit, ONNX Runtime's output for it"
 /usr/bin/python3 scripts/train_digits.py --data-only --out build/digits
-build/host/apps/model_compiler --config samples/configs/digits_int8.yaml
+"$(scripts/preset_dir.sh host)/apps/model_compiler" --config samples/configs/digits_int8.yaml
 IMAGE=build/digits/test_png/0000_6.png
 rm -rf "$OUT"
 mkdir -p "$OUT/ref"

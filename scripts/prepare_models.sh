@@ -4,11 +4,11 @@
 # with the host model_compiler. Idempotent: each step skips what is already up to date.
 # Usage: scripts/prepare_models.sh [MODELS_DIR] [COMPILER]
 #   MODELS_DIR  default build/models
-#   COMPILER    default build/host/apps/model_compiler
+#   COMPILER    default: model_compiler in the host preset's build folder (scripts/preset_dir.sh)
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 DIR="${1:-$ROOT/build/models}"
-COMPILER="${2:-$ROOT/build/host/apps/model_compiler}"
+COMPILER="${2:-$("$ROOT/scripts/preset_dir.sh" host)/apps/model_compiler}"
 if [ ! -x "$COMPILER" ]; then
   echo "prepare_models.sh: $COMPILER not found; build the host preset first" >&2
   exit 2

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The test command: installs what is missing, then builds and tests
+# The test command: installs what is missing, checks the C++ formatting, then builds and tests
 #   1. host        native build, whole-model data (scripts/prepare_models.sh), all tests;
 #   2. host-asan   native build with ASan + UBSan, all tests;
 #   3. aarch64     cross build, all tests under qemu-aarch64-static;
@@ -19,9 +19,14 @@ for arg in "$@"; do
   esac
 done
 JOBS="$(nproc)"
+HOST_BUILD="$(scripts/preset_dir.sh host)"
+ARM_BUILD="$(scripts/preset_dir.sh aarch64)"
 step() { echo; echo "=== $* ==="; }
 
 if [ "$SETUP" = 1 ]; then step "setup"; scripts/setup.sh; fi
+
+step "format: clang-format-14 over our C++ (scripts/check_format.sh)"
+scripts/check_format.sh
 
 presets=(host)
 if [ "$ASAN" = 1 ]; then presets+=(host-asan); fi
@@ -32,7 +37,7 @@ for preset in "${presets[@]}"; do
   cmake --build --preset "$preset" -j "$JOBS"
   if [ "$preset" = host ]; then
     step "whole-model data: ONNX models, ONNX Runtime references, compiled .bin"
-    scripts/prepare_models.sh build/models build/host/apps/model_compiler
+    scripts/prepare_models.sh build/models "$HOST_BUILD/apps/model_compiler"
   fi
   step "test: $preset"
   ctest --preset "$preset" -j "$JOBS"
@@ -41,7 +46,7 @@ done
 step "model_info: aarch64 under qemu prints what the host prints"
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
-build/host/samples/write_sample_model "$tmp/sample.bin"
+"$HOST_BUILD/samples/write_sample_model" "$tmp/sample.bin"
 SYSROOT="$ROOT/.cache/sysroot-aarch64"
 # Drop what legitimately differs: load time, and the engine line/object (arch, ISA, providers).
 strip_time() {
@@ -58,8 +63,8 @@ else:
     print(json.dumps(j, indent=2))'
 }
 for fmt in "" "--json"; do
-  build/host/apps/model_info --model_file "$tmp/sample.bin" $fmt 2>/dev/null | strip_time >"$tmp/host.txt"
-  qemu-aarch64-static -L "$SYSROOT" build/aarch64/apps/model_info --model_file "$tmp/sample.bin" $fmt \
+  "$HOST_BUILD/apps/model_info" --model_file "$tmp/sample.bin" $fmt 2>/dev/null | strip_time >"$tmp/host.txt"
+  qemu-aarch64-static -L "$SYSROOT" "$ARM_BUILD/apps/model_info" --model_file "$tmp/sample.bin" $fmt \
     2>/dev/null | strip_time >"$tmp/arm.txt"
   diff -u "$tmp/host.txt" "$tmp/arm.txt"
 done

@@ -78,6 +78,26 @@ int RunToolMain(int (*tool)(int, char**, std::ostream&), std::vector<std::string
   return rc;
 }
 
+int RunToolMain(int (*tool)(int, char**, std::ostream&), std::vector<std::string> args,
+                std::string* out, std::string* err) {
+  ::testing::internal::CaptureStderr();
+  const int rc = RunToolMain(tool, std::move(args), out);
+  *err = ::testing::internal::GetCapturedStderr();
+  return rc;
+}
+
+::testing::AssertionResult IsUsageErrorNaming(int (*tool)(int, char**, std::ostream&),
+                                              std::vector<std::string> args,
+                                              const std::string& flag) {
+  std::string out, err;
+  const int rc = RunToolMain(tool, std::move(args), &out, &err);
+  if (rc != 2)
+    return ::testing::AssertionFailure() << "exit code " << rc << ", not 2; stderr:\n" << err;
+  if (err.find("'" + flag + "'") == std::string::npos)
+    return ::testing::AssertionFailure() << "stderr does not name '" << flag << "':\n" << err;
+  return ::testing::AssertionSuccess();
+}
+
 PageEndBuffer::PageEndBuffer(size_t size) : size_(size) {
   page_ = static_cast<size_t>(sysconf(_SC_PAGESIZE));
   total_ = (size + page_ - 1) / page_ * page_ + page_;

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <gtest/gtest.h>
+
 #include <cstddef>
 #include <cstdint>
 #include <ostream>
@@ -24,6 +26,16 @@ void WriteFileBytes(const std::string& path, const std::vector<uint8_t>& bytes);
 // returns its exit code; `out` receives what it printed to its output stream.
 int RunToolMain(int (*tool)(int, char**, std::ostream&), std::vector<std::string> args,
                 std::string* out);
+
+// The same, also capturing what the tool printed to stderr (usage errors, logs) into `err`.
+int RunToolMain(int (*tool)(int, char**, std::ostream&), std::vector<std::string> args,
+                std::string* out, std::string* err);
+
+// Success when `tool` run with `args` exits with 2 (usage error) and its stderr names `flag` in
+// quotes ('--ato'): how every tool must treat an unknown or abbreviated flag.
+::testing::AssertionResult IsUsageErrorNaming(int (*tool)(int, char**, std::ostream&),
+                                              std::vector<std::string> args,
+                                              const std::string& flag);
 
 // `size` writable bytes whose last byte is the last one before an inaccessible page, so any
 // read or write past the end faults (libyuv's align_buffer_page_end).

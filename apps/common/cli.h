@@ -1,6 +1,7 @@
 #pragma once
 
 #include <boost/program_options.hpp>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -27,13 +28,40 @@ void AddModelOptions(po::options_description& desc, ModelParams& p);
 // Adds --cache_dir (OpenOptions::cache_dir, SessionOptions::cache_dir) for tools that run models.
 void AddCacheOption(po::options_description& desc, ModelParams& p);
 
-// Parses argv against `all` (unknown options are errors). Returns kExitOk to go on, or the exit
-// code to return now: kExitOk after printing --help, kExitUsage after a usage error (printed to
-// stderr with a hint to use --help). `*help_shown` tells the two kExitOk cases apart.
-// `epilog` is printed after the options in --help (e.g. what each reported metric means).
-int ParseCommandLine(int argc, char** argv, const std::string& tool, const std::string& usage,
-                     const po::options_description& all, bool* help_shown,
-                     const std::string& epilog = "");
+// Adds --input_file to `desc`, writing into `input_file`: its help describes the file formats
+// LoadInputFile accepts, then `when_empty` (e.g. "required").
+void AddInputFileOption(po::options_description& desc, std::string* input_file,
+                        const std::string& when_empty);
+
+// What --help and usage errors say about a tool.
+struct ToolInfo {
+  std::string name;    // the command, e.g. "perf"
+  std::string usage;   // printed after "Usage: <name> "
+  std::string epilog;  // printed after the options in --help (e.g. what each metric means)
+  // When set, the options begin with a "Model" group (AddModelOptions) writing into it.
+  ModelParams* model = nullptr;
+  bool cache_option = false;  // the "Model" group also has --cache_dir (AddCacheOption)
+};
+
+// The steps of a tool after its command line is parsed, in the order they run.
+struct ToolSteps {
+  // Rules that span flags. `vm` tells which flags were given (vm.count) and which hold their
+  // defaults (vm[name].defaulted()). A non-OK status is a usage error: its message names the
+  // flag. May be empty.
+  std::function<Status(const po::variables_map& vm)> validate;
+  // Prints the effective settings (to the log) before any work starts. May be empty.
+  std::function<void()> log_settings;
+  // The tool's work; returns its exit code.
+  std::function<int()> work;
+};
+
+// The skeleton every tool runs: sets up logging, parses argv against `options` (after the
+// "Model" group when info.model is set, and --help), validates, prints the settings back, then
+// works. A flag that is unknown or abbreviated (`--ato` for --atol) is a usage error naming it.
+// Returns kExitOk after --help, kExitUsage after a usage error (printed to stderr with a hint to
+// use --help), else what `work` returns.
+int RunTool(int argc, char** argv, const ToolInfo& info, const po::options_description& options,
+            const ToolSteps& steps);
 
 // Sets up logging to stderr (stdout stays for results) at "info" or the EDGERT_LOG_LEVEL level.
 void InitLogging(const std::string& tool);

@@ -3,7 +3,7 @@
 #include <iomanip>
 #include <sstream>
 
-#include "edgert/model_writer.h"
+#include "edgert_internal/file_io.h"
 
 namespace edgert::app {
 

@@ -4,7 +4,7 @@
 #include <cmath>
 #include <sstream>
 
-#include "edgert/model_writer.h"
+#include "edgert_internal/file_io.h"
 
 namespace edgert::app::html {
 namespace {

@@ -126,6 +126,34 @@ Result<std::vector<uint8_t>> LoadModelInput(const Model& model, size_t i, const 
   return LoadInputFile(path, model.inputs()[i], range, what_happened);
 }
 
+Result<std::vector<std::vector<uint8_t>>> LoadInputs(const Model& model,
+                                                     const std::string& input_file,
+                                                     std::vector<std::string>* what_happened) {
+  const std::vector<std::string> files = SplitList(input_file);
+  if (files.size() != model.input_count()) {
+    std::string names;
+    for (const auto& d : model.inputs()) names += (names.empty() ? "'" : ", '") + d.name + "'";
+    return InvalidArgument("--input_file has " + std::to_string(files.size()) +
+                           " file(s); model '" + model.name() + "' has " +
+                           std::to_string(model.input_count()) + " input(s): " + names);
+  }
+  std::vector<std::vector<uint8_t>> inputs;
+  for (size_t i = 0; i < files.size(); ++i) {
+    std::string what;
+    auto data = LoadModelInput(model, i, files[i], what_happened ? &what : nullptr);
+    if (!data.ok()) return data.status();
+    inputs.push_back(std::move(*data));
+    if (what_happened) what_happened->push_back(std::move(what));
+  }
+  return inputs;
+}
+
+Status SetInputs(Session& session, const std::vector<std::vector<uint8_t>>& inputs) {
+  for (size_t i = 0; i < inputs.size(); ++i)
+    EDGERT_RETURN_IF_ERROR(session.SetInput(i, inputs[i].data(), inputs[i].size()));
+  return Status::Ok();
+}
+
 std::vector<uint8_t> RandomInput(const TensorDesc& d, uint32_t seed) {
   std::mt19937 rng(seed);
   std::vector<uint8_t> dense(static_cast<size_t>(d.valid_byte_size()));

@@ -6,6 +6,7 @@
 
 #include "edgert/image.h"
 #include "edgert/model.h"
+#include "edgert/session.h"
 #include "edgert/status.h"
 #include "edgert/tensor_desc.h"
 
@@ -30,6 +31,17 @@ Result<std::vector<uint8_t>> LoadInputFile(const std::string& path, const Tensor
 // LoadInputFile for input `i` of `model`, with the colour range its preprocessing declares.
 Result<std::vector<uint8_t>> LoadModelInput(const Model& model, size_t i, const std::string& path,
                                             std::string* what_happened = nullptr);
+
+// One aligned buffer per input of `model`, loaded with LoadModelInput from the comma list
+// `input_file` (one file per input, in model input order). A file count that differs from the
+// model's input count is kInvalidArgument naming the inputs. `what_happened`, when given,
+// receives one line per input.
+Result<std::vector<std::vector<uint8_t>>> LoadInputs(
+    const Model& model, const std::string& input_file,
+    std::vector<std::string>* what_happened = nullptr);
+
+// Sets every input of `session` from `inputs` (one aligned buffer per input, in order).
+Status SetInputs(Session& session, const std::vector<std::vector<uint8_t>>& inputs);
 
 // A deterministic random aligned buffer for `desc`: F32 uniform in [-1, 1], integer and image
 // types uniform over their range; padding is zero.

@@ -11,9 +11,10 @@
 
 #include "common/dump.h"
 #include "common/inputs.h"
+#include "common/open_model.h"
 #include "edgert/model.h"
-#include "edgert/model_writer.h"
 #include "edgert/session.h"
+#include "edgert_internal/file_io.h"
 
 namespace edgert::app {
 namespace {
@@ -117,110 +118,34 @@ Status DumpIntermediates(const Session& s, const InferParams& p) {
   return WriteFileAtomic(dir + "/index.json", js.data(), js.size());
 }
 
-}  // namespace
-
-int RunInfer(int argc, char** argv, std::ostream& out) {
-  InitLogging(kTool);
-  InferParams p;
-  po::options_description model_opts("Model");
-  AddModelOptions(model_opts, p.model);
-  AddCacheOption(model_opts, p.model);
-  po::options_description input_opts("Input");
-  input_opts.add_options()(
-      "input_file", po::value(&p.input.input_file)->value_name("FILES"),
-      "comma list, one file per model input in model input order: .jpg/.jpeg/.png/.bmp for "
-      "IMG_* inputs (decoded, resized to the valid HxW with INTER_LINEAR, converted to the "
-      "input type), .bin (np.tofile data of the valid or the aligned byte size) or .txt "
-      "(whitespace-separated numbers); required");
-  po::options_description run_opts("Run");
-  run_opts.add_options()("frame_count",
-                         po::value(&p.run.frame_count)->default_value(p.run.frame_count),
-                         "how many times to run; dumps come from the last run")(
-      "intra_threads", po::value(&p.run.intra_threads)->default_value(p.run.intra_threads),
-      "engine threads");
-  po::options_description dump_opts("Dump");
-  dump_opts.add_options()(
-      "enable_dump", po::bool_switch(&p.dump.enable_dump),
-      "write every output as model_infer_output_<idx>_<name>.bin|.txt: float32, valid shape, "
-      "dequantized (np.fromfile(f, np.float32).reshape(valid shape))")(
-      "dump_format", po::value(&p.dump.dump_format)->default_value(p.dump.dump_format),
-      "bin or txt")("dump_precision",
-                    po::value(&p.dump.dump_precision)->default_value(p.dump.dump_precision),
-                    "significant digits in .txt dumps")(
-      "dump_txt_axis", po::value(&p.dump.dump_txt_axis)->default_value(p.dump.dump_txt_axis),
-      ".txt layout: each line holds the trailing (rank - axis) dimensions; axis >= rank puts "
-      "one value per line")(
-      "dump_intermediate",
-      po::value(&p.dump.dump_intermediate)->default_value(p.dump.dump_intermediate),
-      "every node's output into <output_dir>/intermediate/<node>.bin with index.json in "
-      "execution order: 1 raw stored tensors (.bin), 2 raw .bin + .txt, 3 float32 in ONNX "
-      "order (NCHW for 4-D) .bin + .txt")(
-      "dump_raw", po::bool_switch(&p.dump.dump_raw),
-      "also write each output's aligned buffer as stored: model_infer_output_<idx>_<name>"
-      ".aligned.bin")("enable_cls_post_process", po::bool_switch(&p.dump.enable_cls_post_process),
-                      "print the top-5 class indices and scores of every output")(
-      "output_dir", po::value(&p.dump.output_dir)->default_value(p.dump.output_dir),
-      "where dumps are written (created if missing)")("help,h", "show this help");
-  po::options_description all;
-  all.add(model_opts).add(input_opts).add(run_opts).add(dump_opts);
-  bool help = false;
-  int rc = ParseCommandLine(argc, argv, kTool,
-                            "--model_file model.bin --input_file a.bin[,b.bin]"
-                            " [options]",
-                            all, &help);
-  if (rc != kExitOk || help) return rc;
-  if (Status s = Validate(p); !s.ok()) {
-    std::cerr << kTool << ": " << s.message() << "\nTry '" << kTool << " --help'.\n";
-    return kExitUsage;
+// Runs the model on the inputs and writes what `p` asks for (settings already validated).
+int Infer(const InferParams& p, std::ostream& out) {
+  auto opened = OpenModel(p.model);
+  if (!opened.ok()) {
+    spdlog::error("{}", opened.status().ToString());
+    return ExitCodeFor(opened.status());
   }
-  spdlog::info(
-      "=== infer settings === model_file: {}, model_name: {}, input_file: {}, "
-      "frame_count: {}, enable_dump: {}, dump_format: {}, dump_intermediate: {}, "
-      "output_dir: {}",
-      p.model.model_file, p.model.model_name.empty() ? "(only)" : p.model.model_name,
-      p.input.input_file, p.run.frame_count, p.dump.enable_dump, p.dump.dump_format,
-      p.dump.dump_intermediate, p.dump.output_dir);
-  auto file = ModelFile::Open(p.model.model_file, {p.model.cache_dir});
-  if (!file.ok()) {
-    spdlog::error("{}", file.status().ToString());
-    return kExitFailure;
+  const Model& m = *opened->model();
+  std::vector<std::string> what;
+  auto inputs = LoadInputs(m, p.input.input_file, &what);
+  if (!inputs.ok()) {
+    spdlog::error("{}", inputs.status().ToString());
+    return ExitCodeFor(inputs.status());
   }
-  auto model = (*file)->GetModel(p.model.model_name);
-  if (!model.ok()) {
-    spdlog::error("{}", model.status().ToString());
-    return ExitCodeFor(model.status());
-  }
-  const Model& m = **model;
-  const auto files = SplitList(p.input.input_file);
-  if (files.size() != m.input_count()) {
-    std::string names;
-    for (const auto& d : m.inputs()) names += (names.empty() ? "'" : ", '") + d.name + "'";
-    spdlog::error("--input_file has {} file(s); model '{}' has {} input(s): {}", files.size(),
-                  m.name(), m.input_count(), names);
-    return kExitUsage;
-  }
+  for (size_t i = 0; i < what.size(); ++i)
+    out << "input[" << i << "] '" << m.inputs()[i].name << "': " << what[i] << "\n";
   SessionOptions opts;
   opts.num_threads = p.run.intra_threads;
   opts.capture_intermediates = p.dump.dump_intermediate > 0;
   opts.cache_dir = p.model.cache_dir;
-  auto session = Session::Create(*model, opts);
+  auto session = Session::Create(opened->model(), opts);
   if (!session.ok()) {
     spdlog::error("{}", session.status().ToString());
     return kExitFailure;
   }
-  for (size_t i = 0; i < files.size(); ++i) {
-    const TensorDesc& d = m.inputs()[i];
-    std::string what;
-    auto data = LoadModelInput(m, i, files[i], &what);
-    if (!data.ok()) {
-      spdlog::error("{}", data.status().ToString());
-      return kExitFailure;
-    }
-    out << "input[" << i << "] '" << d.name << "': " << what << "\n";
-    if (Status s = (*session)->SetInput(i, data->data(), data->size()); !s.ok()) {
-      spdlog::error("{}", s.ToString());
-      return kExitFailure;
-    }
+  if (Status s = SetInputs(**session, *inputs); !s.ok()) {
+    spdlog::error("{}", s.ToString());
+    return kExitFailure;
   }
   double total_ms = 0;
   for (int64_t f = 0; f < p.run.frame_count; ++f) {
@@ -292,6 +217,60 @@ int RunInfer(int argc, char** argv, std::ostream& out) {
         << "/intermediate/ (index.json lists them in execution order)\n";
   }
   return kExitOk;
+}
+
+}  // namespace
+
+int RunInfer(int argc, char** argv, std::ostream& out) {
+  InferParams p;
+  po::options_description input_opts("Input");
+  AddInputFileOption(input_opts, &p.input.input_file, "required");
+  po::options_description run_opts("Run");
+  run_opts.add_options()("frame_count",
+                         po::value(&p.run.frame_count)->default_value(p.run.frame_count),
+                         "how many times to run; dumps come from the last run")(
+      "intra_threads", po::value(&p.run.intra_threads)->default_value(p.run.intra_threads),
+      "engine threads");
+  po::options_description dump_opts("Dump");
+  dump_opts.add_options()(
+      "enable_dump", po::bool_switch(&p.dump.enable_dump),
+      "write every output as model_infer_output_<idx>_<name>.bin|.txt: float32, valid shape, "
+      "dequantized (np.fromfile(f, np.float32).reshape(valid shape))")(
+      "dump_format", po::value(&p.dump.dump_format)->default_value(p.dump.dump_format),
+      "bin or txt")("dump_precision",
+                    po::value(&p.dump.dump_precision)->default_value(p.dump.dump_precision),
+                    "significant digits in .txt dumps")(
+      "dump_txt_axis", po::value(&p.dump.dump_txt_axis)->default_value(p.dump.dump_txt_axis),
+      ".txt layout: each line holds the trailing (rank - axis) dimensions; axis >= rank puts "
+      "one value per line")(
+      "dump_intermediate",
+      po::value(&p.dump.dump_intermediate)->default_value(p.dump.dump_intermediate),
+      "every node's output into <output_dir>/intermediate/<node>.bin with index.json in "
+      "execution order: 1 raw stored tensors (.bin), 2 raw .bin + .txt, 3 float32 in ONNX "
+      "order (NCHW for 4-D) .bin + .txt")(
+      "dump_raw", po::bool_switch(&p.dump.dump_raw),
+      "also write each output's aligned buffer as stored: model_infer_output_<idx>_<name>"
+      ".aligned.bin")("enable_cls_post_process", po::bool_switch(&p.dump.enable_cls_post_process),
+                      "print the top-5 class indices and scores of every output")(
+      "output_dir", po::value(&p.dump.output_dir)->default_value(p.dump.output_dir),
+      "where dumps are written (created if missing)");
+  po::options_description all;
+  all.add(input_opts).add(run_opts).add(dump_opts);
+  const ToolInfo info{kTool, "--model_file model.bin --input_file a.bin[,b.bin] [options]", "",
+                      &p.model, /*cache_option=*/true};
+  ToolSteps steps;
+  steps.validate = [&](const po::variables_map&) { return Validate(p); };
+  steps.log_settings = [&] {
+    spdlog::info(
+        "=== infer settings === model_file: {}, model_name: {}, input_file: {}, "
+        "frame_count: {}, enable_dump: {}, dump_format: {}, dump_intermediate: {}, "
+        "output_dir: {}",
+        p.model.model_file, p.model.model_name.empty() ? "(only)" : p.model.model_name,
+        p.input.input_file, p.run.frame_count, p.dump.enable_dump, p.dump.dump_format,
+        p.dump.dump_intermediate, p.dump.output_dir);
+  };
+  steps.work = [&] { return Infer(p, out); };
+  return RunTool(argc, argv, info, all, steps);
 }
 
 }  // namespace edgert::app

@@ -25,6 +25,7 @@
 #include "edgert/image.h"
 #include "edgert/model.h"
 #include "edgert/session.h"
+#include "edgert_internal/file_io.h"
 #include "quantize.h"
 
 namespace edgert::compiler {

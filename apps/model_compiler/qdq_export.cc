@@ -18,6 +18,7 @@
 #include <map>
 #include <set>
 
+#include "edgert_internal/file_io.h"
 #include "model_compiler/compiler.h"
 #include "model_compiler/quantize.h"
 

@@ -51,10 +51,12 @@ Status Validate(const ModelCompilerParams& p) {
   return Status::Ok();
 }
 
+// Loads the config, prints the settings, compiles (and calibrates), writes the .bin.
+int Compile(const ModelCompilerParams& p);
+
 }  // namespace
 
 int RunModelCompiler(int argc, char** argv) {
-  app::InitLogging(kTool);
   ModelCompilerParams p;
   namespace po = app::po;
   po::options_description io("Input and output");
@@ -70,7 +72,7 @@ int RunModelCompiler(int argc, char** argv) {
                          "<working_dir>/<output_model_file_prefix>.bin. An int8 compile also "
                          "writes <prefix>_quant_report.{txt,json,html} (per-layer cosines; the "
                          "HTML as bar charts, worst first) and <prefix>_quantized_model.onnx "
-                         "next to it")("help,h", "show this help");
+                         "next to it");
   po::options_description list("Supported ops");
   list.add_options()("list_ops", po::bool_switch(&p.list_ops),
                      "print every supported ONNX op (domain ai.onnx) with the model opsets it "
@@ -81,26 +83,29 @@ int RunModelCompiler(int argc, char** argv) {
       "with --list_ops: as the Markdown table in README.md");
   po::options_description all;
   all.add(io).add(list);
-  bool help = false;
-  int rc = app::ParseCommandLine(argc, argv, kTool,
-                                 "--config model.yaml [--model m.onnx] [--output model.bin]\n"
-                                 "       model_compiler --model m.onnx --output m.bin\n"
-                                 "       model_compiler --list_ops [--json | --markdown]\n"
-                                 "Compiles a float ONNX model into an edgert .bin. Exit codes: 0 "
-                                 "ok, 1 compile or I/O failure, 2 usage or config error.",
-                                 all, &help);
-  if (rc != app::kExitOk || help) return rc;
-  if (Status s = Validate(p); !s.ok()) {
-    std::cerr << kTool << ": " << s.message() << "\nTry '" << kTool << " --help'.\n";
-    return app::kExitUsage;
-  }
-  if (p.list_ops) {
+  const app::ToolInfo info{kTool,
+                           "--config model.yaml [--model m.onnx] [--output model.bin]\n"
+                           "       model_compiler --model m.onnx --output m.bin\n"
+                           "       model_compiler --list_ops [--json | --markdown]\n"
+                           "Compiles a float ONNX model into an edgert .bin. Exit codes: 0 ok, "
+                           "1 compile or I/O failure, 2 usage or config error.",
+                           ""};
+  app::ToolSteps steps;
+  steps.validate = [&](const po::variables_map&) { return Validate(p); };
+  // The settings are printed by Compile, once the config they come from is loaded.
+  steps.work = [&] {
+    if (!p.list_ops) return Compile(p);
     std::cout << FormatOpList(p.json       ? OpListFormat::kJson
                               : p.markdown ? OpListFormat::kMarkdown
                                            : OpListFormat::kText);
     return app::kExitOk;
-  }
+  };
+  return app::RunTool(argc, argv, info, all, steps);
+}
 
+namespace {
+
+int Compile(const ModelCompilerParams& p) {
   CompileConfig cfg;
   if (!p.config.empty()) {
     auto loaded = LoadConfig(p.config);
@@ -207,5 +212,7 @@ int RunModelCompiler(int argc, char** argv) {
   spdlog::info("wrote {} ({:.1f} ms)", output, ms);
   return app::kExitOk;
 }
+
+}  // namespace
 
 }  // namespace edgert::compiler

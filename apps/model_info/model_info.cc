@@ -2,10 +2,10 @@
 
 #include <spdlog/spdlog.h>
 
-#include <chrono>
 #include <iomanip>
 #include <nlohmann/json.hpp>
 
+#include "common/open_model.h"
 #include "common/report.h"
 #include "edgert/model.h"
 
@@ -83,56 +83,22 @@ nlohmann::json ModelJson(const Model& m) {
   return j;
 }
 
-}  // namespace
-
-int RunModelInfo(int argc, char** argv, std::ostream& out) {
-  InitLogging(kTool);
-  ModelInfoParams p;
-  bool show_nodes = false;
-  po::options_description model_opts("Model");
-  AddModelOptions(model_opts, p.model);
-  po::options_description report_opts("Report");
-  report_opts.add_options()("json", po::bool_switch(&p.json),
-                            "print JSON on stdout instead of text")(
-      "show_nodes", po::bool_switch(&show_nodes),
-      "also list every node with its op and precision (float or int8)")("help,h", "show this help");
-  po::options_description all;
-  all.add(model_opts).add(report_opts);
-  bool help = false;
-  int rc = ParseCommandLine(argc, argv, kTool, "--model_file model.bin [options]", all, &help);
-  if (rc != kExitOk || help) return rc;
-  if (Status s = Validate(p); !s.ok()) {
-    std::cerr << kTool << ": " << s.message() << "\nTry '" << kTool << " --help'.\n";
-    return kExitUsage;
+// Prints the model(s) that `p` selects (settings already validated).
+int ModelInfo(const ModelInfoParams& p, std::ostream& out) {
+  auto opened = OpenModel(p.model, /*every_model_if_unnamed=*/true);
+  if (!opened.ok()) {
+    spdlog::error("{}", opened.status().ToString());
+    return ExitCodeFor(opened.status());
   }
-  spdlog::info("model_file: {}, model_name: {}, json: {}", p.model.model_file,
-               p.model.model_name.empty() ? "(all)" : p.model.model_name, p.json);
-
-  const auto t0 = std::chrono::steady_clock::now();
-  auto file = ModelFile::Open(p.model.model_file);
-  const double load_ms =
-      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-  if (!file.ok()) {
-    spdlog::error("{}", file.status().ToString());
-    return kExitFailure;
-  }
-  std::vector<std::shared_ptr<const Model>> models;
-  if (p.model.model_name.empty()) {
-    for (const auto& name : (*file)->model_names()) models.push_back(*(*file)->GetModel(name));
-  } else {
-    auto m = (*file)->GetModel(p.model.model_name);
-    if (!m.ok()) {
-      spdlog::error("{}", m.status().ToString());
-      return ExitCodeFor(m.status());
-    }
-    models.push_back(*m);
-  }
+  const ModelFile& file = *opened->file;
+  const std::vector<std::shared_ptr<const Model>>& models = opened->models;
+  const double load_ms = opened->load_ms;
 
   if (p.json) {
     nlohmann::json j;
     j["model_file"] = p.model.model_file;
     j["load_time_ms"] = load_ms;
-    j["model_names"] = (*file)->model_names();
+    j["model_names"] = file.model_names();
     j["engine"] = EngineJson(GetEngineInfo());
     j["models"] = nlohmann::json::array();
     for (const auto& m : models) j["models"].push_back(ModelJson(*m));
@@ -143,14 +109,34 @@ int RunModelInfo(int argc, char** argv, std::ostream& out) {
   out << "Engine on this machine: " << EngineText(GetEngineInfo()) << "\n";
   out.unsetf(std::ios::fixed);
   out << std::setprecision(6);
-  out << "This model file has " << (*file)->model_names().size() << " model(s):\n";
-  for (const auto& n : (*file)->model_names()) out << "[" << n << "]";
+  out << "This model file has " << file.model_names().size() << " model(s):\n";
+  for (const auto& n : file.model_names()) out << "[" << n << "]";
   out << "\n";
   for (const auto& m : models) {
     out << "---------------------------------------------------------------------\n";
-    PrintModelText(out, *m, show_nodes);
+    PrintModelText(out, *m, p.show_nodes);
   }
   return kExitOk;
+}
+
+}  // namespace
+
+int RunModelInfo(int argc, char** argv, std::ostream& out) {
+  ModelInfoParams p;
+  po::options_description report_opts("Report");
+  report_opts.add_options()("json", po::bool_switch(&p.json),
+                            "print JSON on stdout instead of text")(
+      "show_nodes", po::bool_switch(&p.show_nodes),
+      "also list every node with its op and precision (float or int8)");
+  const ToolInfo info{kTool, "--model_file model.bin [options]", "", &p.model};
+  ToolSteps steps;
+  steps.validate = [&](const po::variables_map&) { return Validate(p); };
+  steps.log_settings = [&] {
+    spdlog::info("model_file: {}, model_name: {}, json: {}", p.model.model_file,
+                 p.model.model_name.empty() ? "(all)" : p.model.model_name, p.json);
+  };
+  steps.work = [&] { return ModelInfo(p, out); };
+  return RunTool(argc, argv, info, report_opts, steps);
 }
 
 }  // namespace edgert::app

@@ -19,10 +19,11 @@
 
 #include "common/html_report.h"
 #include "common/inputs.h"
+#include "common/open_model.h"
 #include "common/report.h"
 #include "edgert/model.h"
-#include "edgert/model_writer.h"
 #include "edgert/session.h"
+#include "edgert_internal/file_io.h"
 #include "perf/stats.h"
 
 namespace edgert::app {
@@ -98,7 +99,7 @@ struct ThreadResult {
   std::vector<double> latencies_ms;
   std::vector<NodeAgg> nodes;
   std::vector<std::string> providers;  // per node: the kernel provider that ran it
-  double run_ms_total = 0;  // summed Run() wall time of measured frames
+  double run_ms_total = 0;             // summed Run() wall time of measured frames
   int64_t missed = 0;
   double first_inference_ms = 0;
   double setup_ms = 0;
@@ -164,8 +165,7 @@ void PerfThread(Shared* sh, int index, ThreadResult* r) {
     r->weight_cache = session->weight_cache();
     for (size_t n = 0; n < sh->model->nodes().size(); ++n)
       r->providers.push_back(session->node_provider(static_cast<int>(n)));
-    for (size_t i = 0; i < sh->inputs.size() && status.ok(); ++i)
-      status = session->SetInput(i, sh->inputs[i].data(), sh->inputs[i].size());
+    status = SetInputs(*session, sh->inputs);
   }
   r->setup_ms = MsSince(ts, Clock::now());
   if (status.ok()) {
@@ -342,8 +342,8 @@ Status WriteProfile(const std::string& dir, const Model& model,
     const std::string provider =
         !results.empty() && i < results[0]->providers.size() ? results[0]->providers[i] : "";
     csv << i << "," << n.name << "," << n.op_type << "," << n.precision << "," << provider << ","
-        << a.count << ","
-        << a.total_ms << "," << avg << "," << mn << "," << a.max_ms << "," << share << "\n";
+        << a.count << "," << a.total_ms << "," << avg << "," << mn << "," << a.max_ms << ","
+        << share << "\n";
     j["nodes"].push_back({{"node", i},
                           {"name", n.name},
                           {"op_type", n.op_type},
@@ -365,113 +365,53 @@ Status WriteProfile(const std::string& dir, const Model& model,
   return WriteProfileHtml(dir + "/profile.html", model, j, runs);
 }
 
-}  // namespace
+// Everything a run measured, for the report.
+struct PerfRun {
+  OpenedModel opened;
+  std::vector<std::unique_ptr<ThreadResult>> results;  // one per thread
+  double wall_ms = 0;                                  // the measured phase
+  double cpu_ms = 0;   // process CPU time (user + system) during the measured phase
+  double rss_mib = 0;  // peak resident set size of the process
+};
 
-int RunPerf(int argc, char** argv, std::ostream& out) {
-  InitLogging(kTool);
-  PerfParams p;
-  po::options_description model_opts("Model");
-  AddModelOptions(model_opts, p.model);
-  AddCacheOption(model_opts, p.model);
-  po::options_description input_opts("Input");
-  input_opts.add_options()(
-      "input_file", po::value(&p.input.input_file)->value_name("FILES"),
-      "comma list of input files in model input order (images for IMG_* inputs, .bin np.tofile "
-      "data of the valid or aligned size, .txt numbers); default: deterministic random inputs")(
-      "seed", po::value(&p.input.seed)->default_value(p.input.seed), "seed of the random inputs");
-  po::options_description run_opts("Run");
-  run_opts.add_options()("thread_num",
-                         po::value(&p.run.thread_num)->default_value(p.run.thread_num),
-                         "concurrent threads, each with its own session over the one shared model")(
-      "intra_threads", po::value(&p.run.intra_threads)->default_value(p.run.intra_threads),
-      "engine threads inside each session")(
-      "setup_threads", po::value(&p.run.setup_threads)->default_value(p.run.setup_threads),
-      "threads that set each session's kernels up (weight packing, JIT) before the first frame; "
-      "0: one per CPU the process may use, at most 8")(
-      "frame_count", po::value(&p.run.frame_count)->default_value(p.run.frame_count),
-      "measured frames over all threads (ignored with --perf_time*)")(
-      "perf_time", po::value(&p.run.perf_time)->default_value(p.run.perf_time),
-      "run for this many minutes instead of --frame_count (hrt_model_exec's unit)")(
-      "perf_time_in_seconds",
-      po::value(&p.run.perf_time_in_seconds)->default_value(p.run.perf_time_in_seconds),
-      "run for this many seconds instead of --frame_count")(
-      "warmup", po::value(&p.run.warmup)->default_value(p.run.warmup),
-      "per-thread warm-up before measuring, not counted: frames (\"10\") or seconds (\"2s\")")(
-      "core_id", po::value(&p.run.core_id)->value_name("CORES"),
-      "comma list of CPU cores the threads (and their engine workers) may run on")(
-      "perf_fps", po::value(&p.run.perf_fps)->default_value(p.run.perf_fps),
-      "paced run: frames arrive at this rate like from a camera; latency counts from arrival");
-  po::options_description report_opts("Report");
-  report_opts.add_options()("json", po::bool_switch(&p.report.json),
-                            "print the report as JSON on stdout")(
-      "profile_path", po::value(&p.report.profile_path)->value_name("DIR"),
-      "write per-op timing to DIR/profile.csv and DIR/profile.json, and DIR/profile.html: "
-      "bar charts of the time per node and per op type with the runtime overhead")(
-      "progress_frames",
-      po::value(&p.report.progress_frames)->default_value(p.report.progress_frames),
-      "progress line on stderr every N frames (and at most every second)")("help,h",
-                                                                           "show this help");
-  po::options_description all;
-  all.add(model_opts).add(input_opts).add(run_opts).add(report_opts);
-  bool help = false;
-  int rc = ParseCommandLine(argc, argv, kTool, "--model_file model.bin [options]", all, &help,
-                            kMetricHelp);
-  if (rc != kExitOk || help) return rc;
-  if (Status s = Validate(p); !s.ok()) {
-    std::cerr << kTool << ": " << s.message() << "\nTry '" << kTool << " --help'.\n";
-    return kExitUsage;
-  }
+std::vector<int> Cores(const PerfParams& p) {
+  std::vector<int> cores;
+  for (const auto& c : SplitList(p.run.core_id)) cores.push_back(std::stoi(c));
+  return cores;
+}
+
+double DurationSeconds(const PerfParams& p) {
+  return p.run.perf_time_in_seconds > 0 ? p.run.perf_time_in_seconds : p.run.perf_time * 60;
+}
+
+// The run: opens the model, loads (or makes) the inputs, sets up and warms up one session per
+// thread, then measures. Progress goes to stderr, errors to the log. Returns an exit code.
+int MeasurePerf(const PerfParams& p, PerfRun* run) {
   Shared sh;
   sh.params = &p;
-  for (const auto& c : SplitList(p.run.core_id)) sh.cores.push_back(std::stoi(c));
-  sh.duration_s =
-      p.run.perf_time_in_seconds > 0 ? p.run.perf_time_in_seconds : p.run.perf_time * 60;
-  spdlog::info(
-      "=== perf settings === model_file: {}, model_name: {}, thread_num: {}, intra_threads: {}, "
-      "setup_threads: {}, cache_dir: {}, {}, warmup: {}, core_id: {}, perf_fps: {}, inputs: {}",
-      p.model.model_file, p.model.model_name.empty() ? "(only)" : p.model.model_name,
-      p.run.thread_num, p.run.intra_threads, p.run.setup_threads,
-      p.model.cache_dir.empty() ? "(none)" : p.model.cache_dir,
-      sh.duration_s > 0 ? fmt::format("duration: {} s", sh.duration_s)
-                        : fmt::format("frame_count: {}", p.run.frame_count),
-      p.run.warmup, p.run.core_id.empty() ? "any" : p.run.core_id, p.run.perf_fps,
-      p.input.input_file.empty() ? fmt::format("random (seed {})", p.input.seed)
-                                 : p.input.input_file);
-
-  const auto tl = Clock::now();
-  auto file = ModelFile::Open(p.model.model_file, {p.model.cache_dir});
-  if (!file.ok()) {
-    spdlog::error("{}", file.status().ToString());
-    return kExitFailure;
+  sh.cores = Cores(p);
+  sh.duration_s = DurationSeconds(p);
+  auto opened = OpenModel(p.model);
+  if (!opened.ok()) {
+    spdlog::error("{}", opened.status().ToString());
+    return ExitCodeFor(opened.status());
   }
-  auto model = (*file)->GetModel(p.model.model_name);
-  const double load_ms = MsSince(tl, Clock::now());
-  if (!model.ok()) {
-    spdlog::error("{}", model.status().ToString());
-    return ExitCodeFor(model.status());
-  }
-  sh.model = *model;
-  const Model& m = **model;
-  const auto files = SplitList(p.input.input_file);
-  if (!files.empty() && files.size() != m.input_count()) {
-    spdlog::error("--input_file has {} file(s), model '{}' has {} input(s)", files.size(), m.name(),
-                  m.input_count());
-    return kExitUsage;
-  }
-  for (size_t i = 0; i < m.input_count(); ++i) {
-    if (files.empty()) {
+  run->opened = std::move(*opened);
+  sh.model = run->opened.model();
+  const Model& m = *sh.model;
+  if (p.input.input_file.empty()) {
+    for (size_t i = 0; i < m.input_count(); ++i)
       sh.inputs.push_back(RandomInput(m.inputs()[i], p.input.seed + static_cast<uint32_t>(i)));
-    } else {
-      auto data = LoadModelInput(m, i, files[i]);
-      if (!data.ok()) {
-        spdlog::error("{}", data.status().ToString());
-        return kExitFailure;
-      }
-      sh.inputs.push_back(std::move(*data));
+  } else {
+    auto inputs = LoadInputs(m, p.input.input_file);
+    if (!inputs.ok()) {
+      spdlog::error("{}", inputs.status().ToString());
+      return ExitCodeFor(inputs.status());
     }
+    sh.inputs = std::move(*inputs);
   }
 
-  std::vector<std::unique_ptr<ThreadResult>> results;
+  std::vector<std::unique_ptr<ThreadResult>>& results = run->results;
   for (int t = 0; t < p.run.thread_num; ++t) {
     results.push_back(std::make_unique<ThreadResult>());
     if (sh.duration_s == 0)
@@ -522,7 +462,7 @@ int RunPerf(int argc, char** argv, std::ostream& out) {
     }
   }
   for (auto& t : threads) t.join();
-  const double wall_ms = MsSince(sh.t0, Clock::now());
+  run->wall_ms = MsSince(sh.t0, Clock::now());
   getrusage(RUSAGE_SELF, &ru1);
   if (!sh.error.ok()) {
     spdlog::error("{}", sh.error.ToString());
@@ -531,11 +471,21 @@ int RunPerf(int argc, char** argv, std::ostream& out) {
   auto tv_ms = [](const timeval& tv) {
     return static_cast<double>(tv.tv_sec) * 1e3 + static_cast<double>(tv.tv_usec) / 1e3;
   };
-  const double cpu_ms =
+  run->cpu_ms =
       tv_ms(ru1.ru_utime) + tv_ms(ru1.ru_stime) - tv_ms(ru0.ru_utime) - tv_ms(ru0.ru_stime);
-  const double cpu_pct = wall_ms > 0 ? 100.0 * cpu_ms / wall_ms : 0;
-  const double rss_mib = static_cast<double>(ru1.ru_maxrss) / 1024.0;
+  run->rss_mib = static_cast<double>(ru1.ru_maxrss) / 1024.0;
+  return kExitOk;
+}
 
+// The report of a run: statistics, the profile files when asked for, then text or JSON on
+// `out`. Returns an exit code.
+int ReportPerf(const PerfParams& p, const PerfRun& run, std::ostream& out) {
+  const Model& m = *run.opened.model();
+  const ModelFile& file = *run.opened.file;
+  const auto& results = run.results;
+  const double wall_ms = run.wall_ms, load_ms = run.opened.load_ms, rss_mib = run.rss_mib;
+  const double cpu_pct = wall_ms > 0 ? 100.0 * run.cpu_ms / wall_ms : 0;
+  const std::vector<int> cores = Cores(p);
   std::vector<double> all_lat;
   int64_t missed = 0;
   for (const auto& r : results) {
@@ -578,7 +528,7 @@ int RunPerf(int argc, char** argv, std::ostream& out) {
     j["intra_threads"] = p.run.intra_threads;
     j["frame_count"] = st.count;
     j["duration_ms"] = wall_ms;
-    j["cores"] = sh.cores;
+    j["cores"] = cores;
     j["perf_fps"] = p.run.perf_fps;
     j["inputs"] = p.input.input_file.empty() ? "random" : p.input.input_file;
     j["seed"] = p.input.seed;
@@ -587,7 +537,7 @@ int RunPerf(int argc, char** argv, std::ostream& out) {
     j["session_setup_ms"] = results[0]->setup_ms;
     j["startup_ms"] = startup_ms;
     j["load_phases_ms"] = nlohmann::json::object();
-    for (const PhaseTiming& t : (*file)->load_phases()) j["load_phases_ms"][t.phase] = t.ms;
+    for (const PhaseTiming& t : file.load_phases()) j["load_phases_ms"][t.phase] = t.ms;
     j["setup_phases_ms"] = nlohmann::json::object();
     for (const PhaseTiming& t : results[0]->setup_phases) j["setup_phases_ms"][t.phase] = t.ms;
     j["engine"] = EngineJson(engine);
@@ -625,7 +575,7 @@ int RunPerf(int argc, char** argv, std::ostream& out) {
       << "Engine: " << EngineText(engine) << "\n";
   if (p.run.perf_fps > 0) out << "Pacing: " << p.run.perf_fps << " frames/s\n";
   out << "=== Perf result ===\n"
-      << "Model load time: " << load_ms << " ms (" << phases((*file)->load_phases()) << ")\n"
+      << "Model load time: " << load_ms << " ms (" << phases(file.load_phases()) << ")\n"
       << "Session setup (thread 0): " << results[0]->setup_ms << " ms ("
       << phases(results[0]->setup_phases) << ")\n"
       << "First inference (thread 0): " << results[0]->first_inference_ms << " ms\n"
@@ -653,6 +603,73 @@ int RunPerf(int argc, char** argv, std::ostream& out) {
         << overhead_pct << " % of Run() time)\n";
   for (const auto& w : warnings) out << "WARNING: " << w << "\n";
   return kExitOk;
+}
+
+}  // namespace
+
+int RunPerf(int argc, char** argv, std::ostream& out) {
+  PerfParams p;
+  po::options_description input_opts("Input");
+  AddInputFileOption(input_opts, &p.input.input_file, "default: deterministic random inputs");
+  input_opts.add_options()("seed", po::value(&p.input.seed)->default_value(p.input.seed),
+                           "seed of the random inputs");
+  po::options_description run_opts("Run");
+  run_opts.add_options()("thread_num",
+                         po::value(&p.run.thread_num)->default_value(p.run.thread_num),
+                         "concurrent threads, each with its own session over the one shared model")(
+      "intra_threads", po::value(&p.run.intra_threads)->default_value(p.run.intra_threads),
+      "engine threads inside each session")(
+      "setup_threads", po::value(&p.run.setup_threads)->default_value(p.run.setup_threads),
+      "threads that set each session's kernels up (weight packing, JIT) before the first frame; "
+      "0: one per CPU the process may use, at most 8")(
+      "frame_count", po::value(&p.run.frame_count)->default_value(p.run.frame_count),
+      "measured frames over all threads (ignored with --perf_time*)")(
+      "perf_time", po::value(&p.run.perf_time)->default_value(p.run.perf_time),
+      "run for this many minutes instead of --frame_count (hrt_model_exec's unit)")(
+      "perf_time_in_seconds",
+      po::value(&p.run.perf_time_in_seconds)->default_value(p.run.perf_time_in_seconds),
+      "run for this many seconds instead of --frame_count")(
+      "warmup", po::value(&p.run.warmup)->default_value(p.run.warmup),
+      "per-thread warm-up before measuring, not counted: frames (\"10\") or seconds (\"2s\")")(
+      "core_id", po::value(&p.run.core_id)->value_name("CORES"),
+      "comma list of CPU cores the threads (and their engine workers) may run on")(
+      "perf_fps", po::value(&p.run.perf_fps)->default_value(p.run.perf_fps),
+      "paced run: frames arrive at this rate like from a camera; latency counts from arrival");
+  po::options_description report_opts("Report");
+  report_opts.add_options()("json", po::bool_switch(&p.report.json),
+                            "print the report as JSON on stdout")(
+      "profile_path", po::value(&p.report.profile_path)->value_name("DIR"),
+      "write per-op timing to DIR/profile.csv and DIR/profile.json, and DIR/profile.html: "
+      "bar charts of the time per node and per op type with the runtime overhead")(
+      "progress_frames",
+      po::value(&p.report.progress_frames)->default_value(p.report.progress_frames),
+      "progress line on stderr every N frames (and at most every second)");
+  po::options_description all;
+  all.add(input_opts).add(run_opts).add(report_opts);
+  const ToolInfo info{kTool, "--model_file model.bin [options]", kMetricHelp, &p.model,
+                      /*cache_option=*/true};
+  ToolSteps steps;
+  steps.validate = [&](const po::variables_map&) { return Validate(p); };
+  steps.log_settings = [&] {
+    const double duration_s = DurationSeconds(p);
+    spdlog::info(
+        "=== perf settings === model_file: {}, model_name: {}, thread_num: {}, intra_threads: {}, "
+        "setup_threads: {}, cache_dir: {}, {}, warmup: {}, core_id: {}, perf_fps: {}, inputs: {}",
+        p.model.model_file, p.model.model_name.empty() ? "(only)" : p.model.model_name,
+        p.run.thread_num, p.run.intra_threads, p.run.setup_threads,
+        p.model.cache_dir.empty() ? "(none)" : p.model.cache_dir,
+        duration_s > 0 ? fmt::format("duration: {} s", duration_s)
+                       : fmt::format("frame_count: {}", p.run.frame_count),
+        p.run.warmup, p.run.core_id.empty() ? "any" : p.run.core_id, p.run.perf_fps,
+        p.input.input_file.empty() ? fmt::format("random (seed {})", p.input.seed)
+                                   : p.input.input_file);
+  };
+  steps.work = [&] {
+    PerfRun run;
+    const int rc = MeasurePerf(p, &run);
+    return rc != kExitOk ? rc : ReportPerf(p, run, out);
+  };
+  return RunTool(argc, argv, info, all, steps);
 }
 
 }  // namespace edgert::app

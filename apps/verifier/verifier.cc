@@ -14,6 +14,7 @@
 #include "common/dump.h"
 #include "common/html_report.h"
 #include "common/inputs.h"
+#include "common/open_model.h"
 #include "edgert/model.h"
 #include "edgert/session.h"
 
@@ -150,16 +151,11 @@ nlohmann::json RowJson(const Row& r) {
 
 // Mode 1: run the model and compare its outputs with reference files.
 Status RunAndCompare(const VerifierParams& p, std::vector<Row>* rows) {
-  auto file = ModelFile::Open(p.model.model_file);
-  if (!file.ok()) return file.status();
-  auto model = (*file)->GetModel(p.model.model_name);
-  if (!model.ok()) return model.status();
-  const Model& m = **model;
-  const auto inputs = SplitList(p.input_file);
-  if (inputs.size() != m.input_count())
-    return InvalidArgument("--input_file has " + std::to_string(inputs.size()) +
-                           " file(s), model '" + m.name() + "' has " +
-                           std::to_string(m.input_count()) + " input(s)");
+  auto opened = OpenModel(p.model);
+  if (!opened.ok()) return opened.status();
+  const Model& m = *opened->model();
+  auto inputs = LoadInputs(m, p.input_file);
+  if (!inputs.ok()) return inputs.status();
   std::vector<std::string> refs = SplitList(p.ref_file);
   if (!p.ref_dir.empty()) {
     refs.clear();
@@ -172,13 +168,9 @@ Status RunAndCompare(const VerifierParams& p, std::vector<Row>* rows) {
                            m.name() + "' has " + std::to_string(m.output_count()) + " output(s)");
   for (const auto& r : refs)
     if (!fs::exists(r)) return FileError("reference file " + r + " does not exist");
-  auto session = Session::Create(*model);
+  auto session = Session::Create(opened->model());
   if (!session.ok()) return session.status();
-  for (size_t i = 0; i < inputs.size(); ++i) {
-    auto data = LoadModelInput(m, i, inputs[i]);
-    if (!data.ok()) return data.status();
-    EDGERT_RETURN_IF_ERROR((*session)->SetInput(i, data->data(), data->size()));
-  }
+  EDGERT_RETURN_IF_ERROR(SetInputs(**session, *inputs));
   EDGERT_RETURN_IF_ERROR((*session)->Run());
   for (size_t o = 0; o < m.output_count(); ++o) {
     const TensorDesc& d = m.outputs()[o];
@@ -339,94 +331,40 @@ Status WriteHtmlReport(const VerifierParams& p, const std::vector<Row>& rows,
   return html::WritePage(p.html, html::Page("edgert verifier report", body.str()));
 }
 
-}  // namespace
-
-int RunVerifier(int argc, char** argv, std::ostream& out) {
-  InitLogging(kTool);
-  VerifierParams p;
-  double atol = p.tol.atol, rtol = p.tol.rtol;
-  po::options_description run_opts("Run and compare");
-  AddModelOptions(run_opts, p.model);
-  run_opts.add_options()(
-      "input_file", po::value(&p.input_file)->value_name("FILES"),
-      "comma list of input files in model input order (images for IMG_* inputs, .bin valid "
-      "or aligned size, .txt)")(
-      "ref_file", po::value(&p.ref_file)->value_name("FILES"),
-      "comma list of reference outputs in model output order: np.tofile float32, valid shape")(
-      "ref_dir", po::value(&p.ref_dir)->value_name("DIR"),
-      "directory of references named model_infer_output_<idx>_<name>.bin (infer's dumps)");
-  po::options_description dump_opts("Compare dumps");
-  dump_opts.add_options()(
-      "compare_dir", po::value(&p.compare_dir)->multitoken()->value_name("A B"),
-      "compare two dump directories (infer --enable_dump, --dump_intermediate): every .bin "
-      "they share, and with intermediate/ dumps the first node that diverges");
-  po::options_description thr_opts("Thresholds");
-  thr_opts.add_options()("cos_threshold",
-                         po::value(&p.cos_threshold)->default_value(p.cos_threshold),
-                         "minimum cosine similarity per tensor")(
-      "atol", po::value(&atol),
-      "absolute tolerance per element (default 1e-5; giving it or "
-      "--rtol makes element mismatches fail the verdict)")(
-      "rtol", po::value(&rtol), "relative tolerance per element (default 1e-3)")(
-      "decimal", po::value(&p.tol.decimal),
-      "hb_model_verifier's strict check: every element "
-      "agrees to N decimal places")(
-      "json", po::bool_switch(&p.json),
-      "print the results as JSON (the verdict line still ends the output)")(
-      "html", po::value(&p.html)->value_name("FILE"),
-      "also write a self-contained HTML report to FILE: per-layer cosine line in execution "
-      "order with the first diverging node marked and max abs error on a second axis, and the "
-      "tables (no scripts, no network)")("help,h", "show this help");
-  po::options_description all;
-  all.add(run_opts).add(dump_opts).add(thr_opts);
-  bool help = false;
-  int rc = ParseCommandLine(argc, argv, kTool,
-                            "--model_file m.bin --input_file a.bin --ref_file out0.bin[,...]\n"
-                            "       verifier --compare_dir BOARD_DIR PC_DIR",
-                            all, &help, kHelpEpilog);
-  if (rc != kExitOk || help) return rc;
-  // Which of --atol/--rtol were given decides whether element mismatches count.
-  for (int i = 1; i < argc; ++i) {
-    const std::string a = argv[i];
-    if (a.rfind("--atol", 0) == 0 || a.rfind("--rtol", 0) == 0) p.tol_given = true;
-  }
-  p.tol.atol = atol;
-  p.tol.rtol = rtol;
-  std::string usage_error;
+// Checks the flags together and resolves what they imply: which mode, and whether --atol/--rtol
+// were given (then element mismatches fail the verdict). `vm` says what the command line held.
+Status Validate(const po::variables_map& vm, VerifierParams& p) {
+  p.tol_given = vm.count("atol") > 0 || vm.count("rtol") > 0;
   const bool dump_mode = !p.compare_dir.empty();
   if (dump_mode && p.compare_dir.size() != 2)
-    usage_error = "--compare_dir takes two directories";
-  else if (dump_mode && (!p.model.model_file.empty() || !p.ref_file.empty() || !p.ref_dir.empty()))
-    usage_error = "--compare_dir cannot be combined with --model_file/--ref_file/--ref_dir";
-  else if (!dump_mode && p.model.model_file.empty())
-    usage_error =
-        "give --model_file with --input_file and --ref_file/--ref_dir, or --compare_dir A B";
-  else if (!dump_mode && p.input_file.empty())
-    usage_error = "--input_file is required with --model_file";
-  else if (!dump_mode && p.ref_file.empty() == p.ref_dir.empty())
-    usage_error = "give exactly one of --ref_file and --ref_dir";
-  else if (p.cos_threshold < -1 || p.cos_threshold > 1)
-    usage_error = "--cos_threshold must be in [-1, 1]";
-  else if (p.tol.atol < 0 || p.tol.rtol < 0)
-    usage_error = "--atol and --rtol must be >= 0";
-  else if (p.tol.decimal > 15)
-    usage_error = "--decimal must be in 0..15";
-  if (!usage_error.empty()) {
-    std::cerr << kTool << ": " << usage_error << "\nTry '" << kTool << " --help'.\n";
-    return kExitUsage;
-  }
-  spdlog::info(
-      "=== verifier settings === mode: {}, cos_threshold: {}, atol: {}, rtol: {}{}, decimal: {}",
-      dump_mode ? "compare dumps" : "run and compare", p.cos_threshold, p.tol.atol, p.tol.rtol,
-      p.tol_given ? " (enforced)" : " (reported only)", p.tol.decimal);
+    return InvalidArgument("--compare_dir takes two directories");
+  if (dump_mode && (!p.model.model_file.empty() || !p.ref_file.empty() || !p.ref_dir.empty()))
+    return InvalidArgument(
+        "--compare_dir cannot be combined with --model_file/--ref_file/--ref_dir");
+  if (!dump_mode && p.model.model_file.empty())
+    return InvalidArgument(
+        "give --model_file with --input_file and --ref_file/--ref_dir, or --compare_dir A B");
+  if (!dump_mode && p.input_file.empty())
+    return InvalidArgument("--input_file is required with --model_file");
+  if (!dump_mode && p.ref_file.empty() == p.ref_dir.empty())
+    return InvalidArgument("give exactly one of --ref_file and --ref_dir");
+  if (p.cos_threshold < -1 || p.cos_threshold > 1)
+    return InvalidArgument("--cos_threshold must be in [-1, 1]");
+  if (p.tol.atol < 0 || p.tol.rtol < 0) return InvalidArgument("--atol and --rtol must be >= 0");
+  if (p.tol.decimal > 15) return InvalidArgument("--decimal must be in 0..15");
+  return Status::Ok();
+}
 
+// Runs or reads both sides, compares, and prints the tables and the verdict line.
+int Verify(const VerifierParams& p, std::ostream& out) {
+  const bool dump_mode = !p.compare_dir.empty();
   std::vector<Row> rows, inter;
   std::string first_divergence;
   Status s = dump_mode ? CompareDirs(p, &rows, &first_divergence, &inter) : RunAndCompare(p, &rows);
   if (!s.ok()) {
     spdlog::error("{}", s.ToString());
     out << "FAILED: " << s.message() << "\n";
-    return s.code() == StatusCode::kInvalidArgument ? kExitUsage : kExitFailure;
+    return ExitCodeFor(s);
   }
   std::vector<std::string> failed;
   for (const Row& r : rows)
@@ -483,6 +421,59 @@ int RunVerifier(int argc, char** argv, std::ostream& out) {
   }
   out << verdict.str() << "\n";
   return failed.empty() ? kExitOk : kExitFailure;
+}
+
+}  // namespace
+
+int RunVerifier(int argc, char** argv, std::ostream& out) {
+  VerifierParams p;
+  po::options_description run_opts("Run and compare");
+  AddModelOptions(run_opts, p.model);
+  AddInputFileOption(run_opts, &p.input_file, "required with --model_file");
+  run_opts.add_options()(
+      "ref_file", po::value(&p.ref_file)->value_name("FILES"),
+      "comma list of reference outputs in model output order: np.tofile float32, valid shape")(
+      "ref_dir", po::value(&p.ref_dir)->value_name("DIR"),
+      "directory of references named model_infer_output_<idx>_<name>.bin (infer's dumps)");
+  po::options_description dump_opts("Compare dumps");
+  dump_opts.add_options()(
+      "compare_dir", po::value(&p.compare_dir)->multitoken()->value_name("A B"),
+      "compare two dump directories (infer --enable_dump, --dump_intermediate): every .bin "
+      "they share, and with intermediate/ dumps the first node that diverges");
+  po::options_description thr_opts("Thresholds");
+  thr_opts.add_options()("cos_threshold",
+                         po::value(&p.cos_threshold)->default_value(p.cos_threshold),
+                         "minimum cosine similarity per tensor")(
+      "atol", po::value(&p.tol.atol),
+      "absolute tolerance per element (default 1e-5; giving it or "
+      "--rtol makes element mismatches fail the verdict)")(
+      "rtol", po::value(&p.tol.rtol), "relative tolerance per element (default 1e-3)")(
+      "decimal", po::value(&p.tol.decimal),
+      "hb_model_verifier's strict check: every element "
+      "agrees to N decimal places")(
+      "json", po::bool_switch(&p.json),
+      "print the results as JSON (the verdict line still ends the output)")(
+      "html", po::value(&p.html)->value_name("FILE"),
+      "also write a self-contained HTML report to FILE: per-layer cosine line in execution "
+      "order with the first diverging node marked and max abs error on a second axis, and the "
+      "tables (no scripts, no network)");
+  po::options_description all;
+  all.add(run_opts).add(dump_opts).add(thr_opts);
+  const ToolInfo info{kTool,
+                      "--model_file m.bin --input_file a.bin --ref_file out0.bin[,...]\n"
+                      "       verifier --compare_dir BOARD_DIR PC_DIR",
+                      kHelpEpilog};
+  ToolSteps steps;
+  steps.validate = [&](const po::variables_map& vm) { return Validate(vm, p); };
+  steps.log_settings = [&] {
+    spdlog::info(
+        "=== verifier settings === mode: {}, cos_threshold: {}, atol: {}, rtol: {}{}, "
+        "decimal: {}",
+        p.compare_dir.empty() ? "run and compare" : "compare dumps", p.cos_threshold, p.tol.atol,
+        p.tol.rtol, p.tol_given ? " (enforced)" : " (reported only)", p.tol.decimal);
+  };
+  steps.work = [&] { return Verify(p, out); };
+  return RunTool(argc, argv, info, all, steps);
 }
 
 }  // namespace edgert::app

@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <cstring>
 
+#include "edgert_internal/file_io.h"
 #include "file_format.h"
 #include "model_impl.h"
 

@@ -163,5 +163,14 @@ TEST_F(InferTest, Errors) {
             kExitFailure);
 }
 
+// Boost would take --input_fil for --input_file; a flag must be spelled out (exit 2, named).
+TEST_F(InferTest, AbbreviatedFlagIsAUsageErrorNamingIt) {
+  EXPECT_TRUE(test::IsUsageErrorNaming(
+      RunInfer, {"--model_file", model_, "--input_fil", dir_ + "/in.bin"}, "--input_fil"));
+  EXPECT_TRUE(test::IsUsageErrorNaming(
+      RunInfer, {"--model_file", model_, "--input_file", dir_ + "/in.bin", "--enable"},
+      "--enable"));
+}
+
 }  // namespace
 }  // namespace edgert::app

@@ -107,5 +107,11 @@ TEST_F(ModelInfoTest, BadFileExitsWith1) {
   EXPECT_TRUE(out.empty()) << "nothing on stdout on failure";
 }
 
+// Boost would take --model_fi for --model_file; a flag must be spelled out (exit 2, named).
+TEST_F(ModelInfoTest, AbbreviatedFlagIsAUsageErrorNamingIt) {
+  EXPECT_TRUE(test::IsUsageErrorNaming(RunModelInfo, {"--model_fi", single_}, "--model_fi"));
+  EXPECT_TRUE(test::IsUsageErrorNaming(RunModelInfo, {"--model_file", single_, "--js"}, "--js"));
+}
+
 }  // namespace
 }  // namespace edgert::app

@@ -4,7 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstring>
+#include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "edgert/model_writer.h"
@@ -154,6 +156,57 @@ TEST_F(VerifierTest, UsageErrors) {
       RunIt(RunVerifier, {"--model_file", dir_ + "/a.bin", "--input_file", dir_ + "/x.bin"}, &out),
       kExitUsage);
   EXPECT_EQ(RunIt(RunVerifier, {"--help"}, &out), kExitOk);
+}
+
+// Boost would take --ato for --atol (and the verifier then judged with it while reporting the
+// tolerance as not given); a flag must be spelled out (exit 2, named).
+TEST_F(VerifierTest, AbbreviatedFlagIsAUsageErrorNamingIt) {
+  EXPECT_TRUE(
+      test::IsUsageErrorNaming(RunVerifier,
+                               {"--model_file", dir_ + "/a.bin", "--input_file", dir_ + "/x.bin",
+                                "--ref_dir", dir_ + "/dump_a", "--ato", "1e-5"},
+                               "--ato"));
+  EXPECT_TRUE(test::IsUsageErrorNaming(
+      RunVerifier, {"--compare_dir", dir_ + "/dump_a", dir_ + "/dump_b", "--cos", "0.5"}, "--cos"));
+}
+
+// --atol/--rtol as documented: element mismatches are reported, and fail the verdict only when
+// one of them was given on the command line (even at its default value).
+TEST_F(VerifierTest, ToleranceIsEnforcedOnlyWhenGiven) {
+  // Model a's reference with one element off by 0.05: far outside atol 1e-5 + rtol 1e-3 * |ref|
+  // (|ref| < 4 here), while the cosine stays above the 0.999 threshold.
+  auto ref = test::ReadFileBytes(dir_ + "/dump_a/model_infer_output_0_y.bin");
+  ASSERT_EQ(ref.size(), 32u * 4);
+  std::vector<float> v(32);
+  std::memcpy(v.data(), ref.data(), ref.size());
+  for (float x : v) ASSERT_LT(std::fabs(x), 4.f);
+  v[5] += 0.05f;
+  const std::string off = dir_ + "/off.bin";
+  test::WriteFileBytes(off, Floats(v));
+  const std::vector<std::string> base = {"--model_file",  dir_ + "/a.bin", "--input_file",
+                                         dir_ + "/x.bin", "--ref_file",    off};
+  auto with = [&](std::vector<std::string> extra) {
+    std::vector<std::string> args = base;
+    args.insert(args.end(), extra.begin(), extra.end());
+    return args;
+  };
+  std::string out;
+  // Not given: reported (one mismatch), not enforced.
+  ASSERT_EQ(RunIt(RunVerifier, with({"--json"}), &out), kExitOk) << out;
+  const auto j = nlohmann::json::parse(out.substr(0, out.rfind("PASSED")));
+  EXPECT_FALSE(j["tolerance_enforced"].get<bool>());
+  EXPECT_EQ(j["tensors"][0]["tolerance_mismatches"].get<int64_t>(), 1) << out;
+  EXPECT_GE(j["tensors"][0]["cosine"].get<double>(), 0.999);
+  EXPECT_EQ(LastLine(out).rfind("PASSED", 0), 0u) << out;
+  // Given, even at the default values: enforced.
+  for (const auto& flag : std::vector<std::vector<std::string>>{
+           {"--atol", "1e-5"}, {"--rtol", "1e-3"}, {"--atol", "1e-5", "--rtol", "1e-3"}}) {
+    EXPECT_EQ(RunIt(RunVerifier, with(flag), &out), kExitFailure) << flag[0] << "\n" << out;
+    EXPECT_EQ(LastLine(out), "FAILED: tensor(s) 'y'") << flag[0] << "\n" << out;
+  }
+  // Given and loose enough: enforced, and passes.
+  EXPECT_EQ(RunIt(RunVerifier, with({"--atol", "0.06"}), &out), kExitOk) << out;
+  EXPECT_EQ(LastLine(out).rfind("PASSED", 0), 0u) << out;
 }
 
 }  // namespace

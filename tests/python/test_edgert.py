@@ -1,5 +1,5 @@
 """The Python module `edgert` (python/): pytest, on the host python3 and, in the aarch64 suite, on
-the arm64 sysroot's python3 under qemu (tests/python.cmake).
+the arm64 sysroot's python3 under qemu (tests/python/CMakeLists.txt).
 
 References are independent of the module: hand-computed descriptions and conv results on the
 sample model, `infer`'s dumps (a separate program, run by ctest before this), ONNX Runtime's
@@ -36,7 +36,7 @@ def model_path(name):
 
 def data_path(*parts):
     path = os.path.join(DATA, *parts)
-    assert os.path.exists(path), path + " missing: run through ctest (tests/python.cmake)"
+    assert os.path.exists(path), path + " missing: run through ctest (tests/python/CMakeLists.txt)"
     return path
 
 

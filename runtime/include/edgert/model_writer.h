@@ -78,7 +78,4 @@ Result<std::vector<uint8_t>> SerializeModelFile(const std::vector<ModelDef>& mod
 // write never leaves a half-written model.
 Status WriteModelFile(const std::string& path, const std::vector<ModelDef>& models);
 
-// Writes `bytes` to `path` atomically (temporary file, then rename).
-Status WriteFileAtomic(const std::string& path, const void* bytes, size_t size);
-
 }  // namespace edgert
