@@ -26,7 +26,8 @@ edgert::ModelDef Conv1x1Model(const std::string& name, edgert::TensorDesc in,
                                     {nhwc[0], cout, nhwc[1], nhwc[2]});
   // The input's graph tensor is the user's aligned buffer (runtime/schema/IR.md).
   edgert::TensorDef in_t{in.name, in.type, in.aligned_shape, {}, {}};
-  if (edgert::IsImageType(in.type)) in_t = {in.name, TensorType::kU8, {in.aligned_byte_size}, {}, {}};
+  if (edgert::IsImageType(in.type))
+    in_t = {in.name, TensorType::kU8, {in.aligned_byte_size}, {}, {}};
   m.tensors = {in_t,
                {"x", TensorType::kF32, nhwc, {}, {}},
                w,
@@ -35,11 +36,16 @@ edgert::ModelDef Conv1x1Model(const std::string& name, edgert::TensorDesc in,
   const std::vector<int64_t> to_nhwc = in.layout == edgert::Layout::kNCHW
                                            ? std::vector<int64_t>{0, 2, 3, 1}
                                            : std::vector<int64_t>{0, 1, 2, 3};
-  m.nodes = {{"in_adapter", "InputAdapter", false, {0}, {1},
-              {edgert::AttrDef::Ints("perm", to_nhwc)}, ""},
-             {"conv", "Conv2D", false, {1, 2, -1}, {3}, {}, "Conv"},
-             {"out_adapter", "OutputAdapter", false, {3}, {4},
-              {edgert::AttrDef::Ints("perm", {0, 3, 1, 2})}, ""}};
+  m.nodes = {
+      {"in_adapter", "InputAdapter", false, {0}, {1}, {edgert::AttrDef::Ints("perm", to_nhwc)}, ""},
+      {"conv", "Conv2D", false, {1, 2, -1}, {3}, {}, "Conv"},
+      {"out_adapter",
+       "OutputAdapter",
+       false,
+       {3},
+       {4},
+       {edgert::AttrDef::Ints("perm", {0, 3, 1, 2})},
+       ""}};
   m.inputs = {{in, 0, {}}};
   m.outputs = {{*out, 4, {}}};
   return m;

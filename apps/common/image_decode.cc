@@ -1,6 +1,7 @@
 #include "common/image_decode.h"
 
-// clang-format off: jpeglib.h needs stdio.h (FILE) and stddef.h first.
+// jpeglib.h needs stdio.h (FILE) and stddef.h first, so the order is fixed.
+// clang-format off
 #include <cstddef>
 #include <cstdio>
 #include <jpeglib.h>
@@ -72,6 +73,8 @@ void Orient(int o, BgrImage* img) {
     for (int x = 0; x < ow; ++x) {
       // The source pixel (sx, sy) of output pixel (x, y).
       int sx = x, sy = y;
+      // One orientation per line, as the table it is.
+      // clang-format off
       switch (o) {
         case 2: sx = w - 1 - x; break;
         case 3: sx = w - 1 - x; sy = h - 1 - y; break;
@@ -82,6 +85,7 @@ void Orient(int o, BgrImage* img) {
         case 8: sx = w - 1 - y; sy = x; break;
         default: break;
       }
+      // clang-format on
       std::memcpy(&out[(static_cast<size_t>(y) * ow + x) * 3],
                   &img->bgr[(static_cast<size_t>(sy) * w + sx) * 3], 3);
     }
@@ -121,8 +125,8 @@ void JpegWarning(j_common_ptr cinfo, int level) {
 
 // Decodes into *img; returns false with err->message set. Only trivially destructible locals
 // live across setjmp, and everything written after it is reached through pointers.
-bool DecodeJpeg(const std::vector<uint8_t>& file, BgrImage* img, int* orientation,
-                JpegError* err, bool* cmyk) {
+bool DecodeJpeg(const std::vector<uint8_t>& file, BgrImage* img, int* orientation, JpegError* err,
+                bool* cmyk) {
   jpeg_decompress_struct cinfo;
   cinfo.err = jpeg_std_error(&err->mgr);
   err->mgr.error_exit = JpegErrorExit;
@@ -142,7 +146,8 @@ bool DecodeJpeg(const std::vector<uint8_t>& file, BgrImage* img, int* orientatio
     return false;
   }
   for (jpeg_saved_marker_ptr m = cinfo.marker_list; m; m = m->next)
-    if (m->marker == JPEG_APP0 + 1 && m->data_length >= 6 && std::memcmp(m->data, "Exif\0\0", 6) == 0) {
+    if (m->marker == JPEG_APP0 + 1 && m->data_length >= 6 &&
+        std::memcmp(m->data, "Exif\0\0", 6) == 0) {
       *orientation = ExifOrientation(m->data, m->data_length);
       break;
     }
@@ -298,7 +303,8 @@ Status DecodeBmp(const std::string& path, const std::vector<uint8_t>& f, BgrImag
   img->height = static_cast<int>(height);
   img->bgr.resize(static_cast<size_t>(width) * static_cast<size_t>(height) * 3);
   for (int64_t y = 0; y < height; ++y) {
-    const uint8_t* src = &f[data_offset + static_cast<size_t>(top_down ? y : height - 1 - y) * row_bytes];
+    const uint8_t* src =
+        &f[data_offset + static_cast<size_t>(top_down ? y : height - 1 - y) * row_bytes];
     uint8_t* dst = &img->bgr[static_cast<size_t>(y) * static_cast<size_t>(width) * 3];
     for (int32_t x = 0; x < width; ++x, dst += 3) {
       if (bits == 24 || bits == 32) {

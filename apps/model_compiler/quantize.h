@@ -21,7 +21,7 @@ struct TensorRange {
 };
 
 struct QuantizeOptions {
-  bool per_channel = true;           // per-output-channel weight scales (else one per tensor)
+  bool per_channel = true;  // per-output-channel weight scales (else one per tensor)
   // The largest quantized weight magnitude: 127, or 64 with reduce_range (7-bit weights, which
   // x86 CPUs without VNNI multiply exactly on oneDNN; see runtime dnnl_kernels.cc).
   int weight_qmax = 127;

@@ -3,6 +3,8 @@
 // 1..8; PNG color types, palettes, 1- and 16-bit, EXIF; BMP 1/8/24/32-bit, top-down) must decode
 // to exactly imread's bytes, and every bad file must fail with a message naming it and the reason.
 // The cases come from the host's python (a CTest fixture), also for the aarch64 suite under qemu.
+#include "common/image_decode.h"
+
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -12,8 +14,6 @@
 #include <sstream>
 #include <string>
 #include <vector>
-
-#include "common/image_decode.h"
 
 namespace edgert::app {
 namespace {
@@ -89,7 +89,8 @@ TEST(ImageDecodeTest, EveryTruncationFailsCleanly) {
     size_t failed = 0;
     size_t tried = 0;
     for (size_t n = 0; n < bytes.size(); n += n < 256 ? 1 : 5, ++tried) {
-      std::ofstream(cut, std::ios::binary | std::ios::trunc).write(bytes.data(), static_cast<std::streamsize>(n));
+      std::ofstream(cut, std::ios::binary | std::ios::trunc)
+          .write(bytes.data(), static_cast<std::streamsize>(n));
       auto img = DecodeImageFile(cut);
       if (!img.ok()) {
         ++failed;
@@ -111,7 +112,8 @@ TEST(ImageDecodeTest, HugeDimensionsAreRefused) {
   std::memcpy(&bmp[18], &side, 4);
   std::memcpy(&bmp[22], &side, 4);
   const std::string path = dir + "/huge.bmp";
-  std::ofstream(path, std::ios::binary | std::ios::trunc).write(bmp.data(), static_cast<std::streamsize>(bmp.size()));
+  std::ofstream(path, std::ios::binary | std::ios::trunc)
+      .write(bmp.data(), static_cast<std::streamsize>(bmp.size()));
   auto img = DecodeImageFile(path);
   ASSERT_FALSE(img.ok());
   EXPECT_NE(img.status().message().find("larger than 2^28 pixels"), std::string::npos)

@@ -12,8 +12,8 @@
 #include <set>
 
 #include "edgert/model.h"
-#include "engine/kernel.h"
 #include "edgert/session.h"
+#include "engine/kernel.h"
 #include "model_compiler/compiler.h"
 #include "model_compiler/quantize.h"
 #include "test_util.h"

@@ -37,8 +37,9 @@ TEST_P(Int8WholeModelTest, MatchesOnnxRuntime) {
 INSTANTIATE_TEST_SUITE_P(Models, Int8WholeModelTest, ::testing::Values("digits_int8"));
 #else
 INSTANTIATE_TEST_SUITE_P(Models, Int8WholeModelTest,
-                         ::testing::Values("mobilenet_v2_int8", "resnet18_int8", "mobilenet_v2_int8_rr",
-                                           "resnet18_int8_rr", "digits_int8"));
+                         ::testing::Values("mobilenet_v2_int8", "resnet18_int8",
+                                           "mobilenet_v2_int8_rr", "resnet18_int8_rr",
+                                           "digits_int8"));
 #endif
 
 }  // namespace
