@@ -1,5 +1,6 @@
-// The oneDNN provider (x86-64 host builds only): f32 Conv2D, and int8 Conv2D where it is exact
-// (see QConv2DKernel), on Debian's libdnnl 2.6, ahead of XNNPACK. The XNNPACK 2022 snapshot's AVX2
+// The oneDNN provider (x86-64 host builds only): f32 Conv2D and FullyConnected, and int8 Conv2D
+// and FullyConnected where they are exact (see QConv2DKernel), on Debian's libdnnl 2.6, ahead of
+// XNNPACK. The XNNPACK 2022 snapshot's AVX2
 // f32 igemm spills an accumulator in its inner loop (gcc build), which left f32 convolutions at
 // ~40% of ONNX Runtime's speed; oneDNN's kernels are JIT-generated, so no compiler decides their
 // register allocation. This file is the only place that calls oneDNN.
@@ -315,38 +316,6 @@ Status F32PostOps(const NodeContext& ctx, dnnl::primitive_attr* attr) {
   return Status::Ok();
 }
 
-// f32 Conv2D: x [N,H,W,Cin] and y [N,OH,OW,Cout] as nhwc memory on the arena; weights
-// [Cout,KH,KW,Cin/g] are oneDNN's ohwi (g == 1) or gohwi with dims [g, Cout/g, Cin/g, KH, KW].
-class Conv2DKernel : public DnnlConvKernel {
- public:
-  Status Setup(const NodeContext& ctx, pthreadpool_t pool) override {
-    EDGERT_RETURN_IF_ERROR(Begin(ctx, pool));
-    EDGERT_RETURN_IF_ERROR(ctx.CheckArity(2, 3, 1));
-    ConvSpec spec;
-    spec.w = ctx.In(1);
-    spec.b = ctx.In(2);
-    const TensorRef* x = ctx.In(0);
-    const TensorRef* y = ctx.Out(0);
-    if (!spec.w->constant) return ctx.Decline("weights are not constant");
-    if (spec.b && !spec.b->constant) return ctx.Decline("bias is not constant");
-    for (const TensorRef* t : {x, spec.w, spec.b, y})
-      if (t && t->dtype != fb::DType_F32) return ctx.Decline("not all tensors are f32");
-    EDGERT_RETURN_IF_ERROR(ReadConvGeometry(ctx, false, &spec.g));
-    if (x->elements() == 0 || y->elements() == 0) return ctx.Decline("empty tensor");
-    EDGERT_RETURN_IF_ERROR(F32PostOps(ctx, &spec.attr));
-    spec.attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
-    spec.x = x->data;
-    spec.y = y->data;
-    try {
-      EDGERT_RETURN_IF_ERROR(Build(ctx, spec, {}));
-    } catch (const dnnl::error& e) {
-      // unimplemented or unsupported arguments: XNNPACK may take the node
-      return ctx.Decline(std::string("onednn: ") + e.what());
-    }
-    return Status::Ok();
-  }
-};
-
 // FullyConnected's x [..., K], w [M, K], bias [M] and y [..., M] as the geometry of a 1x1
 // convolution over rows = x.elements() / K rows of one column (w is then ohwi, H = W = 1).
 Status ReadFcGeometry(const NodeContext& ctx, ConvGeometry* g) {
@@ -375,12 +344,14 @@ Status ReadFcGeometry(const NodeContext& ctx, ConvGeometry* g) {
   return Status::Ok();
 }
 
-// f32 FullyConnected (IR.md): x [..., K], w [M, K], bias [M], y [..., M], as a 1x1 convolution
-// over `rows` = x.elements() / K rows of one column (w is ohwi with H = W = 1), so the rows band
-// across threads like a convolution's. Taken from XNNPACK for start-up: XNNPACK packs its weights
-// at every setup (mobilenet_v2's 1280x1000 classifier: 20-50 ms, most of it first-touch page
-// faults), where oneDNN's reordered weights come from the start-up cache.
-class FullyConnectedKernel : public DnnlConvKernel {
+// f32 Conv2D: x [N,H,W,Cin] and y [N,OH,OW,Cout] as nhwc memory on the arena; weights
+// [Cout,KH,KW,Cin/g] are oneDNN's ohwi (g == 1) or gohwi with dims [g, Cout/g, Cin/g, KH, KW].
+// f32 FullyConnected (IR.md) runs here too, as a 1x1 convolution over its rows
+// (ReadFcGeometry), so the rows band across threads like a convolution's. It is taken from
+// XNNPACK for start-up: XNNPACK packs its weights at every setup (mobilenet_v2's 1280x1000
+// classifier: 20-50 ms, most of it first-touch page faults), where oneDNN's reordered weights
+// come from the start-up cache.
+class F32ConvKernel : public DnnlConvKernel {
  public:
   Status Setup(const NodeContext& ctx, pthreadpool_t pool) override {
     EDGERT_RETURN_IF_ERROR(Begin(ctx, pool));
@@ -394,7 +365,12 @@ class FullyConnectedKernel : public DnnlConvKernel {
     if (spec.b && !spec.b->constant) return ctx.Decline("bias is not constant");
     for (const TensorRef* t : {x, spec.w, spec.b, y})
       if (t && t->dtype != fb::DType_F32) return ctx.Decline("not all tensors are f32");
-    EDGERT_RETURN_IF_ERROR(ReadFcGeometry(ctx, &spec.g));
+    if (ctx.op == fb::OpType_FullyConnected) {
+      EDGERT_RETURN_IF_ERROR(ReadFcGeometry(ctx, &spec.g));
+    } else {
+      EDGERT_RETURN_IF_ERROR(ReadConvGeometry(ctx, false, &spec.g));
+      if (x->elements() == 0 || y->elements() == 0) return ctx.Decline("empty tensor");
+    }
     EDGERT_RETURN_IF_ERROR(F32PostOps(ctx, &spec.attr));
     spec.attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
     spec.x = x->data;
@@ -402,6 +378,7 @@ class FullyConnectedKernel : public DnnlConvKernel {
     try {
       EDGERT_RETURN_IF_ERROR(Build(ctx, spec, {}));
     } catch (const dnnl::error& e) {
+      // unimplemented or unsupported arguments: XNNPACK may take the node
       return ctx.Decline(std::string("onednn: ") + e.what());
     }
     return Status::Ok();
@@ -452,7 +429,7 @@ class QConv2DKernel : public DnnlConvKernel {
     EDGERT_RETURN_IF_ERROR(ReadQConvParams(ctx, &qp));
     ConvSpec spec;
     if (ctx.op == fb::OpType_FullyConnected) {
-      // As a 1x1 convolution over its rows (see the f32 FullyConnectedKernel): on VNNI its
+      // As a 1x1 convolution over its rows (see F32ConvKernel): on VNNI its
       // reordered weights come from the start-up cache, where XNNPACK repacks them every time.
       EDGERT_RETURN_IF_ERROR(ReadFcGeometry(ctx, &spec.g));
     } else {
@@ -548,8 +525,8 @@ bool DisabledByEnv() {
 class DnnlProviderImpl : public KernelProvider {
  public:
   DnnlProviderImpl() : KernelProvider("onednn") {
-    Register(fb::OpType_Conv2D, fb::DType_F32, Make<Conv2DKernel>);
-    Register(fb::OpType_FullyConnected, fb::DType_F32, Make<FullyConnectedKernel>);
+    Register(fb::OpType_Conv2D, fb::DType_F32, Make<F32ConvKernel>);
+    Register(fb::OpType_FullyConnected, fb::DType_F32, Make<F32ConvKernel>);
     Register(fb::OpType_Conv2D, fb::DType_S8, Make<QConv2DKernel>);
     Register(fb::OpType_FullyConnected, fb::DType_S8, Make<QConv2DKernel>);
   }
