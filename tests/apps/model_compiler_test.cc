@@ -686,6 +686,42 @@ TEST(CompilerTest, PReluSlopesBroadcastAtAnyRank) {
       << r.status().message();
 }
 
+TEST(CompilerTest, ComparisonsNotModWhereFoldOnConstants) {
+  // ViT-style shape logic on int64: Where(Equal(s, -1), 2, s) gives the Reshape target.
+  Onnx o;
+  o.Input("x", {1, 6}).Output("y").Output("w");
+  o.InitInts("s", {2}, {-1, 3}).InitInts("minus1", {1}, {-1}).InitInts("two", {1}, {2});
+  o.Node("Equal", {"s", "minus1"}, {"is_free"});
+  o.Node("Where", {"is_free", "two", "s"}, {"shape"});
+  o.Node("Reshape", {"x", "shape"}, {"r"});
+  o.Node("Relu", {"r"}, {"y"});
+  // Swin-style mask on floats: Where(Not(Equal(m, 0)), -100, 0), plus Mod (Python and C signs),
+  // Greater and Less on int64, each picking a value through Where into one constant.
+  o.Init("m", {6}, {0.f, 1.f, -2.f, 0.f, 0.5f, 0.f}).Init("zero", {}, {0.f});
+  o.Init("minus100", {}, {-100.f});
+  o.Node("Equal", {"m", "zero"}, {"m_is_zero"});
+  o.Node("Not", {"m_is_zero"}, {"m_set"});
+  o.Node("Where", {"m_set", "minus100", "zero"}, {"mask"});
+  o.InitInts("a", {6}, {-7, 7, -7, 7, 5, -5}).InitInts("b", {6}, {3, -3, 3, -3, 5, 5});
+  o.Node("Mod", {"a", "b"}, {"py_mod"});                   // [2,-2,2,-2,0,0]
+  AttrI(o.Node("Mod", {"a", "b"}, {"c_mod"}), "fmod", 1);  // [-1,1,-1,1,0,0]
+  o.Node("Greater", {"py_mod", "c_mod"}, {"gt"});          // [1,0,1,0,0,0]
+  o.Node("Less", {"py_mod", "c_mod"}, {"lt"});             // [0,1,0,1,0,0]
+  o.Node("Where", {"gt", "py_mod", "c_mod"}, {"pick"});    // [2,1,2,1,0,0]
+  o.Node("Where", {"lt", "minus100", "pick"}, {"pick2"});  // [2,-100,2,-100,0,0]
+  o.Node("Add", {"mask", "pick2"}, {"bias"});              // mask [0,-100,-100,0,-100,0]
+  o.Node("Add", {"x", "bias"}, {"w"}, "add_bias");
+  const ModelDef m = CompileOk(o);
+  for (const std::string& op : Ops(m)) EXPECT_TRUE(op != "Equal" && op != "Where") << op;
+  const NodeDef* relu = FindOp(m, "Clamp");
+  ASSERT_NE(relu, nullptr);
+  EXPECT_EQ(m.tensors[relu->outputs[0]].shape, (Shape{2, 3}));
+  const NodeDef* add = FindOp(m, "Add");
+  ASSERT_NE(add, nullptr);
+  EXPECT_EQ(Floats(m.tensors[add->inputs[1]]),
+            (std::vector<float>{2.f, -200.f, -98.f, -100.f, -100.f, 0.f}));
+}
+
 TEST(CompilerTest, BroadcastConstantsAreStoredInNhwcOrder) {
   Onnx o;
   o.Input("x", {1, 3, 2, 2}).Output("y");

@@ -2,7 +2,8 @@
 // (integer arithmetic stays integer), else one IR node in the layout of an activation operand.
 // Mul of x and sigmoid(x) becomes Swish; the written-out LayerNorm and GELU become one node each
 // (fusion.cc). Unary math (Sqrt, Reciprocal, Exp, Log, Abs, Neg, Erf) is folded here and
-// lowered by LowerUnary (activation.cc).
+// lowered by LowerUnary (activation.cc). Equal, Greater, Less, Not, Mod and Where fold on
+// constants of any type (bool as 0/1 integers): Swin's attention mask and shape logic.
 
 #include <cmath>
 
@@ -54,6 +55,81 @@ Status FoldBinary(Lowerer& ctx, const Node& n) {
                     : op == "Mul" ? x * y
                     : op == "Div" ? x / y
                                   : std::pow(x, y));
+    }
+  }
+  ctx.SetConst(n.output(0), std::move(c));
+  return Status::Ok();
+}
+
+Status FoldCompareOrMod(Lowerer& ctx, const Node& n) {
+  const std::string& op = n.op_type();
+  EDGERT_ASSIGN_OR_RETURN(BinaryArgs args, ReadBinary(ctx, n));
+  const Const& a = args.a.c;
+  const Const& b = args.b.c;
+  const auto oa = BroadcastOffsets(a.shape, args.out_shape);
+  const auto ob = BroadcastOffsets(b.shape, args.out_shape);
+  const bool ints = a.is_int && b.is_int;
+  const bool c_fmod = AttrInt(n, "fmod", 0) != 0;
+  Const c;
+  c.shape = args.out_shape;
+  c.is_int = op != "Mod" || ints;  // comparisons give bool, stored as 0/1 integers
+  for (size_t k = 0; k < oa.size(); ++k) {
+    if (op != "Mod") {
+      // Integers compare exactly; floats compare as the float32 values they are.
+      const bool r = ints ? (op == "Equal"     ? a.i[oa[k]] == b.i[ob[k]]
+                             : op == "Greater" ? a.i[oa[k]] > b.i[ob[k]]
+                                               : a.i[oa[k]] < b.i[ob[k]])
+                          : (op == "Equal"     ? a.At(oa[k]) == b.At(ob[k])
+                             : op == "Greater" ? a.At(oa[k]) > b.At(ob[k])
+                                               : a.At(oa[k]) < b.At(ob[k]));
+      c.i.push_back(r ? 1 : 0);
+    } else if (ints) {
+      const int64_t x = a.i[oa[k]], y = b.i[ob[k]];
+      if (y == 0) return ctx.Bad("integer Mod by zero in a constant");
+      int64_t r = x % y;                                      // C: the sign of the dividend
+      if (!c_fmod && r != 0 && ((r < 0) != (y < 0))) r += y;  // Python: the sign of the divisor
+      c.i.push_back(r);
+    } else {
+      const float x = static_cast<float>(a.At(oa[k])), y = static_cast<float>(b.At(ob[k]));
+      float r = std::fmod(x, y);
+      if (!c_fmod && r != 0 && ((r < 0) != (y < 0))) r += y;
+      c.f.push_back(r);
+    }
+  }
+  ctx.SetConst(n.output(0), std::move(c));
+  return Status::Ok();
+}
+
+Status FoldNot(Lowerer& ctx, const Node& n) {
+  EDGERT_ASSIGN_OR_RETURN(const Value* xp, ctx.In(n, 0));
+  const Const& x = xp->c;
+  std::vector<int64_t> v(x.size());
+  for (size_t k = 0; k < v.size(); ++k) v[k] = x.At(k) == 0 ? 1 : 0;
+  ctx.SetConst(n.output(0), Const::FromInts(x.shape, std::move(v)));
+  return Status::Ok();
+}
+
+Status FoldWhere(Lowerer& ctx, const Node& n) {
+  EDGERT_ASSIGN_OR_RETURN(const Value* cp, ctx.In(n, 0));
+  EDGERT_ASSIGN_OR_RETURN(const Value* ap, ctx.In(n, 1));
+  EDGERT_ASSIGN_OR_RETURN(const Value* bp, ctx.In(n, 2));
+  auto ab = BroadcastShapes(ap->shape, bp->shape);
+  if (!ab.ok()) return ctx.Bad(ab.status().message());
+  auto out = BroadcastShapes(cp->shape, *ab);
+  if (!out.ok()) return ctx.Bad(out.status().message());
+  const Const &cond = cp->c, &a = ap->c, &b = bp->c;
+  const auto oc = BroadcastOffsets(cond.shape, *out);
+  const auto oa = BroadcastOffsets(a.shape, *out);
+  const auto ob = BroadcastOffsets(b.shape, *out);
+  Const c;
+  c.shape = *out;
+  c.is_int = a.is_int && b.is_int;
+  for (size_t k = 0; k < oc.size(); ++k) {
+    const bool take_a = cond.At(oc[k]) != 0;
+    if (c.is_int) {
+      c.i.push_back(take_a ? a.i[oa[k]] : b.i[ob[k]]);
+    } else {
+      c.f.push_back(static_cast<float>(take_a ? a.At(oa[k]) : b.At(ob[k])));
     }
   }
   ctx.SetConst(n.output(0), std::move(c));

@@ -26,6 +26,9 @@ Status LowerMatMul(Lowerer& ctx, const Node& n);
 // elementwise.cc
 Status FoldBinary(Lowerer& ctx, const Node& n);
 Status FoldUnaryMath(Lowerer& ctx, const Node& n);
+Status FoldCompareOrMod(Lowerer& ctx, const Node& n);
+Status FoldNot(Lowerer& ctx, const Node& n);
+Status FoldWhere(Lowerer& ctx, const Node& n);
 Status LowerBinary(Lowerer& ctx, const Node& n);
 // normalization.cc
 Status LowerBatchNorm(Lowerer& ctx, const Node& n);
@@ -134,6 +137,12 @@ std::vector<OnnxOp> MakeTable() {
       {"Upsample", 7, kMax, LowerResize, nullptr, false, {{1, "scales"}},
        "as Resize, asymmetric coordinates"},
       // Issue 14, elementwise family (ops-elem).
+      {"Equal", 7, kMax, nullptr, FoldCompareOrMod, false, {}, "folded (constants only)"},
+      {"Greater", 7, kMax, nullptr, FoldCompareOrMod, false, {}, "folded (constants only)"},
+      {"Less", 7, kMax, nullptr, FoldCompareOrMod, false, {}, "folded (constants only)"},
+      {"Mod", 10, kMax, nullptr, FoldCompareOrMod, false, {}, "folded (constants only); fmod"},
+      {"Not", 1, kMax, nullptr, FoldNot, false, {}, "folded (constants only)"},
+      {"Where", 9, kMax, nullptr, FoldWhere, false, {}, "folded (constants only)"},
       {"Abs", 6, kMax, LowerUnary, FoldUnaryMath, false, {}, "float run-time tensors"},
       {"Erf", 9, kMax, LowerUnary, FoldUnaryMath, false, {}, "part of a fused GELU when it can be"},
       {"Exp", 6, kMax, LowerUnary, FoldUnaryMath, false, {}, ""},
