@@ -722,6 +722,34 @@ TEST(CompilerTest, ComparisonsNotModWhereFoldOnConstants) {
             (std::vector<float>{2.f, -200.f, -98.f, -100.f, -100.f, 0.f}));
 }
 
+TEST(CompilerTest, ScatterNDFoldsOnConstants) {
+  // Swin builds its attention mask with slice assignments, exported as ScatterND on constants.
+  Onnx o(16);
+  o.Input("x", {4, 2}).Output("y");
+  o.Init("data", {4, 2}, std::vector<float>(8, 0.f));
+  o.InitInts("rows", {2, 1}, {1, -1}).Init("upd", {2, 2}, {1.f, 2.f, 3.f, 4.f});
+  o.Node("ScatterND", {"data", "rows", "upd"}, {"set"});
+  // reduction add: index [3, 0] twice and [0, 1] once accumulate.
+  o.InitInts("cells", {3, 2}, {3, 0, 0, 1, 3, 0}).Init("add", {3}, {10.f, 20.f, 30.f});
+  AttrS(o.Node("ScatterND", {"set", "cells", "add"}, {"mask"}), "reduction", "add");
+  o.Node("Add", {"x", "mask"}, {"y"});
+  const ModelDef m = CompileOk(o);
+  const NodeDef* add = FindOp(m, "Add");
+  ASSERT_NE(add, nullptr);
+  EXPECT_EQ(Floats(m.tensors[add->inputs[1]]),
+            (std::vector<float>{0.f, 20.f, 1.f, 2.f, 0.f, 0.f, 43.f, 4.f}));
+  Onnx bad(16);
+  bad.Input("x", {4, 2}).Output("y");
+  bad.Init("data", {4, 2}, std::vector<float>(8, 0.f));
+  bad.InitInts("rows", {1, 1}, {4}).Init("upd", {1, 2}, {1.f, 2.f});
+  bad.Node("ScatterND", {"data", "rows", "upd"}, {"set"}, "scatter_oob");
+  bad.Node("Add", {"x", "set"}, {"y"});
+  auto r = Compile(bad);
+  ASSERT_FALSE(r.ok());
+  EXPECT_TRUE(Has(r.status().message(), "'scatter_oob' (ScatterND): index 4 is out of range"))
+      << r.status().message();
+}
+
 TEST(CompilerTest, BroadcastConstantsAreStoredInNhwcOrder) {
   Onnx o;
   o.Input("x", {1, 3, 2, 2}).Output("y");

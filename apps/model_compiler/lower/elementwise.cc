@@ -3,8 +3,10 @@
 // Mul of x and sigmoid(x) becomes Swish; the written-out LayerNorm and GELU become one node each
 // (fusion.cc). Unary math (Sqrt, Reciprocal, Exp, Log, Abs, Neg, Erf) is folded here and
 // lowered by LowerUnary (activation.cc). Equal, Greater, Less, Not, Mod and Where fold on
-// constants of any type (bool as 0/1 integers): Swin's attention mask and shape logic.
+// constants of any type (bool as 0/1 integers): Swin's attention mask and shape logic. So does
+// ScatterND (an elementwise write of `updates` into a copy of `data`), which builds that mask.
 
+#include <algorithm>
 #include <cmath>
 
 #include "model_compiler/lower/fusion.h"
@@ -130,6 +132,69 @@ Status FoldWhere(Lowerer& ctx, const Node& n) {
       c.i.push_back(take_a ? a.i[oa[k]] : b.i[ob[k]]);
     } else {
       c.f.push_back(static_cast<float>(take_a ? a.At(oa[k]) : b.At(ob[k])));
+    }
+  }
+  ctx.SetConst(n.output(0), std::move(c));
+  return Status::Ok();
+}
+
+Status FoldScatterND(Lowerer& ctx, const Node& n) {
+  EDGERT_ASSIGN_OR_RETURN(const Value* dp, ctx.In(n, 0));
+  EDGERT_ASSIGN_OR_RETURN(const Value* ip, ctx.In(n, 1));
+  EDGERT_ASSIGN_OR_RETURN(const Value* up, ctx.In(n, 2));
+  const Const& data = dp->c;
+  const Const& upd = up->c;
+  const std::vector<int64_t> idx = ip->c.Ints();
+  const Shape& is = ip->c.shape;
+  const std::string red = AttrStr(n, "reduction", "none");
+  if (red != "none" && red != "add" && red != "mul" && red != "max" && red != "min")
+    return ctx.NotSupported("reduction '" + red + "'");
+  if (is.empty()) return ctx.Bad("indices must have rank >= 1");
+  const size_t r = data.shape.size(), k = static_cast<size_t>(is.back());
+  if (k < 1 || k > r) return ctx.Bad("indices' last dimension must be in [1, rank of data]");
+  Shape want(is.begin(), is.end() - 1);
+  want.insert(want.end(), data.shape.begin() + static_cast<std::ptrdiff_t>(k), data.shape.end());
+  if (upd.shape != want)
+    return ctx.Bad("updates have shape " + ShapeToString(upd.shape) + ", expected " +
+                   ShapeToString(want));
+  int64_t slice = 1;
+  for (size_t d = k; d < r; ++d) slice *= data.shape[d];
+  Const c = data;
+  c.is_int = data.is_int && upd.is_int;
+  if (!c.is_int) c.f = data.Floats();
+  if (!c.is_int) c.i.clear();
+  const size_t tuples = idx.size() / k;
+  for (size_t t = 0; t < tuples; ++t) {
+    int64_t off = 0;
+    for (size_t d = 0; d < k; ++d) {
+      int64_t i = idx[t * k + d];
+      if (i < 0) i += data.shape[d];
+      if (i < 0 || i >= data.shape[d])
+        return ctx.Bad("index " + std::to_string(idx[t * k + d]) +
+                       " is out of range for dimension " + std::to_string(d) + " of size " +
+                       std::to_string(data.shape[d]));
+      off = off * data.shape[d] + i;
+    }
+    for (int64_t j = 0; j < slice; ++j) {
+      const size_t dst = static_cast<size_t>(off * slice + j);
+      const size_t src = t * static_cast<size_t>(slice) + static_cast<size_t>(j);
+      if (c.is_int) {
+        int64_t& o = c.i[dst];
+        const int64_t u = upd.i[src];
+        o = red == "add"   ? o + u
+            : red == "mul" ? o * u
+            : red == "max" ? std::max(o, u)
+            : red == "min" ? std::min(o, u)
+                           : u;
+      } else {
+        float& o = c.f[dst];
+        const float u = static_cast<float>(upd.At(src));
+        o = red == "add"   ? o + u
+            : red == "mul" ? o * u
+            : red == "max" ? std::max(o, u)
+            : red == "min" ? std::min(o, u)
+                           : u;
+      }
     }
   }
   ctx.SetConst(n.output(0), std::move(c));

@@ -29,6 +29,7 @@ Status FoldUnaryMath(Lowerer& ctx, const Node& n);
 Status FoldCompareOrMod(Lowerer& ctx, const Node& n);
 Status FoldNot(Lowerer& ctx, const Node& n);
 Status FoldWhere(Lowerer& ctx, const Node& n);
+Status FoldScatterND(Lowerer& ctx, const Node& n);
 Status LowerBinary(Lowerer& ctx, const Node& n);
 // normalization.cc
 Status LowerBatchNorm(Lowerer& ctx, const Node& n);
@@ -143,6 +144,8 @@ std::vector<OnnxOp> MakeTable() {
       {"Mod", 10, kMax, nullptr, FoldCompareOrMod, false, {}, "folded (constants only); fmod"},
       {"Not", 1, kMax, nullptr, FoldNot, false, {}, "folded (constants only)"},
       {"Where", 9, kMax, nullptr, FoldWhere, false, {}, "folded (constants only)"},
+      {"ScatterND", 11, kMax, nullptr, FoldScatterND, false, {},
+       "folded (constants only); every reduction"},
       {"Abs", 6, kMax, LowerUnary, FoldUnaryMath, false, {}, "float run-time tensors"},
       {"Erf", 9, kMax, LowerUnary, FoldUnaryMath, false, {}, "part of a fused GELU when it can be"},
       {"Exp", 6, kMax, LowerUnary, FoldUnaryMath, false, {}, ""},
