@@ -686,6 +686,70 @@ TEST(CompilerTest, PReluSlopesBroadcastAtAnyRank) {
       << r.status().message();
 }
 
+TEST(CompilerTest, ComparisonsNotModWhereFoldOnConstants) {
+  // ViT-style shape logic on int64: Where(Equal(s, -1), 2, s) gives the Reshape target.
+  Onnx o;
+  o.Input("x", {1, 6}).Output("y").Output("w");
+  o.InitInts("s", {2}, {-1, 3}).InitInts("minus1", {1}, {-1}).InitInts("two", {1}, {2});
+  o.Node("Equal", {"s", "minus1"}, {"is_free"});
+  o.Node("Where", {"is_free", "two", "s"}, {"shape"});
+  o.Node("Reshape", {"x", "shape"}, {"r"});
+  o.Node("Relu", {"r"}, {"y"});
+  // Swin-style mask on floats: Where(Not(Equal(m, 0)), -100, 0), plus Mod (Python and C signs),
+  // Greater and Less on int64, each picking a value through Where into one constant.
+  o.Init("m", {6}, {0.f, 1.f, -2.f, 0.f, 0.5f, 0.f}).Init("zero", {}, {0.f});
+  o.Init("minus100", {}, {-100.f});
+  o.Node("Equal", {"m", "zero"}, {"m_is_zero"});
+  o.Node("Not", {"m_is_zero"}, {"m_set"});
+  o.Node("Where", {"m_set", "minus100", "zero"}, {"mask"});
+  o.InitInts("a", {6}, {-7, 7, -7, 7, 5, -5}).InitInts("b", {6}, {3, -3, 3, -3, 5, 5});
+  o.Node("Mod", {"a", "b"}, {"py_mod"});                   // [2,-2,2,-2,0,0]
+  AttrI(o.Node("Mod", {"a", "b"}, {"c_mod"}), "fmod", 1);  // [-1,1,-1,1,0,0]
+  o.Node("Greater", {"py_mod", "c_mod"}, {"gt"});          // [1,0,1,0,0,0]
+  o.Node("Less", {"py_mod", "c_mod"}, {"lt"});             // [0,1,0,1,0,0]
+  o.Node("Where", {"gt", "py_mod", "c_mod"}, {"pick"});    // [2,1,2,1,0,0]
+  o.Node("Where", {"lt", "minus100", "pick"}, {"pick2"});  // [2,-100,2,-100,0,0]
+  o.Node("Add", {"mask", "pick2"}, {"bias"});              // mask [0,-100,-100,0,-100,0]
+  o.Node("Add", {"x", "bias"}, {"w"}, "add_bias");
+  const ModelDef m = CompileOk(o);
+  for (const std::string& op : Ops(m)) EXPECT_TRUE(op != "Equal" && op != "Where") << op;
+  const NodeDef* relu = FindOp(m, "Clamp");
+  ASSERT_NE(relu, nullptr);
+  EXPECT_EQ(m.tensors[relu->outputs[0]].shape, (Shape{2, 3}));
+  const NodeDef* add = FindOp(m, "Add");
+  ASSERT_NE(add, nullptr);
+  EXPECT_EQ(Floats(m.tensors[add->inputs[1]]),
+            (std::vector<float>{2.f, -200.f, -98.f, -100.f, -100.f, 0.f}));
+}
+
+TEST(CompilerTest, ScatterNDFoldsOnConstants) {
+  // Swin builds its attention mask with slice assignments, exported as ScatterND on constants.
+  Onnx o(16);
+  o.Input("x", {4, 2}).Output("y");
+  o.Init("data", {4, 2}, std::vector<float>(8, 0.f));
+  o.InitInts("rows", {2, 1}, {1, -1}).Init("upd", {2, 2}, {1.f, 2.f, 3.f, 4.f});
+  o.Node("ScatterND", {"data", "rows", "upd"}, {"set"});
+  // reduction add: index [3, 0] twice and [0, 1] once accumulate.
+  o.InitInts("cells", {3, 2}, {3, 0, 0, 1, 3, 0}).Init("add", {3}, {10.f, 20.f, 30.f});
+  AttrS(o.Node("ScatterND", {"set", "cells", "add"}, {"mask"}), "reduction", "add");
+  o.Node("Add", {"x", "mask"}, {"y"});
+  const ModelDef m = CompileOk(o);
+  const NodeDef* add = FindOp(m, "Add");
+  ASSERT_NE(add, nullptr);
+  EXPECT_EQ(Floats(m.tensors[add->inputs[1]]),
+            (std::vector<float>{0.f, 20.f, 1.f, 2.f, 0.f, 0.f, 43.f, 4.f}));
+  Onnx bad(16);
+  bad.Input("x", {4, 2}).Output("y");
+  bad.Init("data", {4, 2}, std::vector<float>(8, 0.f));
+  bad.InitInts("rows", {1, 1}, {4}).Init("upd", {1, 2}, {1.f, 2.f});
+  bad.Node("ScatterND", {"data", "rows", "upd"}, {"set"}, "scatter_oob");
+  bad.Node("Add", {"x", "set"}, {"y"});
+  auto r = Compile(bad);
+  ASSERT_FALSE(r.ok());
+  EXPECT_TRUE(Has(r.status().message(), "'scatter_oob' (ScatterND): index 4 is out of range"))
+      << r.status().message();
+}
+
 TEST(CompilerTest, BroadcastConstantsAreStoredInNhwcOrder) {
   Onnx o;
   o.Input("x", {1, 3, 2, 2}).Output("y");

@@ -25,6 +25,10 @@ Status LowerGemm(Lowerer& ctx, const Node& n);
 // elementwise.cc
 Status FoldBinary(Lowerer& ctx, const Node& n);
 Status FoldUnaryMath(Lowerer& ctx, const Node& n);
+Status FoldCompareOrMod(Lowerer& ctx, const Node& n);
+Status FoldNot(Lowerer& ctx, const Node& n);
+Status FoldWhere(Lowerer& ctx, const Node& n);
+Status FoldScatterND(Lowerer& ctx, const Node& n);
 Status LowerBinary(Lowerer& ctx, const Node& n);
 // index.cc
 Status LowerArgMinMax(Lowerer& ctx, const Node& n);
@@ -156,6 +160,14 @@ std::vector<OnnxOp> MakeTable() {
       {"Upsample", 7, kMax, LowerResize, nullptr, false, {{1, "scales"}},
        "as Resize, asymmetric coordinates"},
       // Issue 14, elementwise family (ops-elem).
+      {"Equal", 7, kMax, nullptr, FoldCompareOrMod, false, {}, "folded (constants only)"},
+      {"Greater", 7, kMax, nullptr, FoldCompareOrMod, false, {}, "folded (constants only)"},
+      {"Less", 7, kMax, nullptr, FoldCompareOrMod, false, {}, "folded (constants only)"},
+      {"Mod", 10, kMax, nullptr, FoldCompareOrMod, false, {}, "folded (constants only); fmod"},
+      {"Not", 1, kMax, nullptr, FoldNot, false, {}, "folded (constants only)"},
+      {"Where", 9, kMax, nullptr, FoldWhere, false, {}, "folded (constants only)"},
+      {"ScatterND", 11, kMax, nullptr, FoldScatterND, false, {},
+       "folded (constants only); every reduction"},
       {"Abs", 6, kMax, LowerUnary, FoldUnaryMath, false, {}, "float run-time tensors"},
       {"Erf", 9, kMax, LowerUnary, FoldUnaryMath, false, {}, "part of a fused GELU when it can be"},
       {"Exp", 6, kMax, LowerUnary, FoldUnaryMath, false, {}, ""},
