@@ -84,7 +84,8 @@ TEST_F(S32OutputTest, ModelInfoInferAndVerifier) {
   EXPECT_EQ(got[0], 1.f);
   EXPECT_EQ(got[1], 2.f);
   // The raw dump is the aligned int32 buffer: each 4-byte row padded to 16 bytes with zeros.
-  const std::vector<uint8_t> raw = test::ReadFileBytes(od + "/model_infer_output_0_idx.aligned.bin");
+  const std::vector<uint8_t> raw =
+      test::ReadFileBytes(od + "/model_infer_output_0_idx.aligned.bin");
   ASSERT_EQ(raw.size(), 2 * 16u);
   int32_t rows[8];
   std::memcpy(rows, raw.data(), sizeof(rows));
@@ -94,16 +95,16 @@ TEST_F(S32OutputTest, ModelInfoInferAndVerifier) {
 
   // The verifier passes against that dump and fails, naming the output, against a wrong one.
   ASSERT_EQ(test::RunToolMain(RunVerifier,
-                              {"--model_file", model_, "--input_file", dir_ + "/x.bin",
-                               "--ref_dir", od, "--atol", "0"},
+                              {"--model_file", model_, "--input_file", dir_ + "/x.bin", "--ref_dir",
+                               od, "--atol", "0"},
                               &out),
             kExitOk)
       << out;
   const float wrong[2] = {1.f, 3.f};
   test::WriteFileBytes(dump, Bytes(wrong, sizeof(wrong)));
   EXPECT_EQ(test::RunToolMain(RunVerifier,
-                              {"--model_file", model_, "--input_file", dir_ + "/x.bin",
-                               "--ref_dir", od, "--atol", "0"},
+                              {"--model_file", model_, "--input_file", dir_ + "/x.bin", "--ref_dir",
+                               od, "--atol", "0"},
                               &out),
             kExitFailure)
       << out;
