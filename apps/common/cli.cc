@@ -1,10 +1,14 @@
 #include "common/cli.h"
 
+#include <sched.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include <cstdlib>
 #include <iostream>
+
+#include "common/inputs.h"
 
 namespace edgert::app {
 
@@ -72,11 +76,20 @@ int RunTool(int argc, char** argv, const ToolInfo& info, const po::options_descr
   } catch (const po::error& e) {
     return UsageError(info.name, e.what());
   }
-  if (steps.validate) {
-    if (Status s = steps.validate(vm); !s.ok()) return UsageError(info.name, s.message());
+  // The safety net: every path is meant to return a Status, but an exception that still escapes
+  // (a bug) ends the tool with exit 1 and its message instead of std::terminate's abort.
+  try {
+    if (steps.validate) {
+      if (Status s = steps.validate(vm); !s.ok()) return UsageError(info.name, s.message());
+    }
+    if (steps.log_settings) steps.log_settings();
+    return steps.work();
+  } catch (const std::exception& e) {
+    std::cerr << info.name << ": internal error (please report it): " << e.what() << "\n";
+  } catch (...) {
+    std::cerr << info.name << ": internal error (please report it): unknown exception\n";
   }
-  if (steps.log_settings) steps.log_settings();
-  return steps.work();
+  return kExitFailure;
 }
 
 void InitLogging(const std::string& tool) {
@@ -86,6 +99,48 @@ void InitLogging(const std::string& tool) {
   spdlog::set_pattern("[%H:%M:%S.%e] [%^%l%$] %v");
   const char* level = std::getenv("EDGERT_LOG_LEVEL");
   spdlog::set_level(level ? spdlog::level::from_str(level) : spdlog::level::info);
+}
+
+int OnlineCpus() {
+  const long n = ::sysconf(_SC_NPROCESSORS_ONLN);
+  return n < 1 ? 1 : static_cast<int>(n);
+}
+
+Status CheckThreadCount(const std::string& flag, int64_t n) {
+  const int cpus = OnlineCpus();
+  const int64_t max = int64_t{4} * cpus;
+  if (n < 1 || n > max)
+    return InvalidArgument(flag + " must be in 1.." + std::to_string(max) + " (at most 4 x the " +
+                           std::to_string(cpus) + " online CPUs), got " + std::to_string(n));
+  return Status::Ok();
+}
+
+Result<std::vector<int>> ParseCpuList(const std::string& flag, const std::string& text) {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  const bool known = ::sched_getaffinity(0, sizeof(set), &set) == 0;
+  std::string allowed;
+  for (int c = 0; known && c < CPU_SETSIZE; ++c) {
+    if (!CPU_ISSET(c, &set)) continue;
+    int last = c;
+    while (last + 1 < CPU_SETSIZE && CPU_ISSET(last + 1, &set)) ++last;
+    allowed += (allowed.empty() ? "" : ",") + std::to_string(c) +
+               (last > c ? "-" + std::to_string(last) : "");
+    c = last;
+  }
+  std::vector<int> cpus;
+  for (const std::string& item : SplitList(text)) {
+    if (item.empty() || item.size() > 9 ||
+        item.find_first_not_of("0123456789") != std::string::npos)
+      return InvalidArgument(flag + " takes a comma list of CPU numbers, got '" + item + "' in '" +
+                             text + "'");
+    const int c = std::stoi(item);  // at most 9 digits: fits
+    if (known && (c >= CPU_SETSIZE || !CPU_ISSET(c, &set)))
+      return InvalidArgument(flag + ": CPU " + item +
+                             " is not one this process may use (allowed: " + allowed + ")");
+    cpus.push_back(c);
+  }
+  return cpus;
 }
 
 int ExitCodeFor(const Status& s) {

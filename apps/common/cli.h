@@ -59,9 +59,24 @@ struct ToolSteps {
 // "Model" group when info.model is set, and --help), validates, prints the settings back, then
 // works. A flag that is unknown or abbreviated (`--ato` for --atol) is a usage error naming it.
 // Returns kExitOk after --help, kExitUsage after a usage error (printed to stderr with a hint to
-// use --help), else what `work` returns.
+// use --help), else what `work` returns. An exception escaping `validate`, `log_settings` or
+// `work` is a bug (each path returns a Status): RunTool prints "<tool>: internal error ...: <what>"
+// to stderr and returns kExitFailure, never aborting.
 int RunTool(int argc, char** argv, const ToolInfo& info, const po::options_description& options,
             const ToolSteps& steps);
+
+// The CPUs online (sysconf), at least 1.
+int OnlineCpus();
+
+// A thread-count flag (`flag`, e.g. "--intra_threads") must be in 1..4 x OnlineCpus(): more
+// threads than that only oversubscribe the cores (and --intra_threads 1024 starts 1024 threads).
+// The error names the flag, the allowed range and the value.
+Status CheckThreadCount(const std::string& flag, int64_t n);
+
+// A comma list of CPU numbers for `flag` (e.g. "--core_id 0,2"): each a decimal number of at
+// most 9 digits that names a CPU this process may run on (sched_getaffinity). The error names
+// the flag, the offending item and the CPUs allowed.
+Result<std::vector<int>> ParseCpuList(const std::string& flag, const std::string& text);
 
 // Sets up logging to stderr (stdout stays for results) at "info" or the EDGERT_LOG_LEVEL level.
 void InitLogging(const std::string& tool);

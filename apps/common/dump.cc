@@ -14,6 +14,13 @@ std::string SanitizeName(const std::string& name) {
   return s.empty() ? "unnamed" : s;
 }
 
+std::string UniqueDumpName(const std::string& name, std::set<std::string>* taken) {
+  const std::string base = SanitizeName(name);
+  std::string s = base;
+  for (int k = 2; !taken->insert(s).second; ++k) s = base + "_" + std::to_string(k);
+  return s;
+}
+
 std::string OutputDumpBase(const std::string& dir, size_t idx, const std::string& name) {
   return dir + "/model_infer_output_" + std::to_string(idx) + "_" + SanitizeName(name);
 }

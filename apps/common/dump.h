@@ -1,5 +1,6 @@
 #pragma once
 
+#include <set>
 #include <string>
 #include <vector>
 
@@ -9,6 +10,10 @@ namespace edgert::app {
 
 // "model/conv 1:0" -> "model_conv_1_0": keeps [A-Za-z0-9._-], replaces the rest with '_'.
 std::string SanitizeName(const std::string& name);
+
+// SanitizeName(name), made unique among `taken` and added to it: names that sanitize alike
+// ("conv/x" and "conv_x") get "_2", "_3"... on the later ones, so no dump overwrites another.
+std::string UniqueDumpName(const std::string& name, std::set<std::string>* taken);
 
 // "<dir>/model_infer_output_<idx>_<sanitized name>": the dump file name of output `idx`, without
 // its extension (.bin, .txt, .aligned.bin), as infer and the Python module write it.

@@ -12,9 +12,10 @@
 
 #include <csetjmp>
 #include <cstring>
-#include <fstream>
 #include <iterator>
 #include <memory>
+
+#include "common/file_read.h"
 
 namespace edgert::app {
 namespace {
@@ -323,11 +324,8 @@ Status DecodeBmp(const std::string& path, const std::vector<uint8_t>& f, BgrImag
 }  // namespace
 
 Result<BgrImage> DecodeImageFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return FileError(path + ": cannot open");
-  const std::vector<uint8_t> file((std::istreambuf_iterator<char>(in)),
-                                  std::istreambuf_iterator<char>());
-  if (in.bad()) return FileError(path + ": read failed");
+  EDGERT_ASSIGN_OR_RETURN(const std::vector<uint8_t> file,
+                          ReadFile(path, kMaxFileBytes, "", "image file"));
   BgrImage img;
   int orientation = 1;
   if (file.size() >= 3 && file[0] == 0xff && file[1] == 0xd8 && file[2] == 0xff) {

@@ -1,11 +1,10 @@
 #include "common/inputs.h"
 
 #include <cstring>
-#include <fstream>
-#include <iterator>
 #include <random>
 #include <sstream>
 
+#include "common/file_read.h"
 #include "common/image_input.h"
 #include "edgert/tensor_io.h"
 
@@ -22,14 +21,6 @@ std::vector<std::string> SplitList(const std::string& s, char sep) {
     out.push_back(cur.substr(b, e - b + 1));
   }
   return out;
-}
-
-Result<std::vector<uint8_t>> ReadFile(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  if (!f) return FileError(path + ": cannot open");
-  std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(f)), {});
-  if (f.bad()) return FileError(path + ": read failed");
-  return bytes;
 }
 
 namespace {
@@ -91,10 +82,23 @@ Result<std::vector<uint8_t>> ParseText(const std::string& path, const std::vecto
 Result<std::vector<uint8_t>> LoadInputFile(const std::string& path, const TensorDesc& d,
                                            ColorRange range, std::string* what_happened) {
   if (IsImageFile(path)) return LoadImageInput(path, d, range, what_happened);
-  auto bytes = ReadFile(path);
+  // The largest file the input can take, checked before anything is read: raw data of the
+  // valid or the aligned size, or text numbers (at most 64 characters each, 4 KiB of slack).
+  const bool txt = EndsWith(path, ".txt");
+  const uint64_t raw_max =
+      static_cast<uint64_t>(std::max(d.valid_byte_size(), d.aligned_byte_size));
+  const uint64_t max_bytes = txt ? static_cast<uint64_t>(d.element_count()) * 64 + 4096 : raw_max;
+  const std::string reason =
+      "input '" + d.name + "' takes (" +
+      (txt ? std::to_string(d.element_count()) + " numbers as text, at most " +
+                 std::to_string(max_bytes) + " bytes"
+           : std::to_string(d.valid_byte_size()) + " bytes valid or " +
+                 std::to_string(d.aligned_byte_size) + " aligned") +
+      ")";
+  auto bytes = ReadFile(path, max_bytes, reason, "input file");
   if (!bytes.ok()) return bytes.status();
   std::vector<uint8_t> data = std::move(*bytes);
-  if (EndsWith(path, ".txt")) {
+  if (txt) {
     auto dense = ParseText(path, data, d);
     if (!dense.ok()) return dense.status();
     data = std::move(*dense);
@@ -104,7 +108,6 @@ Result<std::vector<uint8_t>> LoadInputFile(const std::string& path, const Tensor
   Status s = PrepareInput(d, data.data(), data.size(), aligned.data());
   if (!s.ok()) return InputError(path + ": " + s.message());
   if (what_happened) {
-    const bool txt = EndsWith(path, ".txt");
     *what_happened =
         path + ": " + std::to_string(file_bytes) + (txt ? " bytes of text numbers" : " bytes raw") +
         " -> " + TensorTypeName(d.type) + " " + LayoutName(d.layout) + " valid " +

@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "common/file_read.h"
 #include "edgert/image.h"
 #include "edgert/model.h"
 #include "edgert/session.h"
@@ -15,14 +16,13 @@ namespace edgert::app {
 // Splits "a,b,c" into its non-empty parts (whitespace around parts is trimmed).
 std::vector<std::string> SplitList(const std::string& s, char sep = ',');
 
-// Reads a whole file. Errors name the file.
-Result<std::vector<uint8_t>> ReadFile(const std::string& path);
-
 // Loads one input file for `desc` and returns the bytes of its aligned buffer:
 //  - .jpg/.jpeg/.png/.bmp: decoded, resized and converted for IMG_* inputs (LoadImageInput);
 //  - .bin: raw np.tofile data of the valid or the aligned byte size (padded as needed);
 //  - .txt: whitespace-separated numbers, valid element count, converted to the input's type.
-// Any other size is an input error that names the file, the input and both accepted sizes.
+// Any other size is an input error that names the file, the input and both accepted sizes; a
+// file larger than the input can take, or one that is not a regular file (a directory,
+// /dev/zero), is refused before it is read (ReadFile).
 // `what_happened`, when given, receives a one-line account of the conversion.
 Result<std::vector<uint8_t>> LoadInputFile(const std::string& path, const TensorDesc& desc,
                                            ColorRange range = ColorRange::kFull,

@@ -104,4 +104,8 @@ nlohmann::json EngineJson(const EngineInfo& e) {
   return {{"arch", e.arch}, {"providers", e.providers}, {"isa", e.isa}, {"int8_vnni", e.int8_vnni}};
 }
 
+std::string JsonText(const nlohmann::json& j) {
+  return j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
 }  // namespace edgert::app

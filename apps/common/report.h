@@ -19,6 +19,11 @@ void PrintTensorDesc(std::ostream& os, const TensorDesc& d, const PreprocessInfo
 // The JSON form of a tensor description; field names say their units.
 nlohmann::json TensorDescJson(const TensorDesc& d, const PreprocessInfo* pre);
 
+// Every JSON the tools write goes through this: `j` indented by 2. Names come from model files
+// and need not be valid UTF-8 (an old compiler, a hand-made .bin): an invalid byte is written
+// as U+FFFD instead of nlohmann::json's default, which throws.
+std::string JsonText(const nlohmann::json& j);
+
 // "x86_64, oneDNN ISA avx512_core_vnni (int8 VNNI), providers onednn > int8 > xnnpack > ...".
 std::string EngineText(const EngineInfo& e);
 // {"arch", "providers", "isa", "int8_vnni"}.

@@ -8,10 +8,12 @@
 #include <iomanip>
 #include <nlohmann/json.hpp>
 #include <numeric>
+#include <set>
 
 #include "common/dump.h"
 #include "common/inputs.h"
 #include "common/open_model.h"
+#include "common/report.h"
 #include "edgert/model.h"
 #include "edgert/session.h"
 #include "edgert_internal/file_io.h"
@@ -25,7 +27,7 @@ Status Validate(const InferParams& p) {
   if (p.model.model_file.empty()) return InvalidArgument("--model_file is required");
   if (p.input.input_file.empty()) return InvalidArgument("--input_file is required");
   if (p.run.frame_count < 1) return InvalidArgument("--frame_count must be >= 1");
-  if (p.run.intra_threads < 1) return InvalidArgument("--intra_threads must be >= 1");
+  EDGERT_RETURN_IF_ERROR(CheckThreadCount("--intra_threads", p.run.intra_threads));
   if (p.dump.dump_format != "bin" && p.dump.dump_format != "txt")
     return InvalidArgument("--dump_format must be bin or txt, got '" + p.dump.dump_format + "'");
   if (p.dump.dump_precision < 1 || p.dump.dump_precision > 17)
@@ -69,11 +71,13 @@ Status DumpIntermediates(const Session& s, const InferParams& p) {
   if (ec) return FileError(dir + ": cannot create: " + ec.message());
   const Model& m = s.model();
   nlohmann::json index = nlohmann::json::array();
+  std::set<std::string> taken;  // file names so far: index.json maps each node to its own
   for (size_t i = 0; i < m.nodes().size(); ++i) {
     const NodeInfo& n = m.nodes()[i];
     auto v = s.NodeOutput(static_cast<int>(i));
     if (!v.ok()) return v.status();
-    const std::string base = dir + "/" + SanitizeName(n.name);
+    const std::string file = UniqueDumpName(n.name, &taken);
+    const std::string base = dir + "/" + file;
     std::vector<int64_t> shape = v->shape;
     std::vector<float> values = ViewToFloat(*v);
     std::string layout = shape.size() == 4 ? "NHWC" : "stored";
@@ -104,16 +108,15 @@ Status DumpIntermediates(const Session& s, const InferParams& p) {
                      {"op_type", n.op_type},
                      {"source_op", n.source_op},
                      {"precision", n.precision},
-                     {"file", SanitizeName(n.name) + ".bin"},
+                     {"file", file + ".bin"},
                      {"shape", shape},
                      {"layout", layout},
                      {"dtype", p.dump.dump_intermediate == 3 ? "F32" : TensorTypeName(v->dtype)}});
   }
-  const std::string js = nlohmann::json({{"schema_version", 1},
-                                         {"model", m.name()},
-                                         {"mode", p.dump.dump_intermediate},
-                                         {"nodes", index}})
-                             .dump(2) +
+  const std::string js = JsonText({{"schema_version", 1},
+                                   {"model", m.name()},
+                                   {"mode", p.dump.dump_intermediate},
+                                   {"nodes", index}}) +
                          "\n";
   return WriteFileAtomic(dir + "/index.json", js.data(), js.size());
 }
@@ -230,7 +233,7 @@ int RunInfer(int argc, char** argv, std::ostream& out) {
                          po::value(&p.run.frame_count)->default_value(p.run.frame_count),
                          "how many times to run; dumps come from the last run")(
       "intra_threads", po::value(&p.run.intra_threads)->default_value(p.run.intra_threads),
-      "engine threads");
+      "engine threads, 1..4 x the online CPUs");
   po::options_description dump_opts("Dump");
   dump_opts.add_options()(
       "enable_dump", po::bool_switch(&p.dump.enable_dump),

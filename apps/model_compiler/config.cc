@@ -8,10 +8,10 @@
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <set>
 #include <sstream>
 
+#include "common/file_read.h"
 #include "model_compiler/compiler.h"
 
 namespace edgert::compiler {
@@ -356,11 +356,9 @@ Result<CompileConfig> ParseConfig(const std::string& yaml_text, const std::strin
 }
 
 Result<CompileConfig> LoadConfig(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  if (!f) return FileError(path + ": cannot open the config file");
-  std::ostringstream ss;
-  ss << f.rdbuf();
-  EDGERT_ASSIGN_OR_RETURN(CompileConfig cfg, ParseConfig(ss.str(), path));
+  EDGERT_ASSIGN_OR_RETURN(std::string text,
+                          app::ReadFileString(path, uint64_t{16} << 20, "", "config file"));
+  EDGERT_ASSIGN_OR_RETURN(CompileConfig cfg, ParseConfig(text, path));
   const std::filesystem::path dir = std::filesystem::path(path).parent_path();
   auto resolve = [&](std::string& p) {
     if (!p.empty() && std::filesystem::path(p).is_relative()) p = (dir / p).lexically_normal();

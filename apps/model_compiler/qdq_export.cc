@@ -14,10 +14,10 @@
 
 #include <cmath>
 #include <cstring>
-#include <fstream>
 #include <map>
 #include <set>
 
+#include "common/file_read.h"
 #include "edgert_internal/file_io.h"
 #include "model_compiler/compiler.h"
 #include "model_compiler/quantize.h"
@@ -46,8 +46,9 @@ onnx::TensorProto ZeroPoint(const std::string& name, int32_t zp) {
 Status WriteQdqOnnx(const std::string& onnx_path, const ModelDef& m, const std::string& out_path) {
   onnx::ModelProto model;
   {
-    std::ifstream in(onnx_path, std::ios::binary);
-    if (!in || !model.ParseFromIstream(&in))
+    EDGERT_ASSIGN_OR_RETURN(std::string bytes,
+                            app::ReadFileString(onnx_path, app::kMaxFileBytes, "", "ONNX model"));
+    if (!model.ParseFromString(bytes))
       return FileError("cannot read ONNX model '" + onnx_path + "'");
   }
   onnx::GraphProto* g = model.mutable_graph();

@@ -9,11 +9,11 @@
 #include <onnx/onnx_pb.h>
 
 #include <cstring>
-#include <fstream>
 #include <map>
 #include <set>
 #include <sstream>
 
+#include "common/file_read.h"
 #include "model_compiler/quantize.h"
 
 namespace edgert::compiler {
@@ -192,9 +192,8 @@ Result<bool> StripQdq(std::string* onnx_bytes, QdqParams* params) {
 
 Result<ModelDef> CompileOnnxFileQdqAware(const std::string& path, const CompileConfig& config,
                                          bool* was_qdq, std::vector<std::string>* float_nodes) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return FileError("cannot open ONNX model '" + path + "'");
-  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EDGERT_ASSIGN_OR_RETURN(std::string bytes,
+                          app::ReadFileString(path, app::kMaxFileBytes, "", "ONNX model"));
   const std::string sha = Sha256Hex(bytes);
   QdqParams params;
   EDGERT_ASSIGN_OR_RETURN(bool qdq, StripQdq(&bytes, &params));

@@ -102,7 +102,7 @@ int ModelInfo(const ModelInfoParams& p, std::ostream& out) {
     j["engine"] = EngineJson(GetEngineInfo());
     j["models"] = nlohmann::json::array();
     for (const auto& m : models) j["models"].push_back(ModelJson(*m));
-    out << j.dump(2) << "\n";
+    out << JsonText(j) << "\n";
     return kExitOk;
   }
   out << "Load model to DDR cost " << std::fixed << std::setprecision(3) << load_ms << " ms.\n";

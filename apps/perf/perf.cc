@@ -5,9 +5,11 @@
 #include <spdlog/spdlog.h>
 #include <sys/resource.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iomanip>
@@ -60,14 +62,38 @@ const char* kMetricHelp = R"(Metrics (all times in ms):
                        summed Run() time; "runtime overhead" is Run() time outside any node
 )";
 
+// --warmup: frames ("10", 0..1e9) or seconds ("2s", "0.5s", 0..86400).
+struct Warmup {
+  bool seconds = false;
+  int64_t frames = 0;
+  double s = 0;
+};
+
+Result<Warmup> ParseWarmup(const std::string& w) {
+  const Status bad = InvalidArgument(
+      "--warmup takes frames (\"10\", 0..1000000000) or seconds (\"2s\", 0..86400), got '" + w +
+      "'");
+  Warmup r;
+  r.seconds = !w.empty() && w.back() == 's';
+  const std::string num = r.seconds ? w.substr(0, w.size() - 1) : w;
+  const std::string digits = r.seconds ? "0123456789." : "0123456789";
+  if (num.empty() || num.size() > 12 || num.find_first_not_of(digits) != std::string::npos ||
+      std::count(num.begin(), num.end(), '.') > 1 || num == ".")
+    return bad;
+  if (r.seconds) {
+    r.s = std::strtod(num.c_str(), nullptr);
+    if (r.s > 86400) return bad;
+  } else {
+    r.frames = std::strtoll(num.c_str(), nullptr, 10);
+    if (r.frames > 1000000000) return bad;
+  }
+  return r;
+}
+
 Status Validate(const PerfParams& p) {
   if (p.model.model_file.empty()) return InvalidArgument("--model_file is required");
-  if (p.run.thread_num < 1 || p.run.thread_num > 256)
-    return InvalidArgument("--thread_num must be in 1..256, got " +
-                           std::to_string(p.run.thread_num));
-  if (p.run.intra_threads < 1 || p.run.intra_threads > 256)
-    return InvalidArgument("--intra_threads must be in 1..256, got " +
-                           std::to_string(p.run.intra_threads));
+  EDGERT_RETURN_IF_ERROR(CheckThreadCount("--thread_num", p.run.thread_num));
+  EDGERT_RETURN_IF_ERROR(CheckThreadCount("--intra_threads", p.run.intra_threads));
   if (p.run.setup_threads < 0 || p.run.setup_threads > 64)
     return InvalidArgument("--setup_threads must be in 0..64 (0: one per CPU, at most 8), got " +
                            std::to_string(p.run.setup_threads));
@@ -78,14 +104,8 @@ Status Validate(const PerfParams& p) {
     return InvalidArgument("give --perf_time (minutes) or --perf_time_in_seconds, not both");
   if (p.run.perf_fps < 0) return InvalidArgument("--perf_fps must be >= 0");
   if (p.report.progress_frames < 1) return InvalidArgument("--progress_frames must be >= 1");
-  const std::string& w = p.run.warmup;
-  if (w.empty() || w.find_first_not_of("0123456789.s") != std::string::npos ||
-      (w.back() != 's' && w.find('.') != std::string::npos))
-    return InvalidArgument("--warmup takes frames (\"10\") or seconds (\"2s\"), got '" + w + "'");
-  for (const auto& c : SplitList(p.run.core_id))
-    if (c.find_first_not_of("0123456789") != std::string::npos)
-      return InvalidArgument("--core_id takes a comma list of core numbers, got '" + p.run.core_id +
-                             "'");
+  EDGERT_RETURN_IF_ERROR(ParseWarmup(p.run.warmup).status());
+  EDGERT_RETURN_IF_ERROR(ParseCpuList("--core_id", p.run.core_id).status());
   return Status::Ok();
 }
 
@@ -174,13 +194,12 @@ void PerfThread(Shared* sh, int index, ThreadResult* r) {
     r->first_inference_ms = MsSince(t, Clock::now());
   }
   if (status.ok()) {
-    const std::string& w = p.run.warmup;
-    if (w.back() == 's') {
-      const auto until =
-          Clock::now() + std::chrono::duration<double>(std::stod(w.substr(0, w.size() - 1)));
+    const Warmup w = ParseWarmup(p.run.warmup).value();  // Validate checked it
+    if (w.seconds) {
+      const auto until = Clock::now() + std::chrono::duration<double>(w.s);
       while (status.ok() && Clock::now() < until) status = session->Run();
     } else {
-      for (int64_t i = 0, n = std::stoll(w); i < n && status.ok(); ++i) status = session->Run();
+      for (int64_t i = 0; i < w.frames && status.ok(); ++i) status = session->Run();
     }
   }
   {
@@ -357,7 +376,7 @@ Status WriteProfile(const std::string& dir, const Model& model,
                           {"share_percent", share}});
   }
   csv << "-1,(runtime overhead),,,," << 0 << "," << overhead_ms << ",,,," << *overhead_pct << "\n";
-  const std::string c = csv.str(), js = j.dump(2) + "\n";
+  const std::string c = csv.str(), js = JsonText(j) + "\n";
   EDGERT_RETURN_IF_ERROR(WriteFileAtomic(dir + "/profile.csv", c.data(), c.size()));
   EDGERT_RETURN_IF_ERROR(WriteFileAtomic(dir + "/profile.json", js.data(), js.size()));
   size_t runs = 0;
@@ -375,9 +394,7 @@ struct PerfRun {
 };
 
 std::vector<int> Cores(const PerfParams& p) {
-  std::vector<int> cores;
-  for (const auto& c : SplitList(p.run.core_id)) cores.push_back(std::stoi(c));
-  return cores;
+  return ParseCpuList("--core_id", p.run.core_id).value();  // Validate checked it
 }
 
 double DurationSeconds(const PerfParams& p) {
@@ -561,7 +578,7 @@ int ReportPerf(const PerfParams& p, const PerfRun& run, std::ostream& out) {
     j["missed_frames"] = missed;
     if (overhead_pct >= 0) j["runtime_overhead_percent"] = overhead_pct;
     j["warnings"] = warnings;
-    out << j.dump(2) << "\n";
+    out << JsonText(j) << "\n";
     return kExitOk;
   }
   out << std::fixed << std::setprecision(3);
@@ -614,11 +631,12 @@ int RunPerf(int argc, char** argv, std::ostream& out) {
   input_opts.add_options()("seed", po::value(&p.input.seed)->default_value(p.input.seed),
                            "seed of the random inputs");
   po::options_description run_opts("Run");
-  run_opts.add_options()("thread_num",
-                         po::value(&p.run.thread_num)->default_value(p.run.thread_num),
-                         "concurrent threads, each with its own session over the one shared model")(
-      "intra_threads", po::value(&p.run.intra_threads)->default_value(p.run.intra_threads),
-      "engine threads inside each session")(
+  run_opts.add_options()(
+      "thread_num", po::value(&p.run.thread_num)->default_value(p.run.thread_num),
+      "concurrent threads, each with its own session over the one shared model; 1..4 x the "
+      "online CPUs")("intra_threads",
+                     po::value(&p.run.intra_threads)->default_value(p.run.intra_threads),
+                     "engine threads inside each session, 1..4 x the online CPUs")(
       "setup_threads", po::value(&p.run.setup_threads)->default_value(p.run.setup_threads),
       "threads that set each session's kernels up (weight packing, JIT) before the first frame; "
       "0: one per CPU the process may use, at most 8")(
@@ -630,9 +648,11 @@ int RunPerf(int argc, char** argv, std::ostream& out) {
       po::value(&p.run.perf_time_in_seconds)->default_value(p.run.perf_time_in_seconds),
       "run for this many seconds instead of --frame_count")(
       "warmup", po::value(&p.run.warmup)->default_value(p.run.warmup),
-      "per-thread warm-up before measuring, not counted: frames (\"10\") or seconds (\"2s\")")(
+      "per-thread warm-up before measuring, not counted: frames (\"10\", up to 10^9) or seconds "
+      "(\"2s\", up to 86400)")(
       "core_id", po::value(&p.run.core_id)->value_name("CORES"),
-      "comma list of CPU cores the threads (and their engine workers) may run on")(
+      "comma list of CPU cores the threads (and their engine workers) may run on; each must be "
+      "one this process may use (sched_getaffinity, e.g. under taskset)")(
       "perf_fps", po::value(&p.run.perf_fps)->default_value(p.run.perf_fps),
       "paced run: frames arrive at this rate like from a camera; latency counts from arrival");
   po::options_description report_opts("Report");

@@ -1,5 +1,6 @@
 #include "verifier/metrics.h"
 
+#include <algorithm>
 #include <cmath>
 
 namespace edgert::app {
@@ -20,6 +21,7 @@ CompareResult Compare(const std::vector<float>& a, const std::vector<float>& b,
     if (!std::isfinite(x) || !std::isfinite(y)) {
       const bool same = (std::isnan(x) && std::isnan(y)) || (std::isinf(x) && x == y);
       if (!same) {
+        r.tol_use = HUGE_VAL;
         ++r.nonfinite_mismatch;
         ++r.tol_mismatch;
         if (tol.decimal >= 0) ++r.decimal_mismatch;
@@ -44,7 +46,10 @@ CompareResult Compare(const std::vector<float>& a, const std::vector<float>& b,
         r.max_rel_index = i;
       }
     }
-    if (!(err <= tol.atol + tol.rtol * std::fabs(y))) ++r.tol_mismatch;
+    const double allowed = tol.atol + tol.rtol * std::fabs(y);
+    if (!(err <= allowed)) ++r.tol_mismatch;
+    if (err > 0) r.tol_use = std::max(r.tol_use, allowed > 0 ? err / allowed : HUGE_VAL);
+    r.max_abs_ref = std::max(r.max_abs_ref, std::fabs(y));
     if (tol.decimal >= 0 && !(err < dec_limit)) ++r.decimal_mismatch;
   }
   if (na == 0 && nb == 0)

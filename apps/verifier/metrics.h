@@ -9,7 +9,7 @@ namespace edgert::app {
 // Element tolerances: an element matches when |a - b| <= atol + rtol * |b| (numpy.isclose with
 // b the reference); NaN matches NaN, and +-Inf matches the same infinity.
 struct Tolerance {
-  double atol = 1e-5;
+  double atol = 1e-5;  // the verifier's default is relative to the reference: see VerifierParams
   double rtol = 1e-3;
   int decimal = -1;  // >= 0: also count elements with |a - b| >= 1.5 * 10^-decimal
 };
@@ -30,7 +30,12 @@ struct CompareResult {
   size_t nan_a = 0, nan_b = 0, inf_a = 0, inf_b = 0;
   size_t nonfinite_mismatch = 0;  // positions where NaN/Inf differ between the sides
   size_t tol_mismatch = 0;        // elements outside atol/rtol
-  size_t decimal_mismatch = 0;    // elements failing --decimal (0 when decimal < 0)
+  // How much of the atol/rtol allowance the worst element uses: max |a - b| / (atol + rtol*|b|)
+  // over the elements (0 when equal; <= 1 when every element is within; +inf for a NaN/Inf
+  // mismatch or an error where the allowance is 0). The margin to failing is 1 - this.
+  double tol_use = 0;
+  double max_abs_ref = 0;       // max |b| over finite b
+  size_t decimal_mismatch = 0;  // elements failing --decimal (0 when decimal < 0)
 };
 
 // Requires a.size() == b.size() (callers check and report sizes).

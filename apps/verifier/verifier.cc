@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -10,11 +11,13 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <tuple>
 
 #include "common/dump.h"
 #include "common/html_report.h"
 #include "common/inputs.h"
 #include "common/open_model.h"
+#include "common/report.h"
 #include "edgert/model.h"
 #include "edgert/session.h"
 
@@ -25,12 +28,21 @@ constexpr const char* kTool = "verifier";
 namespace fs = std::filesystem;
 
 const char* kHelpEpilog =
-    R"(Verdict: a tensor passes when its cosine similarity >= --cos_threshold, NaN/Inf appear
-at the same positions on both sides, and, when given, no element is outside --atol/--rtol
-(|a - ref| <= atol + rtol * |ref|) and every element agrees to --decimal places
-(|a - ref| < 1.5 * 10^-decimal, hb_model_verifier's strict check). Cosine is taken over the
-elements finite on both sides; two all-zero tensors have cosine 1, one all-zero tensor 0.
-The last line is PASSED or FAILED; the exit code is 0 on PASSED, 1 on FAILED, 2 on usage.
+    R"(Verdict: an output passes when its cosine similarity >= --cos_threshold, NaN/Inf appear
+at the same positions on both sides, EVERY element satisfies
+    |a - ref| <= atol + rtol * |ref|
+and, when --decimal is given, every element agrees to that many decimal places
+(|a - ref| < 1.5 * 10^-decimal, hb_model_verifier's strict check). Default tolerances, per
+tensor: float outputs atol = 1e-3 x max|ref| (--atol_of_max), rtol = 1e-3; int8 outputs (run
+mode) atol = one quantization step of the output, rtol = 0. --atol sets atol absolutely, --rtol
+sets rtol. A single element off by more than that fails the tensor, whatever the cosine.
+"tol_use" is the worst element's |a - ref| / (atol + rtol*|ref|): <= 1 passes, and 1 - tol_use
+is the margin left. Intermediate tensors (--compare_dir with intermediate/ dumps) are judged by
+cosine only. Cosine is taken over the elements finite on both sides; two all-zero tensors have
+cosine 1, one all-zero tensor 0.
+The last line is PASSED or FAILED; the exit code is 0 on PASSED, 1 on FAILED or any error
+(unreadable or wrongly shaped files, an index.json naming a file outside its folder), 2 on usage
+(a threshold that is NaN or out of range).
 )";
 
 struct Row {
@@ -38,20 +50,42 @@ struct Row {
   std::string op;  // intermediate mode: op type
   std::vector<int64_t> shape;
   CompareResult r;
+  Tolerance tol;  // the element tolerance this tensor was judged with
   bool pass = false;
   std::string error;  // size mismatch or unreadable file: fails the tensor
 };
 
 bool Passes(const CompareResult& r, const VerifierParams& p) {
-  if (r.cosine < p.cos_threshold || r.nonfinite_mismatch) return false;
-  if (p.tol_given && r.tol_mismatch) return false;
+  if (!(r.cosine >= p.cos_threshold) || r.nonfinite_mismatch) return false;
+  if (r.tol_mismatch) return false;
   if (p.tol.decimal >= 0 && r.decimal_mismatch) return false;
   return true;
 }
 
+// The element tolerance for one tensor (VerifierParams): `quant` is the output's quantization
+// in run mode (int8 outputs get one step), null when unknown.
+Tolerance TensorTolerance(const VerifierParams& p, const std::vector<float>& ref,
+                          const Quantization* quant) {
+  Tolerance t = p.tol;
+  if (p.atol_given) return t;
+  if (quant && quant->quantized()) {
+    t.atol = *std::max_element(quant->scale.begin(), quant->scale.end());
+    if (!p.rtol_given) t.rtol = 0;
+    return t;
+  }
+  double max_ref = 0;
+  for (float v : ref)
+    if (std::isfinite(v)) max_ref = std::max(max_ref, static_cast<double>(std::fabs(v)));
+  t.atol = p.atol_of_max * max_ref;
+  return t;
+}
+
+// Reads a dump or reference of `dtype` elements as floats; at most `max_bytes` are read.
 Result<std::vector<float>> ReadFloatFile(const std::string& path,
-                                         TensorType dtype = TensorType::kF32) {
-  auto bytes = ReadFile(path);
+                                         TensorType dtype = TensorType::kF32,
+                                         uint64_t max_bytes = kMaxFileBytes,
+                                         const std::string& limit_reason = "") {
+  auto bytes = ReadFile(path, max_bytes, limit_reason);
   if (!bytes.ok()) return bytes.status();
   const size_t es = ElementSize(dtype);
   if (bytes->size() % es)
@@ -82,8 +116,8 @@ Result<std::vector<float>> ReadFloatFile(const std::string& path,
 }
 
 Row CompareNamed(const std::string& name, const std::vector<int64_t>& shape,
-                 const std::vector<float>& a, const std::vector<float>& b,
-                 const VerifierParams& p) {
+                 const std::vector<float>& a, const std::vector<float>& b, const VerifierParams& p,
+                 const Quantization* quant = nullptr) {
   Row row;
   row.name = name;
   row.shape = shape;
@@ -92,7 +126,8 @@ Row CompareNamed(const std::string& name, const std::vector<int64_t>& shape,
                 std::to_string(b.size()) + " elements";
     return row;
   }
-  row.r = Compare(a, b, p.tol);
+  row.tol = TensorTolerance(p, b, quant);
+  row.r = Compare(a, b, row.tol);
   row.pass = Passes(row.r, p);
   return row;
 }
@@ -103,7 +138,7 @@ void PrintTable(std::ostream& out, const std::vector<Row>& rows, const VerifierP
       << std::setw(13) << "max_abs"
       << "  " << std::left << std::setw(16) << "at" << std::right << std::setw(12) << "max_rel"
       << std::setw(12) << "mean_abs" << std::setw(12) << "rmse" << std::setw(10) << "nan a/b"
-      << std::setw(10) << "inf a/b" << std::setw(11) << "mismatch"
+      << std::setw(10) << "inf a/b" << std::setw(11) << "mismatch" << std::setw(10) << "tol_use"
       << "  verdict\n";
   for (const Row& r : rows) {
     std::string label = r.name + (r.op.empty() ? "" : " [" + r.op + "]");
@@ -120,8 +155,10 @@ void PrintTable(std::ostream& out, const std::vector<Row>& rows, const VerifierP
         << c.max_rel_error << std::setw(12) << c.mean_abs_error << std::setw(12) << c.rmse
         << std::setw(10) << (std::to_string(c.nan_a) + "/" + std::to_string(c.nan_b))
         << std::setw(10) << (std::to_string(c.inf_a) + "/" + std::to_string(c.inf_b))
-        << std::setw(11) << (p.tol.decimal >= 0 ? c.decimal_mismatch : c.tol_mismatch) << "  "
-        << (r.pass ? "pass" : "FAIL") << "\n";
+        << std::setw(11)
+        << (p.tol.decimal >= 0 ? c.tol_mismatch + c.decimal_mismatch : c.tol_mismatch) << std::fixed
+        << std::setprecision(3) << std::setw(10) << c.tol_use << "  " << (r.pass ? "pass" : "FAIL")
+        << "\n";
     out.unsetf(std::ios::floatfield);
   }
   out.precision(saved_precision);
@@ -144,6 +181,10 @@ nlohmann::json RowJson(const Row& r) {
             {"rmse", c.rmse},
             {"nan_count", {c.nan_a, c.nan_b}},
             {"inf_count", {c.inf_a, c.inf_b}},
+            {"atol", r.tol.atol},
+            {"rtol", r.tol.rtol},
+            {"tolerance_use",
+             std::isfinite(c.tol_use) ? nlohmann::json(c.tol_use) : nlohmann::json("inf")},
             {"tolerance_mismatches", c.tol_mismatch},
             {"decimal_mismatches", c.decimal_mismatch}});
   return j;
@@ -176,7 +217,11 @@ Status RunAndCompare(const VerifierParams& p, std::vector<Row>* rows) {
     const TensorDesc& d = m.outputs()[o];
     std::vector<float> got;
     EDGERT_RETURN_IF_ERROR((*session)->GetOutput(o, &got));
-    auto ref = ReadFloatFile(refs[o]);
+    // A reference larger than the output (twice over, so the size error below still says both
+    // sizes) is refused before it is read.
+    auto ref = ReadFloatFile(
+        refs[o], TensorType::kF32, got.size() * 4 * 2 + 4096,
+        "twice the " + std::to_string(got.size() * 4) + " bytes of output '" + d.name + "'");
     if (!ref.ok()) return ref.status();
     if (ref->size() != got.size())
       return InputError("reference " + refs[o] + " for output " + std::to_string(o) + " '" +
@@ -184,9 +229,78 @@ Status RunAndCompare(const VerifierParams& p, std::vector<Row>* rows) {
                         std::to_string(ref->size()) + " float32), the output has valid shape " +
                         ShapeToString(d.valid_shape) + " = " + std::to_string(got.size()) +
                         " float32 (" + std::to_string(got.size() * 4) + " bytes)");
-    rows->push_back(CompareNamed(d.name, d.valid_shape, got, *ref, p));
+    rows->push_back(CompareNamed(d.name, d.valid_shape, got, *ref, p,
+                                 d.type == TensorType::kS8 ? &d.quant : nullptr));
   }
   return Status::Ok();
+}
+
+// `dir`/`name` when `name` is a plain file name (no '/', not "." or "..") whose real path
+// (symlinks resolved) is inside `dir`; else an error naming `where` (e.g. index.json's entry).
+Result<std::string> PathInside(const std::string& dir, const std::string& name,
+                               const std::string& where) {
+  if (name.empty() || name == "." || name == ".." || name.find('/') != std::string::npos ||
+      name.find('\0') != std::string::npos)
+    return FormatError(where + ": '" + name + "' is not a plain file name inside " + dir);
+  std::error_code ec;
+  const fs::path real_dir = fs::canonical(dir, ec);
+  if (ec) return FileError(dir + ": " + ec.message());
+  const fs::path real = fs::weakly_canonical(real_dir / name, ec);
+  if (ec) return FileError(dir + "/" + name + ": " + ec.message());
+  if (real.parent_path() != real_dir)
+    return FormatError(where + ": " + dir + "/" + name + " leads outside " + dir + " (to " +
+                       real.string() + ")");
+  return dir + "/" + name;
+}
+
+// One node of an intermediate/index.json (infer --dump_intermediate).
+struct IndexNode {
+  std::string node, op_type, source_op, file, dtype;
+  std::vector<int64_t> shape;
+};
+
+// Reads and checks `dir`/index.json: an object whose "nodes" is an array of objects with string
+// "node", "file" (a file name inside `dir`), "dtype", optional string "op_type"/"source_op",
+// and "shape", an array of non-negative integers. Anything else is an error naming the file and
+// the entry.
+Result<std::vector<IndexNode>> ReadIndex(const std::string& dir) {
+  const std::string path = dir + "/index.json";
+  EDGERT_ASSIGN_OR_RETURN(std::string text, ReadFileString(path, uint64_t{64} << 20));
+  const nlohmann::json j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded()) return FormatError(path + ": not valid JSON");
+  if (!j.is_object() || !j.contains("nodes") || !j["nodes"].is_array())
+    return FormatError(path + ": expected an object with a \"nodes\" array");
+  std::vector<IndexNode> nodes;
+  for (size_t i = 0; i < j["nodes"].size(); ++i) {
+    const nlohmann::json& n = j["nodes"][i];
+    const std::string where = path + ": nodes[" + std::to_string(i) + "]";
+    if (!n.is_object()) return FormatError(where + " is not an object");
+    IndexNode e;
+    for (auto [key, out, required] :
+         {std::tuple<const char*, std::string*, bool>{"node", &e.node, true},
+          {"file", &e.file, true},
+          {"dtype", &e.dtype, true},
+          {"op_type", &e.op_type, false},
+          {"source_op", &e.source_op, false}}) {
+      if (!n.contains(key)) {
+        if (required) return FormatError(where + " has no \"" + key + "\"");
+        continue;
+      }
+      if (!n[key].is_string()) return FormatError(where + ": \"" + key + "\" is not a string");
+      *out = n[key].get<std::string>();
+    }
+    if (!n.contains("shape") || !n["shape"].is_array())
+      return FormatError(where + " ('" + e.node + "'): \"shape\" is not an array");
+    for (const auto& d : n["shape"]) {
+      if (!d.is_number_integer() || d.get<int64_t>() < 0)
+        return FormatError(where + " ('" + e.node + "'): \"shape\" holds " + d.dump() +
+                           ", not a non-negative integer");
+      e.shape.push_back(d.get<int64_t>());
+    }
+    EDGERT_ASSIGN_OR_RETURN(e.file, PathInside(dir, e.file, where + " ('" + e.node + "') file"));
+    nodes.push_back(std::move(e));
+  }
+  return nodes;
 }
 
 // Mode 2: compare two dump directories.
@@ -197,18 +311,23 @@ Status CompareDirs(const VerifierParams& p, std::vector<Row>* rows, std::string*
   for (const auto& d : {a, b})
     if (!fs::is_directory(d)) return FileError(d + ": not a directory");
   std::vector<std::string> names;
-  for (const auto& e : fs::directory_iterator(a)) {
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(a, ec)) {
     const std::string n = e.path().filename().string();
-    if (e.is_regular_file() && n.size() > 4 && n.substr(n.size() - 4) == ".bin") names.push_back(n);
+    if (e.is_regular_file(ec) && n.size() > 4 && n.substr(n.size() - 4) == ".bin")
+      names.push_back(n);
   }
+  if (ec) return FileError(a + ": cannot list: " + ec.message());
   std::sort(names.begin(), names.end());
   for (const auto& n : names) {
     if (!fs::exists(b + "/" + n)) {
       spdlog::warn("{} is only in {}", n, a);
       continue;
     }
-    auto va = ReadFloatFile(a + "/" + n);
-    auto vb = ReadFloatFile(b + "/" + n);
+    EDGERT_ASSIGN_OR_RETURN(const std::string pa, PathInside(a, n, a));
+    EDGERT_ASSIGN_OR_RETURN(const std::string pb, PathInside(b, n, b));
+    auto va = ReadFloatFile(pa);
+    auto vb = ReadFloatFile(pb);
     if (!va.ok()) return va.status();
     if (!vb.ok()) return vb.status();
     Row row = CompareNamed(n, {}, *va, *vb, p);
@@ -217,38 +336,30 @@ Status CompareDirs(const VerifierParams& p, std::vector<Row>* rows, std::string*
                         " has " + std::to_string(vb->size() * 4) + " bytes");
     rows->push_back(row);
   }
-  const std::string ia = a + "/intermediate/index.json", ib = b + "/intermediate/index.json";
-  if (fs::exists(ia) && fs::exists(ib)) {
-    nlohmann::json ja, jb;
-    try {
-      std::ifstream fa(ia), fb(ib);
-      ja = nlohmann::json::parse(fa);
-      jb = nlohmann::json::parse(fb);
-    } catch (const std::exception& e) {
-      return FormatError(std::string("intermediate index.json: ") + e.what());
-    }
-    std::map<std::string, nlohmann::json> in_b;
-    for (const auto& n : jb["nodes"]) in_b[n["node"].get<std::string>()] = n;
-    for (const auto& n : ja["nodes"]) {
-      const std::string node = n["node"].get<std::string>();
-      auto it = in_b.find(node);
+  const std::string ia = a + "/intermediate", ib = b + "/intermediate";
+  if (fs::exists(ia + "/index.json") && fs::exists(ib + "/index.json")) {
+    EDGERT_ASSIGN_OR_RETURN(std::vector<IndexNode> ja, ReadIndex(ia));
+    EDGERT_ASSIGN_OR_RETURN(std::vector<IndexNode> jb, ReadIndex(ib));
+    std::map<std::string, const IndexNode*> in_b;
+    for (const IndexNode& n : jb) in_b[n.node] = &n;
+    for (const IndexNode& n : ja) {
+      auto it = in_b.find(n.node);
       if (it == in_b.end()) continue;
-      auto dtype_a = ParseTensorType(n["dtype"].get<std::string>());
-      auto dtype_b = ParseTensorType(it->second["dtype"].get<std::string>());
-      if (!dtype_a.ok() || !dtype_b.ok()) return FormatError("bad dtype in index.json for " + node);
-      auto va = ReadFloatFile(a + "/intermediate/" + n["file"].get<std::string>(), *dtype_a);
-      auto vb =
-          ReadFloatFile(b + "/intermediate/" + it->second["file"].get<std::string>(), *dtype_b);
+      auto dtype_a = ParseTensorType(n.dtype);
+      auto dtype_b = ParseTensorType(it->second->dtype);
+      if (!dtype_a.ok() || !dtype_b.ok())
+        return FormatError("bad dtype in index.json for " + n.node);
+      auto va = ReadFloatFile(n.file, *dtype_a);
+      auto vb = ReadFloatFile(it->second->file, *dtype_b);
       if (!va.ok()) return va.status();
       if (!vb.ok()) return vb.status();
-      Row row = CompareNamed(node, n["shape"].get<std::vector<int64_t>>(), *va, *vb, p);
-      row.op = n["op_type"].get<std::string>();
+      Row row = CompareNamed(n.node, n.shape, *va, *vb, p);
+      row.op = n.op_type;
       // Intermediate tensors are judged by cosine only: they carry no tolerance contract.
       if (row.error.empty())
         row.pass = row.r.cosine >= p.cos_threshold && !row.r.nonfinite_mismatch;
       if (!row.pass && first_divergence->empty())
-        *first_divergence = "node '" + node + "' (" + row.op + ", from " +
-                            n.value("source_op", std::string()) + ")";
+        *first_divergence = "node '" + n.node + "' (" + row.op + ", from " + n.source_op + ")";
       inter_rows->push_back(row);
     }
   }
@@ -334,7 +445,8 @@ Status WriteHtmlReport(const VerifierParams& p, const std::vector<Row>& rows,
 // Checks the flags together and resolves what they imply: which mode, and whether --atol/--rtol
 // were given (then element mismatches fail the verdict). `vm` says what the command line held.
 Status Validate(const po::variables_map& vm, VerifierParams& p) {
-  p.tol_given = vm.count("atol") > 0 || vm.count("rtol") > 0;
+  p.atol_given = vm.count("atol") > 0;
+  p.rtol_given = vm.count("rtol") > 0;
   const bool dump_mode = !p.compare_dir.empty();
   if (dump_mode && p.compare_dir.size() != 2)
     return InvalidArgument("--compare_dir takes two directories");
@@ -348,11 +460,35 @@ Status Validate(const po::variables_map& vm, VerifierParams& p) {
     return InvalidArgument("--input_file is required with --model_file");
   if (!dump_mode && p.ref_file.empty() == p.ref_dir.empty())
     return InvalidArgument("give exactly one of --ref_file and --ref_dir");
-  if (p.cos_threshold < -1 || p.cos_threshold > 1)
-    return InvalidArgument("--cos_threshold must be in [-1, 1]");
-  if (p.tol.atol < 0 || p.tol.rtol < 0) return InvalidArgument("--atol and --rtol must be >= 0");
-  if (p.tol.decimal > 15) return InvalidArgument("--decimal must be in 0..15");
+  // Written so that NaN fails every range check.
+  auto in = [](double v, double lo, double hi) { return v >= lo && v <= hi; };
+  if (!in(p.cos_threshold, -1, 1))
+    return InvalidArgument("--cos_threshold must be in [-1, 1], got " +
+                           std::to_string(p.cos_threshold));
+  if (!in(p.tol.atol, 0, 1e30))
+    return InvalidArgument("--atol must be a finite number >= 0, got " +
+                           std::to_string(p.tol.atol));
+  if (!in(p.tol.rtol, 0, 1e30))
+    return InvalidArgument("--rtol must be a finite number >= 0, got " +
+                           std::to_string(p.tol.rtol));
+  if (!in(p.atol_of_max, 0, 1))
+    return InvalidArgument("--atol_of_max must be in [0, 1], got " + std::to_string(p.atol_of_max));
+  if (vm.count("decimal") && (p.tol.decimal < 0 || p.tol.decimal > 15))
+    return InvalidArgument("--decimal must be in 0..15, got " + std::to_string(p.tol.decimal));
   return Status::Ok();
+}
+
+// The element rule in words, as the report prints it.
+std::string ElementRule(const VerifierParams& p) {
+  std::ostringstream os;
+  os << "|a - ref| <= atol + rtol*|ref| for every element, atol = ";
+  if (p.atol_given)
+    os << p.tol.atol;
+  else
+    os << p.atol_of_max << " x max|ref| (float) or one quantization step (int8 outputs)";
+  os << ", rtol = " << p.tol.rtol;
+  if (!p.rtol_given && !p.atol_given) os << " (0 for int8 outputs)";
+  return os.str();
 }
 
 // Runs or reads both sides, compares, and prints the tables and the verdict line.
@@ -372,9 +508,7 @@ int Verify(const VerifierParams& p, std::ostream& out) {
   if (p.json) {
     nlohmann::json j = {{"mode", dump_mode ? "compare_dir" : "run"},
                         {"cos_threshold", p.cos_threshold},
-                        {"atol", p.tol.atol},
-                        {"rtol", p.tol.rtol},
-                        {"tolerance_enforced", p.tol_given},
+                        {"element_rule", ElementRule(p)},
                         {"decimal", p.tol.decimal}};
     j["tensors"] = nlohmann::json::array();
     for (const Row& r : rows) j["tensors"].push_back(RowJson(r));
@@ -384,7 +518,7 @@ int Verify(const VerifierParams& p, std::ostream& out) {
     j["passed"] = rows.empty()
                       ? std::all_of(inter.begin(), inter.end(), [](const Row& r) { return r.pass; })
                       : failed.empty();
-    out << j.dump(2) << "\n";
+    out << JsonText(j) << "\n";
   } else {
     if (!rows.empty()) PrintTable(out, rows, p);
     if (!inter.empty()) {
@@ -392,6 +526,7 @@ int Verify(const VerifierParams& p, std::ostream& out) {
       PrintTable(out, inter, p);
     }
   }
+  if (!rows.empty() && !p.json) out << "element rule: " << ElementRule(p) << "\n";
   if (!first_divergence.empty())
     out << "first divergence: " << first_divergence << "\n";
   else if (!inter.empty())
@@ -404,7 +539,8 @@ int Verify(const VerifierParams& p, std::ostream& out) {
   if (failed.empty()) {
     verdict << "PASSED: " << rows.size() << " tensor(s)"
             << (inter.empty() ? "" : " and " + std::to_string(inter.size()) + " intermediate(s)")
-            << " compared, all within thresholds (cosine >= " << p.cos_threshold << ")";
+            << " compared, all within thresholds (cosine >= " << p.cos_threshold
+            << (rows.empty() ? "" : ", every element within atol + rtol*|ref|") << ")";
   } else {
     std::string list;
     for (const auto& f : failed) list += (list.empty() ? "'" : ", '") + f + "'";
@@ -443,16 +579,19 @@ int RunVerifier(int argc, char** argv, std::ostream& out) {
   po::options_description thr_opts("Thresholds");
   thr_opts.add_options()("cos_threshold",
                          po::value(&p.cos_threshold)->default_value(p.cos_threshold),
-                         "minimum cosine similarity per tensor")(
+                         "minimum cosine similarity per tensor, in [-1, 1]")(
       "atol", po::value(&p.tol.atol),
-      "absolute tolerance per element (default 1e-5; giving it or "
-      "--rtol makes element mismatches fail the verdict)")(
-      "rtol", po::value(&p.tol.rtol), "relative tolerance per element (default 1e-3)")(
+      "absolute tolerance per element, finite >= 0 (default: --atol_of_max x max|ref| for "
+      "float outputs, one quantization step for int8 outputs); every element must satisfy "
+      "|a - ref| <= atol + rtol*|ref|")(
+      "atol_of_max", po::value(&p.atol_of_max)->default_value(p.atol_of_max),
+      "without --atol: atol = this x max|ref| of each float tensor, in [0, 1]")(
+      "rtol", po::value(&p.tol.rtol),
+      "relative tolerance per element, finite >= 0 (default 1e-3; 0 for int8 outputs)")(
       "decimal", po::value(&p.tol.decimal),
-      "hb_model_verifier's strict check: every element "
-      "agrees to N decimal places")(
-      "json", po::bool_switch(&p.json),
-      "print the results as JSON (the verdict line still ends the output)")(
+      "also hb_model_verifier's strict check: every element agrees to N (0..15) decimal "
+      "places")("json", po::bool_switch(&p.json),
+                "print the results as JSON (the verdict line still ends the output)")(
       "html", po::value(&p.html)->value_name("FILE"),
       "also write a self-contained HTML report to FILE: per-layer cosine line in execution "
       "order with the first diverging node marked and max abs error on a second axis, and the "
@@ -467,10 +606,9 @@ int RunVerifier(int argc, char** argv, std::ostream& out) {
   steps.validate = [&](const po::variables_map& vm) { return Validate(vm, p); };
   steps.log_settings = [&] {
     spdlog::info(
-        "=== verifier settings === mode: {}, cos_threshold: {}, atol: {}, rtol: {}{}, "
-        "decimal: {}",
-        p.compare_dir.empty() ? "run and compare" : "compare dumps", p.cos_threshold, p.tol.atol,
-        p.tol.rtol, p.tol_given ? " (enforced)" : " (reported only)", p.tol.decimal);
+        "=== verifier settings === mode: {}, cos_threshold: {}, element rule: {}, decimal: {}",
+        p.compare_dir.empty() ? "run and compare" : "compare dumps", p.cos_threshold,
+        ElementRule(p), p.tol.decimal);
   };
   steps.work = [&] { return Verify(p, out); };
   return RunTool(argc, argv, info, all, steps);

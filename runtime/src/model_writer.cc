@@ -1,10 +1,5 @@
 #include "edgert/model_writer.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstdio>
 #include <cstring>
 
 #include "edgert_internal/file_io.h"
@@ -164,37 +159,6 @@ std::vector<uint8_t> AssembleFile(const uint8_t* flatbuffer, size_t flatbuffer_s
   h.checksum = PayloadChecksum(out.data() + sizeof(FileHeader), h.payload_size);
   std::memcpy(out.data(), &h, sizeof(h));
   return out;
-}
-
-Status WriteFileAtomic(const std::string& path, const void* bytes, size_t size) {
-  const std::string tmp = path + ".tmp." + std::to_string(::getpid());
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return FileError(path + ": cannot create '" + tmp + "': " + std::strerror(errno));
-  const uint8_t* p = static_cast<const uint8_t*>(bytes);
-  size_t left = size;
-  while (left > 0) {
-    ssize_t n = ::write(fd, p, left);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      int e = errno;
-      ::close(fd);
-      ::unlink(tmp.c_str());
-      return FileError(path + ": write failed: " + std::strerror(e));
-    }
-    p += n;
-    left -= static_cast<size_t>(n);
-  }
-  if (::fsync(fd) != 0 || ::close(fd) != 0) {
-    int e = errno;
-    ::unlink(tmp.c_str());
-    return FileError(path + ": write failed: " + std::strerror(e));
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    int e = errno;
-    ::unlink(tmp.c_str());
-    return FileError(path + ": cannot rename '" + tmp + "' into place: " + std::strerror(e));
-  }
-  return Status::Ok();
 }
 
 Status WriteModelFile(const std::string& path, const std::vector<ModelDef>& models) {

@@ -3,13 +3,14 @@
 
 #include "model_compiler/lower/lowerer.h"
 
+#include <onnx/checker.h>
 #include <onnx/shape_inference/implementation.h>
 #include <spdlog/spdlog.h>
 
 #include <cstring>
-#include <fstream>
 #include <sstream>
 
+#include "common/file_read.h"
 #include "model_compiler/lower/op_table.h"
 
 namespace edgert::compiler {
@@ -193,8 +194,23 @@ Status Lowerer::CheckSupported() {
                      " node(s) use ops the compiler does not support: " + Join(bad));
 }
 
-void Lowerer::InferOnnxShapes() {
+Status Lowerer::InferOnnxShapes() {
+  // The ONNX checker first: libonnx's shape inference is not safe on a model the checker
+  // rejects (it crashes on a malformed ConvTranspose, for one). libonnx 1.12's checker also
+  // insists on a `shape` field in every graph input and output type, which exporters (and the
+  // ONNX IR itself) may leave out: the checked copy gets an empty one where it is missing.
   onnx::ModelProto copy = model_;
+  for (auto* values :
+       {copy.mutable_graph()->mutable_input(), copy.mutable_graph()->mutable_output()})
+    for (auto& vi : *values)
+      if (vi.type().has_tensor_type() && !vi.type().tensor_type().has_shape())
+        vi.mutable_type()->mutable_tensor_type()->mutable_shape();
+  try {
+    onnx::checker::check_model(copy);
+  } catch (const std::exception& e) {
+    return FormatError(label_ + ": the ONNX checker rejects the model: " + e.what());
+  }
+  copy = model_;
   auto* g = copy.mutable_graph();
   g->clear_value_info();
   for (auto& vi : *g->mutable_input()) {
@@ -209,7 +225,7 @@ void Lowerer::InferOnnxShapes() {
     onnx::shape_inference::InferShapes(copy, onnx::OpSchemaRegistry::Instance(), opts);
   } catch (const std::exception& e) {
     spdlog::debug("onnx shape inference failed ({}); skipping the cross-check", e.what());
-    return;
+    return Status::Ok();
   }
   for (const auto& vi : copy.graph().value_info()) {
     if (!vi.type().has_tensor_type() || !vi.type().tensor_type().has_shape()) continue;
@@ -223,6 +239,7 @@ void Lowerer::InferOnnxShapes() {
   }
   spdlog::debug("{}: onnx shape inference gave {} static shapes to cross-check", label_,
                 onnx_shapes_.size());
+  return Status::Ok();
 }
 
 Result<ModelDef> Lowerer::Run() {
@@ -246,7 +263,7 @@ Result<ModelDef> Lowerer::Run() {
   }
   if (g.output_size() == 0) return FormatError(label_ + ": the graph has no outputs");
   EDGERT_RETURN_IF_ERROR(SetUpInputs());
-  InferOnnxShapes();
+  EDGERT_RETURN_IF_ERROR(InferOnnxShapes());
 
   std::vector<std::string> mismatches;
   for (int i = 0; i < g.node_size(); ++i) {
@@ -340,6 +357,7 @@ Result<ModelDef> CompileOnnxBytes(const std::string& bytes, const std::string& l
     return FormatError(label + ": not an ONNX model (the protobuf does not parse)");
   if (!model.has_graph() || model.graph().node_size() == 0)
     return FormatError(label + ": not an ONNX model, or an empty one (no graph nodes)");
+  EDGERT_RETURN_IF_ERROR(CheckNamesAreUtf8(model.graph(), label));
   if (config.row_align_bytes < 1 || config.row_align_bytes > 4096)
     return InvalidArgument("row_align_bytes must be in [1, 4096]");
   Lowerer lowerer(model, config, label);
@@ -351,12 +369,9 @@ Result<ModelDef> CompileOnnxBytes(const std::string& bytes, const std::string& l
 }
 
 Result<ModelDef> CompileOnnxFile(const std::string& onnx_path, const CompileConfig& config) {
-  std::ifstream f(onnx_path, std::ios::binary);
-  if (!f) return FileError(onnx_path + ": cannot open the ONNX model");
-  std::ostringstream ss;
-  ss << f.rdbuf();
-  if (!f.good() && !f.eof()) return FileError(onnx_path + ": read failed");
-  return CompileOnnxBytes(ss.str(), onnx_path, config);
+  EDGERT_ASSIGN_OR_RETURN(std::string bytes,
+                          app::ReadFileString(onnx_path, app::kMaxFileBytes, "", "ONNX model"));
+  return CompileOnnxBytes(bytes, onnx_path, config);
 }
 
 }  // namespace edgert::compiler

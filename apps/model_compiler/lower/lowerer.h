@@ -132,7 +132,9 @@ class Lowerer {
   Result<int> EmitNormalize(const InputConfig& ic, const std::string& who, const std::string& name,
                             int x);
   Status SetUpOutputs();
-  void InferOnnxShapes();
+  // Runs the ONNX checker (a model it rejects is a format error: libonnx's shape inference is
+  // not safe on such a model), then ONNX shape inference for the cross-check of shapes.
+  Status InferOnnxShapes();
   // Folds the node (fold.cc) or lowers it through its op_table.cc entry.
   Status LowerNode(const Node& n);
   // Folds `n` when its entry has a fold function and its inputs allow it; *done says whether.

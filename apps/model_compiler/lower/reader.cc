@@ -230,4 +230,72 @@ std::vector<float> AttrFloats(const onnx::NodeProto& n, const std::string& name)
   return a ? std::vector<float>(a->floats().begin(), a->floats().end()) : std::vector<float>();
 }
 
+size_t InvalidUtf8Offset(const std::string& s) {
+  const auto* b = reinterpret_cast<const unsigned char*>(s.data());
+  const size_t n = s.size();
+  for (size_t i = 0; i < n;) {
+    const unsigned c = b[i];
+    size_t len;
+    unsigned lo = 0x80, hi = 0xBF;  // the allowed range of the second byte
+    if (c < 0x80) {
+      ++i;
+      continue;
+    } else if (c >= 0xC2 && c <= 0xDF) {
+      len = 2;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+      len = 3;
+      if (c == 0xE0) lo = 0xA0;  // no overlong forms
+      if (c == 0xED) hi = 0x9F;  // no surrogates
+    } else if (c >= 0xF0 && c <= 0xF4) {
+      len = 4;
+      if (c == 0xF0) lo = 0x90;  // no overlong forms
+      if (c == 0xF4) hi = 0x8F;  // nothing above U+10FFFF
+    } else {
+      return i;
+    }
+    if (i + len > n || b[i + 1] < lo || b[i + 1] > hi) return i;
+    for (size_t k = 2; k < len; ++k)
+      if (b[i + k] < 0x80 || b[i + k] > 0xBF) return i;
+    i += len;
+  }
+  return std::string::npos;
+}
+
+namespace {
+
+Status NotUtf8(const std::string& label, const std::string& where, const std::string& name,
+               size_t at) {
+  static const char* kHex = "0123456789ABCDEF";
+  const auto byte = static_cast<unsigned char>(name[at]);
+  return FormatError(label + ": " + where + " is not valid UTF-8 (byte 0x" + kHex[byte >> 4] +
+                     kHex[byte & 15] + " at offset " + std::to_string(at) +
+                     "); rename it in the ONNX model");
+}
+
+}  // namespace
+
+Status CheckNamesAreUtf8(const onnx::GraphProto& g, const std::string& label) {
+  auto check = [&](const std::string& name, const std::string& where) -> Status {
+    const size_t at = InvalidUtf8Offset(name);
+    return at == std::string::npos ? Status::Ok() : NotUtf8(label, where, name, at);
+  };
+  for (int i = 0; i < g.input_size(); ++i)
+    EDGERT_RETURN_IF_ERROR(check(g.input(i).name(), "graph input #" + std::to_string(i)));
+  for (int i = 0; i < g.output_size(); ++i)
+    EDGERT_RETURN_IF_ERROR(check(g.output(i).name(), "graph output #" + std::to_string(i)));
+  for (int i = 0; i < g.initializer_size(); ++i)
+    EDGERT_RETURN_IF_ERROR(check(g.initializer(i).name(), "initializer #" + std::to_string(i)));
+  for (int i = 0; i < g.node_size(); ++i) {
+    const onnx::NodeProto& n = g.node(i);
+    const std::string node = "node #" + std::to_string(i) + " (" + n.op_type() + ")";
+    EDGERT_RETURN_IF_ERROR(check(n.op_type(), "the op type of node #" + std::to_string(i)));
+    EDGERT_RETURN_IF_ERROR(check(n.name(), "the name of " + node));
+    for (int k = 0; k < n.input_size(); ++k)
+      EDGERT_RETURN_IF_ERROR(check(n.input(k), "input " + std::to_string(k) + " of " + node));
+    for (int k = 0; k < n.output_size(); ++k)
+      EDGERT_RETURN_IF_ERROR(check(n.output(k), "output " + std::to_string(k) + " of " + node));
+  }
+  return Status::Ok();
+}
+
 }  // namespace edgert::compiler

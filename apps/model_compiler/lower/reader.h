@@ -60,6 +60,16 @@ bool IsIntType(int t);
 // Reads an initializer or Constant value. `what` names it in errors.
 Result<Const> ReadTensor(const onnx::TensorProto& t, const std::string& what);
 
+// The offset of the first byte of `s` that is not part of well-formed UTF-8 (RFC 3629: no
+// overlong forms, no surrogates, nothing above U+10FFFF), or std::string::npos when all is.
+size_t InvalidUtf8Offset(const std::string& s);
+
+// Every name in the graph (graph inputs, outputs, initializers, and each node's name, inputs and
+// outputs) must be valid UTF-8: names end up in JSON reports and dump file names. The error
+// names the node by index (and op type) or the graph input/output/initializer by index, with
+// the offset and value of the bad byte.
+Status CheckNamesAreUtf8(const onnx::GraphProto& g, const std::string& label);
+
 // Node attributes; an absent attribute gives `def`.
 const onnx::AttributeProto* FindAttr(const onnx::NodeProto& n, const std::string& name);
 int64_t AttrInt(const onnx::NodeProto& n, const std::string& name, int64_t def);
