@@ -189,6 +189,30 @@ Status RunAndCompare(const VerifierParams& p, std::vector<Row>* rows) {
   return Status::Ok();
 }
 
+// Checks that `j` (the file `path`) is shaped as infer writes intermediate/index.json: an object
+// whose "nodes" is an array of objects with string "node", "op_type", "dtype" and "file", an
+// integer array "shape" and, optionally, a string "source_op". The reader below relies on it.
+Status CheckIndexJson(const nlohmann::json& j, const std::string& path) {
+  if (!j.is_object() || !j.contains("nodes") || !j["nodes"].is_array())
+    return FormatError(path + ": expected an object whose \"nodes\" is an array");
+  for (size_t i = 0; i < j["nodes"].size(); ++i) {
+    const nlohmann::json& n = j["nodes"][i];
+    const std::string where = path + ": nodes[" + std::to_string(i) + "]";
+    if (!n.is_object()) return FormatError(where + " is not an object");
+    for (const char* key : {"node", "op_type", "dtype", "file"})
+      if (!n.contains(key) || !n[key].is_string())
+        return FormatError(where + ": \"" + key + "\" is missing or not a string");
+    if (n.contains("source_op") && !n["source_op"].is_string())
+      return FormatError(where + ": \"source_op\" is not a string");
+    if (!n.contains("shape") || !n["shape"].is_array())
+      return FormatError(where + ": \"shape\" is missing or not an array");
+    for (const nlohmann::json& d : n["shape"])
+      if (!d.is_number_integer())
+        return FormatError(where + ": \"shape\" holds a value that is not an integer");
+  }
+  return Status::Ok();
+}
+
 // Mode 2: compare two dump directories.
 Status CompareDirs(const VerifierParams& p, std::vector<Row>* rows, std::string* first_divergence,
                    std::vector<Row>* inter_rows) {
@@ -227,6 +251,8 @@ Status CompareDirs(const VerifierParams& p, std::vector<Row>* rows, std::string*
     } catch (const std::exception& e) {
       return FormatError(std::string("intermediate index.json: ") + e.what());
     }
+    EDGERT_RETURN_IF_ERROR(CheckIndexJson(ja, ia));
+    EDGERT_RETURN_IF_ERROR(CheckIndexJson(jb, ib));
     std::map<std::string, nlohmann::json> in_b;
     for (const auto& n : jb["nodes"]) in_b[n["node"].get<std::string>()] = n;
     for (const auto& n : ja["nodes"]) {
