@@ -3,18 +3,22 @@
 #   1. host        native build, whole-model data (scripts/prepare_models.sh), all tests;
 #   2. host-asan   native build with ASan + UBSan, all tests;
 #   3. aarch64     cross build, all tests under qemu-aarch64-static;
+#   4. fuzz        every libFuzzer target for 30 s from its seed corpus (scripts/fuzz.sh);
 # checks that model_info prints the same on both architectures, and runs the README's main
 # command (scripts/demo.sh, the walkthrough), which must end with PASSED.
-# Exits non-zero on the first failure. Usage: scripts/test.sh [--skip-setup] [--no-asan]
+# Exits non-zero on the first failure.
+# Usage: scripts/test.sh [--skip-setup] [--no-asan] [--no-fuzz]
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 SETUP=1
 ASAN=1
+FUZZ=1
 for arg in "$@"; do
   case "$arg" in
     --skip-setup) SETUP=0 ;;
     --no-asan) ASAN=0 ;;
+    --no-fuzz) FUZZ=0 ;;
     *) echo "test.sh: unknown option '$arg'" >&2; exit 2 ;;
   esac
 done
@@ -43,10 +47,16 @@ for preset in "${presets[@]}"; do
   ctest --preset "$preset" -j "$JOBS"
 done
 
-step "model_info: aarch64 under qemu prints what the host prints"
+if [ "$FUZZ" = 1 ]; then
+  step "fuzz: every libFuzzer target for 30 s (scripts/fuzz.sh; clang-14, ASan + UBSan)"
+  scripts/fuzz.sh --seconds 30 --jobs "$JOBS"
+fi
+
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
 "$HOST_BUILD/samples/write_sample_model" "$tmp/sample.bin"
+
+step "model_info: aarch64 under qemu prints what the host prints"
 SYSROOT="$ROOT/.cache/sysroot-aarch64"
 # Drop what legitimately differs: load time, and the engine line/object (arch, ISA, providers).
 strip_time() {
