@@ -28,6 +28,7 @@ if [ "$(id -u)" != 0 ]; then SUDO=sudo; fi
 
 HOST_PACKAGES=(
   build-essential cmake ninja-build pkg-config file ca-certificates clang-format-14
+  clang-14 libclang-rt-14-dev
   libboost-program-options-dev libopencv-dev libyuv-dev libspdlog-dev libfmt-dev
   libjpeg62-turbo-dev libpng-dev libexif-dev
   libgtest-dev libgmock-dev libxnnpack-dev libpthreadpool-dev libcpuinfo-dev libdnnl-dev

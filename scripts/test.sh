@@ -3,18 +3,26 @@
 #   1. host        native build, whole-model data (scripts/prepare_models.sh), all tests;
 #   2. host-asan   native build with ASan + UBSan, all tests;
 #   3. aarch64     cross build, all tests under qemu-aarch64-static;
+#   4. fuzz        every libFuzzer target for 30 s from its seed corpus (scripts/fuzz.sh);
+#   5. host-tsan   ThreadSanitizer build of the multi-session tests and perf, run with 2 and 3
+#                  sessions x 2 intra-op threads (suppressions: scripts/tsan.supp);
 # checks that model_info prints the same on both architectures, and runs the README's main
 # command (scripts/demo.sh, the walkthrough), which must end with PASSED.
-# Exits non-zero on the first failure. Usage: scripts/test.sh [--skip-setup] [--no-asan]
+# Exits non-zero on the first failure.
+# Usage: scripts/test.sh [--skip-setup] [--no-asan] [--no-fuzz] [--no-tsan]
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 SETUP=1
 ASAN=1
+FUZZ=1
+TSAN=1
 for arg in "$@"; do
   case "$arg" in
     --skip-setup) SETUP=0 ;;
     --no-asan) ASAN=0 ;;
+    --no-fuzz) FUZZ=0 ;;
+    --no-tsan) TSAN=0 ;;
     *) echo "test.sh: unknown option '$arg'" >&2; exit 2 ;;
   esac
 done
@@ -43,10 +51,39 @@ for preset in "${presets[@]}"; do
   ctest --preset "$preset" -j "$JOBS"
 done
 
-step "model_info: aarch64 under qemu prints what the host prints"
+if [ "$FUZZ" = 1 ]; then
+  step "fuzz: every libFuzzer target for 30 s (scripts/fuzz.sh; clang-14, ASan + UBSan)"
+  scripts/fuzz.sh --seconds 30 --jobs "$JOBS"
+fi
+
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
 "$HOST_BUILD/samples/write_sample_model" "$tmp/sample.bin"
+
+if [ "$TSAN" = 1 ]; then
+  # Only what runs sessions on several threads: the session suites and perf.
+  step "build: host-tsan (engine_test, perf_test, perf)"
+  TSAN_BUILD="$(scripts/preset_dir.sh host-tsan)"
+  cmake --preset host-tsan >/dev/null
+  cmake --build --preset host-tsan -j "$JOBS" --target engine_test perf_test perf
+  step "test: host-tsan (multi-session tests; perf with 2 and 3 sessions x 2 intra threads)"
+  export TSAN_OPTIONS="suppressions=$ROOT/scripts/tsan.supp halt_on_error=1 second_deadlock_stack=1"
+  ctest --preset host-tsan -R '^(SessionTest|PerfTest)\.' -j "$JOBS"
+  # The sample's featuremap model (portable kernels) and a tiny MobileNetV2 (oneDNN/XNNPACK).
+  for model in "$tmp/sample.bin --model_name featuremap" build/models/mobilenet_v2_tiny.bin; do
+    for sessions in 2 3; do
+      echo "perf: $model, $sessions sessions x 2 intra threads"
+      # shellcheck disable=SC2086  # $model is a path and optionally --model_name NAME
+      "$TSAN_BUILD/apps/perf" --model_file $model --thread_num "$sessions" --intra_threads 2 \
+        --frame_count 12 --warmup 1 >"$tmp/perf_tsan.log" 2>&1 ||
+        { tail -n 60 "$tmp/perf_tsan.log"; echo "perf under TSan failed" >&2; exit 1; }
+    done
+  done
+  echo "no data race reported"
+  unset TSAN_OPTIONS
+fi
+
+step "model_info: aarch64 under qemu prints what the host prints"
 SYSROOT="$ROOT/.cache/sysroot-aarch64"
 # Drop what legitimately differs: load time, and the engine line/object (arch, ISA, providers).
 strip_time() {

@@ -39,9 +39,9 @@ Result<std::string> ReadFileString(const std::string& path, uint64_t max_bytes,
   EDGERT_ASSIGN_OR_RETURN(uint64_t size, RegularFileSize(path, what));
   auto too_big = [&](uint64_t n) {
     return FileError(Label(path, what) + ": " + std::to_string(n) + " bytes, more than " +
-                     (limit_reason.empty() ? "the " + std::to_string(max_bytes) +
-                                                 " bytes a tool reads"
-                                           : limit_reason));
+                     (limit_reason.empty()
+                          ? "the " + std::to_string(max_bytes) + " bytes a tool reads"
+                          : limit_reason));
   };
   if (size > max_bytes) return too_big(size);
   // O_NONBLOCK: should the path have become a FIFO since the stat, open does not wait for a
@@ -49,10 +49,10 @@ Result<std::string> ReadFileString(const std::string& path, uint64_t max_bytes,
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0) return FileError(Label(path, what) + ": cannot open: " + std::strerror(errno));
   struct stat st;
-  Result<uint64_t> checked = ::fstat(fd, &st) == 0
-                                 ? CheckStat(path, what, st)
-                                 : FileError(Label(path, what) + ": cannot stat: " +
-                                             std::strerror(errno));
+  Result<uint64_t> checked =
+      ::fstat(fd, &st) == 0
+          ? CheckStat(path, what, st)
+          : FileError(Label(path, what) + ": cannot stat: " + std::strerror(errno));
   if (!checked.ok()) {
     ::close(fd);
     return checked.status();

@@ -1,8 +1,10 @@
 #include "common/inputs.h"
 
 #include <cstring>
+#include <limits>
 #include <random>
 #include <sstream>
+#include <type_traits>
 
 #include "common/file_read.h"
 #include "common/image_input.h"
@@ -32,10 +34,18 @@ bool EndsWith(const std::string& s, const std::string& suffix) {
   return tail == suffix;
 }
 
+// Stores v as element i of type T; false when T is an integer type whose range does not hold v
+// (or v is NaN): converting such a value is undefined behaviour, not a wrap.
 template <typename T>
-void Put(std::vector<uint8_t>* out, size_t i, double v) {
+bool Put(std::vector<uint8_t>* out, size_t i, double v) {
+  if constexpr (std::is_integral_v<T>) {
+    if (!(v >= static_cast<double>(std::numeric_limits<T>::min()) &&
+          v <= static_cast<double>(std::numeric_limits<T>::max())))
+      return false;
+  }
   T t = static_cast<T>(v);
   std::memcpy(out->data() + i * sizeof(T), &t, sizeof(T));
+  return true;
 }
 
 Result<std::vector<uint8_t>> ParseText(const std::string& path, const std::vector<uint8_t>& text,
@@ -56,23 +66,28 @@ Result<std::vector<uint8_t>> ParseText(const std::string& path, const std::vecto
                       std::to_string(values.size()));
   std::vector<uint8_t> dense(static_cast<size_t>(d.valid_byte_size()));
   for (size_t i = 0; i < values.size(); ++i) {
+    bool fits = true;
     switch (d.type) {
       case TensorType::kF32:
-        Put<float>(&dense, i, values[i]);
+        fits = Put<float>(&dense, i, values[i]);
         break;
       case TensorType::kS8:
-        Put<int8_t>(&dense, i, values[i]);
+        fits = Put<int8_t>(&dense, i, values[i]);
         break;
       case TensorType::kU8:
-        Put<uint8_t>(&dense, i, values[i]);
+        fits = Put<uint8_t>(&dense, i, values[i]);
         break;
       case TensorType::kS16:
-        Put<int16_t>(&dense, i, values[i]);
+        fits = Put<int16_t>(&dense, i, values[i]);
         break;
       default:
-        Put<int32_t>(&dense, i, values[i]);
+        fits = Put<int32_t>(&dense, i, values[i]);
         break;
     }
+    if (!fits)
+      return InputError(path + ": value " + std::to_string(i) + " (" + std::to_string(values[i]) +
+                        ") is out of range for input '" + d.name + "' of type " +
+                        TensorTypeName(d.type));
   }
   return dense;
 }

@@ -372,7 +372,8 @@ Result<CalibrationResult> CalibrateAndQuantize(const ModelDef& f, const CompileC
     EDGERT_RETURN_IF_ERROR(qs->SetInput(0, x.data(), x.size()));
     EDGERT_RETURN_IF_ERROR(qs->Run());
     for (size_t k = 0; k < int8_nodes.size(); ++k) {
-      const auto [n, t] = int8_nodes[k];
+      // Not a structured binding: the lambda below captures t (C++20; clang-14 refuses it).
+      const int n = int8_nodes[k].first, t = int8_nodes[k].second;
       auto fit = f_node_of.find(t);
       if (fit == f_node_of.end()) continue;
       const std::vector<float> ref = Captured(*fs, f, fit->second);

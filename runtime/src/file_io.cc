@@ -83,8 +83,8 @@ Status WriteFileAtomic(const std::string& path, const void* bytes, size_t size) 
     fd = OpenNewFile(tmp);
     if (fd < 0 && errno != EEXIST) break;
   }
-  if (fd < 0) return FileError(path + ": cannot create a temporary file next to it: " +
-                               std::strerror(errno));
+  if (fd < 0)
+    return FileError(path + ": cannot create a temporary file next to it: " + std::strerror(errno));
   Fd file(fd);
   const uint8_t* p = static_cast<const uint8_t*>(bytes);
   size_t left = size;

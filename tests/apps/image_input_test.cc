@@ -84,7 +84,8 @@ TEST(ImageInputTest, ErrorsNameTheFile) {
   auto missing = LoadImageInput(dir + "/none.jpg", nv12, ColorRange::kFull, nullptr);
   ASSERT_FALSE(missing.ok());
   EXPECT_EQ(missing.status().code(), StatusCode::kFileError);
-  EXPECT_EQ(missing.status().message(), dir + "/none.jpg: cannot open");
+  EXPECT_EQ(missing.status().message(),
+            "image file " + dir + "/none.jpg: cannot open: No such file or directory");
 
   test::WriteFileBytes(dir + "/junk.jpg", {1, 2, 3, 4, 5});
   auto junk = LoadImageInput(dir + "/junk.jpg", nv12, ColorRange::kFull, nullptr);

@@ -43,9 +43,8 @@ TEST(ModelCompilerHardeningTest, AFolderAsTheModelOrConfigIsAFileError) {
   const std::string dir = test::TempDir("CompilerFolder");
   std::string out, err;
   // Before: std::ios_base::failure from reading a directory, uncaught (SIGABRT).
-  EXPECT_EQ(test::RunToolMain(RunCompiler, {"--model", dir, "--output", dir + "/m.bin"}, &out,
-                              &err),
-            1);
+  EXPECT_EQ(
+      test::RunToolMain(RunCompiler, {"--model", dir, "--output", dir + "/m.bin"}, &out, &err), 1);
   EXPECT_NE(err.find("ONNX model " + dir + ": is a directory, not a regular file"),
             std::string::npos)
       << err;
@@ -53,9 +52,9 @@ TEST(ModelCompilerHardeningTest, AFolderAsTheModelOrConfigIsAFileError) {
   test::WriteFileBytes(yaml, {});
   const std::string text = "model_parameters:\n  onnx_model: '" + dir + "'\n";
   test::WriteFileBytes(yaml, std::vector<uint8_t>(text.begin(), text.end()));
-  EXPECT_EQ(test::RunToolMain(RunCompiler, {"--config", yaml, "--output", dir + "/m.bin"}, &out,
-                              &err),
-            1);
+  EXPECT_EQ(
+      test::RunToolMain(RunCompiler, {"--config", yaml, "--output", dir + "/m.bin"}, &out, &err),
+      1);
   EXPECT_NE(err.find("is a directory, not a regular file"), std::string::npos) << err;
   EXPECT_EQ(test::RunToolMain(RunCompiler, {"--config", dir}, &out, &err), 1);
   EXPECT_NE(err.find("config file " + dir + ": is a directory"), std::string::npos) << err;
@@ -66,19 +65,19 @@ TEST(ModelCompilerHardeningTest, InvalidUtf8Offset) {
   EXPECT_EQ(InvalidUtf8Offset("conv_1/x"), std::string::npos);
   EXPECT_EQ(InvalidUtf8Offset("\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80"), std::string::npos);  // é€😀
   EXPECT_EQ(InvalidUtf8Offset("ab\xff"), 2u);
-  EXPECT_EQ(InvalidUtf8Offset("a\xc0\x80"), 1u);          // overlong NUL
-  EXPECT_EQ(InvalidUtf8Offset("a\xe0\x80\xaf"), 1u);      // overlong '/'
-  EXPECT_EQ(InvalidUtf8Offset("\xed\xa0\x80"), 0u);       // a UTF-16 surrogate
-  EXPECT_EQ(InvalidUtf8Offset("\xf4\x90\x80\x80"), 0u);   // above U+10FFFF
-  EXPECT_EQ(InvalidUtf8Offset("xy\xe2\x82"), 2u);         // cut short
-  EXPECT_EQ(InvalidUtf8Offset("\x80"), 0u);               // a lone continuation byte
+  EXPECT_EQ(InvalidUtf8Offset("a\xc0\x80"), 1u);         // overlong NUL
+  EXPECT_EQ(InvalidUtf8Offset("a\xe0\x80\xaf"), 1u);     // overlong '/'
+  EXPECT_EQ(InvalidUtf8Offset("\xed\xa0\x80"), 0u);      // a UTF-16 surrogate
+  EXPECT_EQ(InvalidUtf8Offset("\xf4\x90\x80\x80"), 0u);  // above U+10FFFF
+  EXPECT_EQ(InvalidUtf8Offset("xy\xe2\x82"), 2u);        // cut short
+  EXPECT_EQ(InvalidUtf8Offset("\x80"), 0u);              // a lone continuation byte
 }
 
 // Before: compiled with exit 0, and model_info --json / perf --json / infer --dump_intermediate
 // then aborted in the JSON writer.
 TEST(ModelCompilerHardeningTest, NamesThatAreNotUtf8AreRejectedNamingTheNode) {
-  auto r = CompileOnnxBytes(OneNode("Relu", "re\xfflu").SerializeAsString(), "t.onnx",
-                            CompileConfig());
+  auto r =
+      CompileOnnxBytes(OneNode("Relu", "re\xfflu").SerializeAsString(), "t.onnx", CompileConfig());
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), StatusCode::kFormatError);
   EXPECT_NE(r.status().message().find(

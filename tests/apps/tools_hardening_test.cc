@@ -104,9 +104,9 @@ TEST_F(ToolsHardeningTest, InferInputFileThatIsNotAnInputIsAClearErrorAtOnce) {
        }) {
     std::string out, err;
     const auto t0 = std::chrono::steady_clock::now();
-    EXPECT_EQ(test::RunToolMain(RunInfer, {"--model_file", model_, "--input_file", file}, &out,
-                                &err),
-              kExitFailure)
+    EXPECT_EQ(
+        test::RunToolMain(RunInfer, {"--model_file", model_, "--input_file", file}, &out, &err),
+        kExitFailure)
         << file << "\n"
         << err;
     EXPECT_NE(err.find(message), std::string::npos) << file << "\n" << err;
@@ -167,8 +167,8 @@ TEST_F(ToolsHardeningTest, NoWriteGoesThroughASymlinkPlantedAtATemporaryName) {
   std::vector<std::string> names;
   for (const auto& e : fs::directory_iterator(dir_)) names.push_back(e.path().filename().string());
   std::sort(names.begin(), names.end());
-  EXPECT_EQ(names, (std::vector<std::string>{"model.bin", fs::path(planted).filename().string(), "tiny.bin",
-                                             "victim.txt", "x.bin"}));
+  EXPECT_EQ(names, (std::vector<std::string>{"model.bin", fs::path(planted).filename().string(),
+                                             "tiny.bin", "victim.txt", "x.bin"}));
 }
 
 TEST_F(ToolsHardeningTest, ThreadAndCoreFlagsAreRangeChecked) {
@@ -184,7 +184,8 @@ TEST_F(ToolsHardeningTest, ThreadAndCoreFlagsAreRangeChecked) {
            {RunPerf, {"--intra_threads", "1024"}, "--intra_threads must be in 1.." + max},
            {RunPerf, {"--thread_num", "1024"}, "--thread_num must be in 1.." + max},
            {RunPerf, {"--warmup", "99999999999999999999"}, "--warmup takes frames"},
-           {RunInfer, {"--input_file", "x.bin", "--intra_threads", "1024"},
+           {RunInfer,
+            {"--input_file", "x.bin", "--intra_threads", "1024"},
             "--intra_threads must be in 1.." + max},
        }) {
     std::vector<std::string> args = {"--model_file", model_};
@@ -214,7 +215,9 @@ TEST(RunToolTest, AnEscapedExceptionIsExitOneWithItsMessage) {
 // A node named with a byte that is not UTF-8 (an old compiler, a hand-made .bin): every JSON
 // writer replaces it with U+FFFD instead of aborting in nlohmann::json::dump.
 TEST_F(ToolsHardeningTest, JsonWritersSurviveNamesThatAreNotUtf8) {
-  ModelDef m = test::TinyModel("bad\xff" "name");
+  ModelDef m = test::TinyModel(
+      "bad\xff"
+      "name");
   m.nodes[1].name = "conv\xff\xfe";
   ASSERT_TRUE(WriteModelFile(model_, {m}).ok());
   const std::string kReplaced = "conv\xef\xbf\xbd\xef\xbf\xbd";  // two U+FFFD

@@ -18,6 +18,7 @@
 #include "edgert/tensor_io.h"
 #include "engine/arena_planner.h"
 #include "engine/kernel.h"
+#include "engine/shape_check.h"
 #include "model_impl.h"
 
 namespace edgert {
@@ -258,6 +259,11 @@ struct Session::Impl {
   Status BindTensors(GraphPlan* g);
   Status LinkNodes(GraphPlan* g);
   Status CheckProvidersExist() const;
+  // Every node's output shapes against its op's rule (shape_check.h), before anything is sized.
+  Status CheckShapes() const;
+  // The arena requests, and then the planned arena (`planned`, 0 before planning), against the
+  // working-memory limit, with checked sums: nothing is allocated for a model that needs more.
+  Status CheckWorkingMemory(const GraphPlan& g, size_t planned) const;
   void FindAliases(GraphPlan* g) const;
   void RequestArena(GraphPlan* g) const;
   // "arena": allocates the planned arena and points every activation at its slot.
@@ -293,13 +299,16 @@ Status Session::Impl::Build() {
   EDGERT_RETURN_IF_ERROR(LinkNodes(&g));
   providers_ = engine::Providers();
   EDGERT_RETURN_IF_ERROR(CheckProvidersExist());
+  EDGERT_RETURN_IF_ERROR(CheckShapes());
   FindAliases(&g);
   RequestArena(&g);
+  EDGERT_RETURN_IF_ERROR(CheckWorkingMemory(g, 0));
   clock.End("graph");
 
   const engine::ArenaPlan plan =
       engine::PlanArena(g.requests, !options.capture_intermediates, kArenaAlignment);
   arena_bytes = plan.total;
+  EDGERT_RETURN_IF_ERROR(CheckWorkingMemory(g, plan.total));
   clock.End("plan");
 
   EDGERT_RETURN_IF_ERROR(AllocateArena(g, plan));
@@ -426,6 +435,46 @@ Status Session::Impl::CheckProvidersExist() const {
     if (!found) unsupported.push_back(DescribeForLookup(c));
   }
   return unsupported.empty() ? Status::Ok() : UnsupportedStatus(at_, unsupported);
+}
+
+Status Session::Impl::CheckShapes() const {
+  for (const NodeContext& c : contexts) {
+    const Status s = engine::CheckNodeShapes(c);
+    if (!s.ok()) return EngineError(at_ + ": " + s.message());
+  }
+  return Status::Ok();
+}
+
+Status Session::Impl::CheckWorkingMemory(const GraphPlan& g, size_t planned) const {
+  Result<uint64_t> limit = engine::WorkingMemoryLimit();
+  if (!limit.ok()) return InvalidArgument(at_ + ": " + limit.status().message());
+  const std::string hint =
+      " (the working-memory limit: EDGERT_MAX_WORKING_MB, default half of physical memory)";
+  if (planned > 0) {
+    if (planned > *limit || *limit - planned < kArenaSlack)
+      return EngineError(at_ + ": the activation arena needs " +
+                         engine::DescribeBytes(planned + kArenaSlack) + ", more than " +
+                         engine::DescribeBytes(*limit) + hint);
+    return Status::Ok();
+  }
+  // Before planning: no single buffer above the limit, and a sum the planner cannot overflow
+  // (its offsets never exceed the sum of the aligned sizes).
+  uint64_t sum = 0;
+  for (size_t q = 0; q < g.requests.size(); ++q) {
+    const uint64_t bytes = g.requests[q].bytes;
+    if (bytes > *limit) {
+      std::string names;
+      for (size_t t = 0; t < tensors.size(); ++t)
+        if (g.request_of[t] == static_cast<int>(q) && names.size() < 200)
+          names += (names.empty() ? "'" : ", '") + tensors[t].name + "' " +
+                   ShapeToString(tensors[t].shape);
+      return EngineError(at_ + ": tensor " + names + " needs " + engine::DescribeBytes(bytes) +
+                         ", more than " + engine::DescribeBytes(*limit) + hint);
+    }
+    if (__builtin_add_overflow(sum, bytes + kArenaAlignment, &sum))
+      return EngineError(at_ + ": the activation buffers' sizes overflow 64 bits");
+  }
+  return Status::Ok();
 }
 
 // Reshape/Copy, and adapters that move no data, share their input's bytes. A group of aliased
