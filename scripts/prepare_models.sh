@@ -120,6 +120,24 @@ if [ ! -f "$DIR/digits_int8.bin" ] || [ "$COMPILER" -nt "$DIR/digits_int8.bin" ]
   ORT_OPT=disabled node "$ROOT/scripts/ort_run.js" --model "$DIR/digits_int8_quantized_model.onnx" \
     --input "input=$DIR/digits_int8.input.bin" --output_dir "$DIR/digits_int8.ort" --threads 1
 fi
+# FX-quantized digits CNN (scripts/gen_fx_quant.py): torch's own QDQ export, compiled as a user
+# would (model_compiler --model), ORT on the same QDQ file (optimizations off: ONNX's QDQ
+# semantics) over the held-out set, and its first digit as a whole-model case (also under qemu).
+FX="$DIR/digits_fx_qdq.onnx"
+if [ ! -f "$DIR/digits_fx.bin" ] || [ "$COMPILER" -nt "$DIR/digits_fx.bin" ] ||
+   [ "$ROOT/scripts/gen_fx_quant.py" -nt "$DIR/digits_fx.bin" ] ||
+   [ "$ROOT/samples/models/digits_cnn.onnx" -nt "$DIR/digits_fx.bin" ] ||
+   [ ! -f "$DIR/digits_fx.ort/outputs.json" ]; then
+  echo "[models] FX-quantized digits_fx" >&2
+  /usr/bin/python3 "$ROOT/scripts/gen_fx_quant.py" --digits "$DIGITS" --out "$FX"
+  ORT_OPT=disabled node "$ROOT/scripts/ort_eval.js" "$FX" "$DIGITS/digits_test_x.bin" \
+    "$DIGITS/ort_fx_qdq_logits.bin"
+  head -c 1600 "$DIGITS/digits_test_x.bin" > "$DIR/digits_fx.input.bin"
+  rm -rf "$DIR/digits_fx.ort"
+  ORT_OPT=disabled node "$ROOT/scripts/ort_run.js" --model "$FX" \
+    --input "input=$DIR/digits_fx.input.bin" --output_dir "$DIR/digits_fx.ort" --threads 1
+  "$COMPILER" --model "$FX" --output "$DIR/digits_fx.bin"
+fi
 # int8 whole models: calibrated (max) on 4 generated inputs (uniform [-1, 1], fixed seed),
 # compared with ORT running NAME_int8_quantized_model.onnx (optimizations off, ONNX QDQ
 # semantics) on NAME.input.bin (natively only; digits_int8 is the small qemu case). Each twice:
