@@ -19,6 +19,18 @@ TEST_P(WholeModelTest, MatchesOnnxRuntime) {
   test::ExpectMatchesOrtReference(test::ModelsDir(), GetParam(), 0.99999, 1e-4);
 }
 
+// Not enabled yet (scripts/gen_models.py PENDING; prepare_models.sh compiles them and keeps
+// NAME.compile.log): the issue-14 models, each exported at opset 13 and 17, small enough for
+// qemu, and the benchmark sizes:
+//   vit_o13/_o17 (torchvision VisionTransformer): Equal, Where, Expand, LayerNorm, MatMul of
+//     two runtime tensors;
+//   swin_o13/_o17 (torchvision SwinTransformer): Mod, Not, Range, ScatterND on constants (the
+//     shifted-window mask), rank-6 Transpose/Reshape, batched MatMul;
+//   convnext_o13/_o17 (torchvision ConvNeXt): Pow, Sqrt / LayerNormalization, Erf;
+//   yolov8_o13/_o17 (YoloV8Style): Expand (in-graph anchors), Softmax on axis 1 of a 4-D tensor;
+//   unet_o13/_o17 (UNetStyle): ArgMax;
+//   vit, convnext_tiny (bench sizes): as vit_o17 and convnext_o17.
+// Enable each here (both lists) once its ops land and it passes.
 #ifdef EDGERT_WHOLEMODEL_TINY_ONLY
 // Under qemu, XNNPACK runs ~500x slower: only the small variants.
 INSTANTIATE_TEST_SUITE_P(Models, WholeModelTest,
