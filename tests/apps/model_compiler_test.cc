@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "edgert/model.h"
+#include "edgert/session.h"
 #include "model_compiler/compiler.h"
 #include "model_compiler/lower/op_table.h"
 #include "nlohmann/json.hpp"
@@ -422,6 +423,240 @@ TEST(CompilerTest, SwishAndStandaloneBatchNorm) {
   EXPECT_EQ(FindOp(m, "Swish")->name, "swish");
 }
 
+// ---- LayerNorm and GELU written out (fusion.cc), run through the engine where it matters ----
+
+// Runs compiled model `m` on dense float32 inputs; returns output 0 (dense, float32).
+std::vector<float> RunCompiled(const ModelDef& m, const std::vector<std::vector<float>>& inputs) {
+  auto bytes = SerializeModelFile({m});
+  EXPECT_TRUE(bytes.ok()) << bytes.status().ToString();
+  if (!bytes.ok()) return {};
+  auto file = ModelFile::FromBytes(bytes->data(), bytes->size(), "compiled");
+  EXPECT_TRUE(file.ok()) << file.status().ToString();
+  if (!file.ok()) return {};
+  auto s = Session::Create(*(*file)->GetModel());
+  EXPECT_TRUE(s.ok()) << s.status().ToString();
+  if (!s.ok()) return {};
+  for (size_t i = 0; i < inputs.size(); ++i)
+    EXPECT_TRUE((*s)->SetInput(i, inputs[i].data(), inputs[i].size() * 4).ok());
+  EXPECT_TRUE((*s)->Run().ok());
+  std::vector<float> out;
+  EXPECT_TRUE((*s)->GetOutput(0, &out).ok());
+  return out;
+}
+
+void ExpectNear(const std::vector<float>& got, const std::vector<double>& want, double tol) {
+  ASSERT_EQ(got.size(), want.size());
+  for (size_t i = 0; i < got.size(); ++i)
+    ASSERT_NEAR(got[i], want[i], tol * (1 + std::fabs(want[i]))) << "element " << i;
+}
+
+// LayerNorm over the last axis (d values per row) in float64.
+std::vector<double> RefLayerNorm(const std::vector<float>& x, size_t d, const std::vector<float>& g,
+                                 const std::vector<float>& b, double eps) {
+  std::vector<double> y;
+  for (size_t r = 0; r < x.size() / d; ++r) {
+    double mean = 0, var = 0;
+    for (size_t i = 0; i < d; ++i) mean += x[r * d + i] / static_cast<double>(d);
+    for (size_t i = 0; i < d; ++i) var += std::pow(x[r * d + i] - mean, 2) / static_cast<double>(d);
+    for (size_t i = 0; i < d; ++i)
+      y.push_back((x[r * d + i] - mean) / std::sqrt(var + eps) * g[i] + b[i]);
+  }
+  return y;
+}
+
+std::vector<float> Pseudo(size_t n, float lo, float hi, uint32_t seed) {
+  std::vector<float> v(n);
+  for (size_t i = 0; i < n; ++i) {
+    seed = seed * 1664525u + 1013904223u;
+    v[i] = lo + (hi - lo) * static_cast<float>(seed >> 8) / static_cast<float>(1u << 24);
+  }
+  return v;
+}
+
+// PyTorch's opset-13 LayerNorm of `x` over its last axis, into `y` (names prefixed `p`). `eps`
+// is the name of the epsilon value; `exponent` that of the Pow (2 in the real pattern).
+void AddWrittenOutLayerNorm(Onnx& o, const std::string& x, const std::string& y,
+                            const std::string& p, const std::string& eps, int64_t d,
+                            float exponent = 2.f) {
+  o.Init(p + "two", {}, {exponent});
+  o.Init(p + "w", {d}, Pseudo(static_cast<size_t>(d), 0.5f, 1.5f, 7));
+  o.Init(p + "b", {d}, Pseudo(static_cast<size_t>(d), -1.f, 1.f, 8));
+  AttrInts(o.Node("ReduceMean", {x}, {p + "mean"}), "axes", {-1});
+  o.Node("Sub", {x, p + "mean"}, {p + "d"});
+  o.Node("Pow", {p + "d", p + "two"}, {p + "sq"});
+  AttrInts(o.Node("ReduceMean", {p + "sq"}, {p + "var"}), "axes", {-1});
+  o.Node("Add", {p + "var", eps}, {p + "ve"});
+  o.Node("Sqrt", {p + "ve"}, {p + "std"});
+  o.Node("Div", {p + "d", p + "std"}, {p + "n"});
+  o.Node("Mul", {p + "n", p + "w"}, {p + "scaled"});
+  o.Node("Add", {p + "scaled", p + "b"}, {y}, "ln_out");
+}
+
+TEST(FusionTest, WrittenOutLayerNormIsOneNode) {
+  Onnx o;
+  o.Input("x", {2, 5, 12}).Output("y");
+  o.Init("eps", {}, {1e-5f});
+  AddWrittenOutLayerNorm(o, "x", "y", "", "eps", 12);
+  const ModelDef m = CompileOk(o);
+  EXPECT_EQ(Ops(m), (std::vector<std::string>{"InputAdapter", "LayerNorm", "OutputAdapter"}));
+  const NodeDef* ln = FindOp(m, "LayerNorm");
+  ASSERT_NE(ln, nullptr);
+  EXPECT_EQ(Attr(*ln, "axis")->i, 2);
+  EXPECT_FLOAT_EQ(Attr(*ln, "epsilon")->f, 1e-5f);
+  EXPECT_EQ(Floats(m.tensors[ln->inputs[1]]), Pseudo(12, 0.5f, 1.5f, 7));
+  ASSERT_GE(ln->inputs[2], 0);
+  EXPECT_EQ(Floats(m.tensors[ln->inputs[2]]), Pseudo(12, -1.f, 1.f, 8));
+  EXPECT_EQ(ln->source_op, "ReduceMean+Sub+Pow+ReduceMean+Add+Sqrt+Div+Mul+Add");
+  const auto x = Pseudo(120, 2.f, 5.f, 9);
+  ExpectNear(RunCompiled(m, {x}),
+             RefLayerNorm(x, 12, Pseudo(12, 0.5f, 1.5f, 7), Pseudo(12, -1.f, 1.f, 8), 1e-5), 1e-5);
+}
+
+TEST(FusionTest, ChannelsFirstLayerNormNeedsNoTranspose) {
+  // ConvNeXt's LayerNorm2d: permute to NHWC, LayerNorm over C, permute back. The NHWC storage
+  // already has C last, so the lowered graph moves no data.
+  Onnx o;
+  o.Input("x", {1, 6, 3, 4}).Output("y");
+  o.Init("eps", {}, {1e-6f});
+  AttrInts(o.Node("Transpose", {"x"}, {"xt"}), "perm", {0, 2, 3, 1});
+  AddWrittenOutLayerNorm(o, "xt", "lt", "", "eps", 6);
+  AttrInts(o.Node("Transpose", {"lt"}, {"y"}), "perm", {0, 3, 1, 2});
+  const ModelDef m = CompileOk(o);
+  EXPECT_EQ(Ops(m), (std::vector<std::string>{"InputAdapter", "LayerNorm", "OutputAdapter"}));
+  // x is NCHW; the reference normalizes each pixel's 6 channels.
+  const auto x = Pseudo(72, -2.f, 2.f, 10);
+  std::vector<float> nhwc(72);
+  for (size_t c = 0; c < 6; ++c)
+    for (size_t p = 0; p < 12; ++p) nhwc[p * 6 + c] = x[c * 12 + p];
+  const auto ref = RefLayerNorm(nhwc, 6, Pseudo(6, 0.5f, 1.5f, 7), Pseudo(6, -1.f, 1.f, 8), 1e-6);
+  std::vector<double> want(72);
+  for (size_t c = 0; c < 6; ++c)
+    for (size_t p = 0; p < 12; ++p) want[c * 12 + p] = ref[p * 6 + c];
+  ExpectNear(RunCompiled(m, {x}), want, 1e-5);
+}
+
+TEST(FusionTest, NearMissLayerNormsStayUnfusedAndCorrect) {
+  const auto x = Pseudo(40, -3.f, 3.f, 11);
+  const auto want = RefLayerNorm(x, 8, Pseudo(8, 0.5f, 1.5f, 7), Pseudo(8, -1.f, 1.f, 8), 1e-3);
+  {
+    SCOPED_TRACE("epsilon is a run-time input");
+    Onnx o;
+    o.Input("x", {5, 8}).Input("eps", {1}).Output("y");
+    AddWrittenOutLayerNorm(o, "x", "y", "", "eps", 8);
+    const ModelDef m = CompileOk(o);
+    EXPECT_EQ(FindOp(m, "LayerNorm"), nullptr);
+    EXPECT_NE(FindOp(m, "Sqrt"), nullptr);
+    ExpectNear(RunCompiled(m, {x, {1e-3f}}), want, 1e-5);
+  }
+  {
+    SCOPED_TRACE("the standard deviation is also a graph output");
+    Onnx o;
+    o.Input("x", {5, 8}).Output("y").Output("std");
+    o.Init("eps", {}, {1e-3f});
+    AddWrittenOutLayerNorm(o, "x", "y", "", "eps", 8);
+    const ModelDef m = CompileOk(o);
+    EXPECT_EQ(FindOp(m, "LayerNorm"), nullptr);
+    ExpectNear(RunCompiled(m, {x}), want, 1e-5);
+  }
+  {
+    SCOPED_TRACE("Pow's exponent is 3");
+    Onnx o;
+    o.Input("x", {5, 8}).Output("y");
+    o.Init("eps", {}, {1e-3f});
+    AddWrittenOutLayerNorm(o, "x", "y", "", "eps", 8, 3.f);
+    const ModelDef m = CompileOk(o);
+    EXPECT_EQ(FindOp(m, "LayerNorm"), nullptr);
+  }
+}
+
+double RefGelu(double v, bool tanh_form) {
+  if (tanh_form) return 0.5 * v * (1 + std::tanh(std::sqrt(2 / M_PI) * (v + 0.044715 * v * v * v)));
+  return 0.5 * v * (1 + std::erf(v / std::sqrt(2.0)));
+}
+
+TEST(FusionTest, WrittenOutGeluFormsAreOneNode) {
+  const auto x = Pseudo(24, -5.f, 5.f, 12);
+  // The erf form as torch writes it, with x * 0.7071 instead of x / 1.4142, and with the 0.5
+  // applied first.
+  for (int variant = 0; variant < 3; ++variant) {
+    SCOPED_TRACE("erf variant " + std::to_string(variant));
+    Onnx o;
+    o.Input("x", {2, 12}).Output("y");
+    o.Init("sqrt2", {}, {1.4142135f}).Init("rsqrt2", {}, {0.70710677f});
+    o.Init("one", {}, {1.f}).Init("half", {}, {0.5f});
+    if (variant == 1) {
+      o.Node("Mul", {"rsqrt2", "x"}, {"t"});
+    } else {
+      o.Node("Div", {"x", "sqrt2"}, {"t"});
+    }
+    o.Node("Erf", {"t"}, {"e"});
+    o.Node("Add", {"e", "one"}, {"a"});
+    if (variant == 2) {
+      o.Node("Mul", {"x", "half"}, {"h"});
+      o.Node("Mul", {"h", "a"}, {"y"});
+    } else {
+      o.Node("Mul", {"x", "a"}, {"m"});
+      o.Node("Mul", {"m", "half"}, {"y"});
+    }
+    const ModelDef m = CompileOk(o);
+    EXPECT_EQ(Ops(m), (std::vector<std::string>{"InputAdapter", "Gelu", "OutputAdapter"}));
+    EXPECT_EQ(Attr(*FindOp(m, "Gelu"), "approximate")->s, "none");
+    std::vector<double> want;
+    for (float v : x) want.push_back(RefGelu(v, false));
+    ExpectNear(RunCompiled(m, {x}), want, 1e-6);
+  }
+  // The tanh form: torch's x*x*x, and Pow(x, 3) as Hugging Face's NewGELU writes it.
+  for (bool pow : {false, true}) {
+    SCOPED_TRACE(pow ? "tanh with Pow" : "tanh with x*x*x");
+    Onnx o;
+    o.Input("x", {2, 12}).Output("y");
+    o.Init("three", {}, {3.f}).Init("kappa", {}, {0.044715f}).Init("beta", {}, {0.7978846f});
+    o.Init("one", {}, {1.f}).Init("half", {}, {0.5f});
+    if (pow) {
+      o.Node("Pow", {"x", "three"}, {"cube"});
+    } else {
+      o.Node("Mul", {"x", "x"}, {"sq"});
+      o.Node("Mul", {"x", "sq"}, {"cube"});
+    }
+    o.Node("Mul", {"kappa", "cube"}, {"k"});
+    o.Node("Add", {"x", "k"}, {"q"});
+    o.Node("Mul", {"beta", "q"}, {"t"});
+    o.Node("Tanh", {"t"}, {"th"});
+    o.Node("Add", {"one", "th"}, {"a"});
+    o.Node("Mul", {"x", "a"}, {"m"});
+    o.Node("Mul", {"half", "m"}, {"y"});
+    const ModelDef m = CompileOk(o);
+    EXPECT_EQ(Ops(m), (std::vector<std::string>{"InputAdapter", "Gelu", "OutputAdapter"}));
+    EXPECT_EQ(Attr(*FindOp(m, "Gelu"), "approximate")->s, "tanh");
+    std::vector<double> want;
+    for (float v : x) want.push_back(RefGelu(v, true));
+    ExpectNear(RunCompiled(m, {x}), want, 1e-6);
+  }
+}
+
+TEST(FusionTest, NearMissGeluStaysUnfusedAndCorrect) {
+  const auto x = Pseudo(24, -5.f, 5.f, 13);
+  for (int variant = 0; variant < 2; ++variant) {
+    SCOPED_TRACE(variant == 0 ? "Erf's output is also a graph output" : "0.6 instead of 0.5");
+    Onnx o;
+    o.Input("x", {2, 12}).Output("y");
+    if (variant == 0) o.Output("e");
+    o.Init("sqrt2", {}, {1.4142135f}).Init("one", {}, {1.f});
+    o.Init("half", {}, {variant == 0 ? 0.5f : 0.6f});
+    o.Node("Div", {"x", "sqrt2"}, {"t"});
+    o.Node("Erf", {"t"}, {"e"});
+    o.Node("Add", {"e", "one"}, {"a"});
+    o.Node("Mul", {"x", "a"}, {"m"});
+    o.Node("Mul", {"m", "half"}, {"y"});
+    const ModelDef m = CompileOk(o);
+    EXPECT_EQ(FindOp(m, "Gelu"), nullptr);
+    EXPECT_NE(FindOp(m, "Erf"), nullptr);
+    std::vector<double> want;
+    for (float v : x) want.push_back(RefGelu(v, false) * (variant == 0 ? 1.0 : 1.2));
+    ExpectNear(RunCompiled(m, {x}), want, 1e-6);
+  }
+}
+
 TEST(CompilerTest, BroadcastConstantsAreStoredInNhwcOrder) {
   Onnx o;
   o.Input("x", {1, 3, 2, 2}).Output("y");
@@ -634,14 +869,14 @@ TEST(CompilerTest, UnsupportedOpsAreListedInOneError) {
   Onnx o;
   o.Input("x", {1, 4}).Output("y");
   o.Node("Relu", {"x"}, {"a"});
-  o.Node("Erf", {"a"}, {"b"}, "erf_1");
+  o.Node("Einsum", {"a"}, {"b"}, "einsum_1");
   o.Node("TopK", {"b"}, {"c"}, "topk_1");
   o.Node("Relu", {"c"}, {"y"});
   auto r = Compile(o);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), StatusCode::kUnsupported);
   EXPECT_TRUE(Has(r.status().message(), "2 node(s)")) << r.status().message();
-  EXPECT_TRUE(Has(r.status().message(), "'erf_1' (Erf)")) << r.status().message();
+  EXPECT_TRUE(Has(r.status().message(), "'einsum_1' (Einsum)")) << r.status().message();
   EXPECT_TRUE(Has(r.status().message(), "'topk_1' (TopK)")) << r.status().message();
   EXPECT_TRUE(Has(r.status().message(), "test.onnx")) << r.status().message();
   // Supported op types with unsupported inputs name the node.
@@ -894,7 +1129,7 @@ TEST(OpTableTest, ListOpsTextAndJson) {
                          "Clip", "Resize", "Upsample", "Softmax", "ReduceMean", "Identity",
                          "Constant", "Dropout", "Shape", "Gather", "Cast", "ConstantOfShape"})
     EXPECT_NE(FindOnnxOp(op), nullptr) << op;
-  EXPECT_EQ(FindOnnxOp("Erf"), nullptr);
+  EXPECT_EQ(FindOnnxOp("Einsum"), nullptr);
 
   const std::string js = ListOps({"--json"}, &rc);
   EXPECT_EQ(rc, 0);

@@ -1,6 +1,10 @@
-// Elementwise binary ops: Add, Sub, Mul, Div with numpy broadcasting. Folded on constants
-// (integer arithmetic stays integer), else one IR node in the layout of an activation operand;
-// Mul of x and sigmoid(x) becomes Swish (fusion.cc).
+// Elementwise ops. Binary: Add, Sub, Mul, Div, Pow with numpy broadcasting; folded on constants
+// (integer arithmetic stays integer), else one IR node in the layout of an activation operand.
+// Mul of x and sigmoid(x) becomes Swish; the written-out LayerNorm and GELU become one node each
+// (fusion.cc). Unary math (Sqrt, Reciprocal, Exp, Log, Abs, Neg, Erf) is folded here and
+// lowered by LowerUnary (activation.cc).
+
+#include <cmath>
 
 #include "model_compiler/lower/fusion.h"
 #include "model_compiler/lower/lowerer.h"
@@ -38,11 +42,44 @@ Status FoldBinary(Lowerer& ctx, const Node& n) {
     if (c.is_int) {
       const int64_t x = a.i[oa[k]], y = b.i[ob[k]];
       if (op == "Div" && y == 0) return ctx.Bad("integer division by zero in a constant");
+      if (op == "Pow") {
+        c.i.push_back(SaturatingInt(std::pow(static_cast<double>(x), static_cast<double>(y))));
+        continue;
+      }
       c.i.push_back(op == "Add" ? x + y : op == "Sub" ? x - y : op == "Mul" ? x * y : x / y);
     } else {
       const float x = static_cast<float>(a.At(oa[k])), y = static_cast<float>(b.At(ob[k]));
-      c.f.push_back(op == "Add" ? x + y : op == "Sub" ? x - y : op == "Mul" ? x * y : x / y);
+      c.f.push_back(op == "Add"   ? x + y
+                    : op == "Sub" ? x - y
+                    : op == "Mul" ? x * y
+                    : op == "Div" ? x / y
+                                  : std::pow(x, y));
     }
+  }
+  ctx.SetConst(n.output(0), std::move(c));
+  return Status::Ok();
+}
+
+Status FoldUnaryMath(Lowerer& ctx, const Node& n) {
+  const std::string& op = n.op_type();
+  EDGERT_ASSIGN_OR_RETURN(const Value* xp, ctx.In(n, 0));
+  const Const& x = xp->c;
+  Const c;
+  c.shape = x.shape;
+  c.is_int = x.is_int && (op == "Abs" || op == "Neg");
+  for (size_t k = 0; k < x.size(); ++k) {
+    if (c.is_int) {
+      c.i.push_back(op == "Abs" ? std::abs(x.i[k]) : -x.i[k]);
+      continue;
+    }
+    const float v = static_cast<float>(x.At(k));
+    c.f.push_back(op == "Sqrt"         ? std::sqrt(v)
+                  : op == "Reciprocal" ? 1.f / v
+                  : op == "Exp"        ? std::exp(v)
+                  : op == "Log"        ? std::log(v)
+                  : op == "Abs"        ? std::fabs(v)
+                  : op == "Neg"        ? -v
+                                       : std::erf(v));
   }
   ctx.SetConst(n.output(0), std::move(c));
   return Status::Ok();
@@ -56,6 +93,15 @@ Status LowerBinary(Lowerer& ctx, const Node& n) {
   const Shape& out_shape = args.out_shape;
   const size_t r = out_shape.size();
   if (op == "Mul" && FuseSwish(ctx, n, a, b)) return Status::Ok();
+  if ((op == "Mul" || op == "Add") && FuseLayerNormAffine(ctx, n, a, b)) return Status::Ok();
+  if (op == "Mul") {
+    EDGERT_ASSIGN_OR_RETURN(const bool gelu, FuseGelu(ctx, n));
+    if (gelu) return Status::Ok();
+  }
+  if (op == "Div") {
+    EDGERT_ASSIGN_OR_RETURN(const bool ln, FuseLayerNorm(ctx, n));
+    if (ln) return Status::Ok();
+  }
 
   // The layout of the result: that of an activation operand of full rank (NHWC preferred).
   Perm target = IdentityPerm(r);

@@ -5,11 +5,12 @@
 // (false). A producer may absorb a consumer only when the tensor between them has no other
 // reader and is no graph output (Lowerer::FusibleProducer).
 //
-// Subgraph fusions of the next op set (LayerNorm written out as ReduceMean, Sub, Pow, ReduceMean,
-// Add, Sqrt, Div, Mul, Add; GELU as x*0.5*(1+erf(x/sqrt(2))) or its tanh form) belong here as
-// well: a function matched at the subgraph's last node, called from that op's lowering, walking
-// back through FusibleProducer.
+// Subgraph fusions (LayerNorm written out, GELU) are matched at the subgraph's last node, walking
+// back through the ONNX producers; each inner value must have exactly the readers the pattern
+// gives it and be no graph output. The IR nodes already emitted for the inner nodes then have no
+// reader left and Lowerer::Finish drops them.
 
+#include <string>
 #include <vector>
 
 #include "model_compiler/lower/lowerer.h"
@@ -28,5 +29,29 @@ bool FuseBatchNormIntoConv(Lowerer& ctx, const Node& n, const std::vector<float>
 
 // Mul(a, b) where one side is Sigmoid of the other: the Sigmoid node becomes Swish.
 bool FuseSwish(Lowerer& ctx, const Node& n, const Value& a, const Value& b);
+
+// Div(d, Sqrt(Add(ReduceMean(Pow(d, 2)), eps))) with d = Sub(x, ReduceMean(x)), both means over
+// the same trailing axes, eps a constant scalar, Pow's exponent exactly 2 (PyTorch's opset < 17
+// LayerNorm): one LayerNorm node of x with scale 1 and no bias. Returns false, changing
+// nothing, on any other graph.
+Result<bool> FuseLayerNorm(Lowerer& ctx, const Node& n);
+
+// Mul or Add of a LayerNorm node's output (its only reader) and a constant that varies only
+// along the normalized axes: folded into the node's scale (Mul; only while it has no bias) or
+// bias (Add; only when it has none yet).
+bool FuseLayerNormAffine(Lowerer& ctx, const Node& n, const Value& a, const Value& b);
+
+// GELU written out, matched at its last Mul: the erf form 0.5 * x * (1 + Erf(x / sqrt(2))) (or
+// x * 0.7071...; the 0.5 multiplied first or last) and the tanh form
+// 0.5 * x * (1 + Tanh(sqrt(2/pi) * (x + 0.044715 * x^3))), x^3 as Pow(x, 3) or x*x*x: one Gelu
+// node (approximate "none" or "tanh"). Returns false, changing nothing, on any other graph.
+Result<bool> FuseGelu(Lowerer& ctx, const Node& n);
+
+// Emits LayerNorm over the logical axes axis..rank-1 of x into ONNX value `out`
+// (normalization.cc). scale/bias may be nullptr (ones / none); constants broadcast to
+// x.shape[axis:], run-time tensors must have that shape.
+Status EmitLayerNorm(Lowerer& ctx, const Value& x, int64_t axis, const Value* scale,
+                     const Value* bias, float eps, const std::string& out,
+                     const std::string& source_op);
 
 }  // namespace edgert::compiler

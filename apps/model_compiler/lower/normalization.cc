@@ -1,5 +1,5 @@
 // Normalization: BatchNormalization (inference), folded into the producing conv when it can be
-// (fusion.cc), else a per-channel Mul and Add.
+// (fusion.cc), else a per-channel Mul and Add; LayerNormalization (opset 17) as one LayerNorm.
 
 #include <cmath>
 
@@ -38,6 +38,106 @@ Status LowerBatchNorm(Lowerer& ctx, const Node& n) {
   const int out = ctx.NewTensor(n.output(0), Permute(x.shape, x.perm));
   ctx.Emit(ctx.cur_name_, "Add", {mid, tt}, {out}, {}, "BatchNormalization");
   ctx.SetAct(n.output(0), out, x.shape, x.perm);
+  return Status::Ok();
+}
+
+Result<int> LayerNormParam(Lowerer& ctx, const Value* v, const Shape& norm, const std::string& name,
+                           float fill) {
+  if (!v) return ctx.ConstTensor(name, norm, std::vector<float>(Numel(norm), fill));
+  if (!v->is_const) {
+    if (v->shape != norm)
+      return ctx.NotSupported("a run-time scale or bias must have shape X.shape[axis:] = " +
+                              ShapeToString(norm) + ", got " + ShapeToString(v->shape));
+    return ctx.Logical(*v, name);
+  }
+  // A constant broadcasts (numpy) to the normalized shape; leading 1s beyond its rank drop.
+  Shape s = v->shape;
+  while (s.size() > norm.size() && s.front() == 1) s.erase(s.begin());
+  auto b = BroadcastShapes(s, norm);
+  if (s.size() > norm.size() || !b.ok() || *b != norm)
+    return ctx.Bad("scale/bias of shape " + ShapeToString(v->shape) +
+                   " does not broadcast to X.shape[axis:] = " + ShapeToString(norm));
+  const std::vector<float> f = v->c.Floats();
+  std::vector<float> data;
+  for (int64_t o : BroadcastOffsets(s, norm)) data.push_back(f[static_cast<size_t>(o)]);
+  return ctx.ConstTensor(name, norm, data);
+}
+
+Status EmitLayerNorm(Lowerer& ctx, const Value& x, int64_t axis, const Value* scale,
+                     const Value* bias, float eps, const std::string& out,
+                     const std::string& source_op) {
+  const size_t r = x.shape.size();
+  // The normalized (trailing logical) axes must also be the trailing stored axes, in order.
+  Perm perm = x.is_const ? IdentityPerm(r) : x.perm;
+  for (size_t i = static_cast<size_t>(axis); i < r; ++i)
+    if (perm[i] != static_cast<int>(i)) perm = IdentityPerm(r);
+  const int in = ctx.Stored(x, perm, out + "_ln_in");
+  const Shape norm(x.shape.begin() + axis, x.shape.end());
+  EDGERT_ASSIGN_OR_RETURN(int st, LayerNormParam(ctx, scale, norm, out + "_ln_scale", 1.f));
+  int bt = -1;
+  if (bias) {
+    EDGERT_ASSIGN_OR_RETURN(bt, LayerNormParam(ctx, bias, norm, out + "_ln_bias", 0.f));
+  }
+  const int y = ctx.NewTensor(out, Permute(x.shape, perm));
+  ctx.Emit(ctx.cur_name_, "LayerNorm", {in, st, bt}, {y},
+           {AttrDef::Int("axis", axis), AttrDef::Float("epsilon", eps)}, source_op);
+  ctx.SetAct(out, y, x.shape, perm);
+  return Status::Ok();
+}
+
+Status LowerLayerNorm(Lowerer& ctx, const Node& n) {
+  EDGERT_ASSIGN_OR_RETURN(const Value* xp, ctx.In(n, 0));
+  const Value x = *xp;
+  EDGERT_ASSIGN_OR_RETURN(const Value* sp, ctx.In(n, 1));
+  const Value scale = *sp;
+  Value bias;
+  if (ctx.Has(n, 2)) {
+    EDGERT_ASSIGN_OR_RETURN(const Value* bp, ctx.In(n, 2));
+    bias = *bp;
+  }
+  const int64_t r = static_cast<int64_t>(x.shape.size());
+  int64_t axis = AttrInt(n, "axis", -1);
+  if (axis < -r || axis >= r)
+    return ctx.Bad("axis " + std::to_string(axis) + " is out of range for rank " +
+                   std::to_string(r));
+  if (axis < 0) axis += r;
+  const float eps = AttrFloat(n, "epsilon", 1e-5f);
+  EDGERT_RETURN_IF_ERROR(EmitLayerNorm(ctx, x, axis, &scale, ctx.Has(n, 2) ? &bias : nullptr, eps,
+                                       n.output(0), "LayerNormalization"));
+  auto read = [&](int k) { return k < n.output_size() && !n.output(k).empty(); };
+  if (!read(1) && !read(2)) return Status::Ok();
+  // The optional Mean and InvStdDev outputs (shape of X with the normalized axes 1), from plain
+  // IR ops in the LayerNorm's storage order: mean, 1 / sqrt(mean((x - mean)^2) + epsilon).
+  const Perm perm = ctx.values_.at(n.output(0)).perm;
+  const int in = ctx.Stored(x, perm, n.output(0) + "_ln_in");
+  Shape stat = x.shape;
+  std::vector<int64_t> axes;
+  for (int64_t d = axis; d < r; ++d) {
+    stat[static_cast<size_t>(d)] = 1;
+    axes.push_back(d);
+  }
+  const std::vector<AttrDef> reduce = {AttrDef::Ints("axes", axes), AttrDef::Int("keepdims", 1)};
+  const std::string base = n.output(0) + "_stats";
+  auto tensor = [&](const std::string& name, const Shape& logical) {
+    return ctx.NewTensor(name, Permute(logical, perm));
+  };
+  const int mean = tensor(read(1) ? n.output(1) : base + "_mean", stat);
+  ctx.Emit(ctx.cur_name_ + "/mean", "ReduceMean", {in}, {mean}, reduce, "LayerNormalization");
+  const int dev = tensor(base + "_dev", x.shape);
+  ctx.Emit(ctx.cur_name_ + "/dev", "Sub", {in, mean}, {dev}, {}, "LayerNormalization");
+  const int sq = tensor(base + "_sq", x.shape);
+  ctx.Emit(ctx.cur_name_ + "/sq", "Mul", {dev, dev}, {sq}, {}, "LayerNormalization");
+  const int var = tensor(base + "_var", stat);
+  ctx.Emit(ctx.cur_name_ + "/var", "ReduceMean", {sq}, {var}, reduce, "LayerNormalization");
+  const int et = ctx.ConstTensor(base + "_eps", Shape(static_cast<size_t>(r), 1), {eps});
+  const int ve = tensor(base + "_var_eps", stat);
+  ctx.Emit(ctx.cur_name_ + "/var_eps", "Add", {var, et}, {ve}, {}, "LayerNormalization");
+  const int sd = tensor(base + "_std", stat);
+  ctx.Emit(ctx.cur_name_ + "/std", "Sqrt", {ve}, {sd}, {}, "LayerNormalization");
+  const int inv = tensor(read(2) ? n.output(2) : base + "_inv_std", stat);
+  ctx.Emit(ctx.cur_name_ + "/inv_std", "Reciprocal", {sd}, {inv}, {}, "LayerNormalization");
+  if (read(1)) ctx.SetAct(n.output(1), mean, stat, perm);
+  if (read(2)) ctx.SetAct(n.output(2), inv, stat, perm);
   return Status::Ok();
 }
 

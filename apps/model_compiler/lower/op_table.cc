@@ -24,13 +24,15 @@ Status LowerGemm(Lowerer& ctx, const Node& n);
 Status LowerMatMul(Lowerer& ctx, const Node& n);
 // elementwise.cc
 Status FoldBinary(Lowerer& ctx, const Node& n);
+Status FoldUnaryMath(Lowerer& ctx, const Node& n);
 Status LowerBinary(Lowerer& ctx, const Node& n);
 // normalization.cc
 Status LowerBatchNorm(Lowerer& ctx, const Node& n);
+Status LowerLayerNorm(Lowerer& ctx, const Node& n);
 // pool.cc
 Status LowerPool(Lowerer& ctx, const Node& n);
 // reduce.cc
-Status LowerReduceMean(Lowerer& ctx, const Node& n);
+Status LowerReduce(Lowerer& ctx, const Node& n);
 // resize.cc
 Status LowerResize(Lowerer& ctx, const Node& n);
 // shape.cc
@@ -107,7 +109,7 @@ std::vector<OnnxOp> MakeTable() {
        "constant, reflect and edge modes"},
       {"PRelu", 7, kMax, LowerUnary, nullptr, false, {{1, "slope", false}},
        "slope a constant that broadcasts to X, or a run-time tensor of X's rank"},
-      {"ReduceMean", 1, kMax, LowerReduceMean, nullptr, false, {{1, "axes"}},
+      {"ReduceMean", 1, kMax, LowerReduce, nullptr, false, {{1, "axes"}},
        "keepdims, noop_with_empty_axes"},
       {"Relu", 6, kMax, LowerClamp, nullptr, false, {}, "fused into the producer when it can be"},
       {"Reshape", 1, kMax, LowerReshapeLike, FoldReshapeLike, false, {{1, "the shape"}},
@@ -130,6 +132,21 @@ std::vector<OnnxOp> MakeTable() {
       {"Unsqueeze", 1, kMax, LowerReshapeLike, FoldReshapeLike, false, {{1, "axes"}}, ""},
       {"Upsample", 7, kMax, LowerResize, nullptr, false, {{1, "scales"}},
        "as Resize, asymmetric coordinates"},
+      // Issue 14, elementwise family (ops-elem).
+      {"Abs", 6, kMax, LowerUnary, FoldUnaryMath, false, {}, "float run-time tensors"},
+      {"Erf", 9, kMax, LowerUnary, FoldUnaryMath, false, {}, "part of a fused GELU when it can be"},
+      {"Exp", 6, kMax, LowerUnary, FoldUnaryMath, false, {}, ""},
+      {"LayerNormalization", 17, kMax, LowerLayerNorm, nullptr, false, {},
+       "scale and B of shape X.shape[axis:] (constants may broadcast); Mean and InvStdDev outputs"},
+      {"Log", 6, kMax, LowerUnary, FoldUnaryMath, false, {}, ""},
+      {"Neg", 6, kMax, LowerUnary, FoldUnaryMath, false, {}, "float run-time tensors"},
+      {"Pow", 7, kMax, LowerBinary, FoldBinary, false, {},
+       "numpy broadcasting; float run-time tensors; part of a fused LayerNorm when it can be"},
+      {"Reciprocal", 6, kMax, LowerUnary, FoldUnaryMath, false, {}, ""},
+      {"ReduceMax", 1, kMax, LowerReduce, nullptr, false, {{1, "axes"}}, "keepdims, noop_with_empty_axes"},
+      {"ReduceMin", 1, kMax, LowerReduce, nullptr, false, {{1, "axes"}}, "keepdims, noop_with_empty_axes"},
+      {"ReduceSum", 1, kMax, LowerReduce, nullptr, false, {{1, "axes"}}, "keepdims, noop_with_empty_axes"},
+      {"Sqrt", 6, kMax, LowerUnary, FoldUnaryMath, false, {}, ""},
   };
   // clang-format on
   std::sort(t.begin(), t.end(),

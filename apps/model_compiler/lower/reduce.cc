@@ -1,4 +1,5 @@
-// Reductions: ReduceMean (axes as an attribute, or as an input from opset 18).
+// Reductions: ReduceMean, ReduceSum, ReduceMax, ReduceMin (axes as an attribute, or as an input:
+// ReduceSum from opset 13, the others from opset 18). One IR node of the same name.
 
 #include <algorithm>
 #include <set>
@@ -7,13 +8,14 @@
 
 namespace edgert::compiler {
 
-Status LowerReduceMean(Lowerer& ctx, const Node& n) {
+Status LowerReduce(Lowerer& ctx, const Node& n) {
+  const std::string& op = n.op_type();
   EDGERT_ASSIGN_OR_RETURN(const Value* xp, ctx.In(n, 0));
   const Value x = *xp;
   const int64_t r = static_cast<int64_t>(x.shape.size());
   std::vector<int64_t> axes;
   bool noop_empty = false;
-  if (ctx.opset_ >= 18) {
+  if (ctx.opset_ >= (op == "ReduceSum" ? 13 : 18)) {
     EDGERT_RETURN_IF_ERROR(ctx.IntsIfGiven(n, 1, "axes", &axes));
     noop_empty = AttrInt(n, "noop_with_empty_axes", 0) != 0;
   } else {
@@ -57,9 +59,8 @@ Status LowerReduceMean(Lowerer& ctx, const Node& n) {
       if (new_index[p] >= 0) out_perm.push_back(new_index[p]);
   }
   const int out = ctx.NewTensor(n.output(0), Permute(out_shape, out_perm));
-  ctx.Emit(ctx.cur_name_, "ReduceMean", {in}, {out},
-           {AttrDef::Ints("axes", stored_axes), AttrDef::Int("keepdims", keep ? 1 : 0)},
-           "ReduceMean");
+  ctx.Emit(ctx.cur_name_, op, {in}, {out},
+           {AttrDef::Ints("axes", stored_axes), AttrDef::Int("keepdims", keep ? 1 : 0)}, op);
   ctx.SetAct(n.output(0), out, out_shape, out_perm);
   return Status::Ok();
 }

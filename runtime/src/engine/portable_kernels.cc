@@ -7,6 +7,7 @@
 #include <limits>
 
 #include "engine/copy_plan.h"
+#include "engine/elem_kernels.h"
 #include "engine/kernel.h"
 #include "engine/resize_coords.h"
 
@@ -559,7 +560,7 @@ class UnaryKernel : public Kernel {
   float a_ = 0.f, b_ = 0.f;
 };
 
-enum class BinaryOp { kAdd, kSub, kMul, kDiv, kPRelu };
+enum class BinaryOp { kAdd, kSub, kMul, kDiv, kPRelu, kPow };
 
 // Numpy broadcasting over (possibly different-rank) stored shapes, then the activation clamp.
 template <BinaryOp kOp>
@@ -651,6 +652,8 @@ class BinaryKernel : public Kernel {
         return x / y;
       case BinaryOp::kPRelu:
         return x < 0.f ? x * y : x;
+      case BinaryOp::kPow:
+        return std::pow(x, y);
     }
     return 0.f;
   }
@@ -722,7 +725,11 @@ class SoftmaxKernel : public Kernel {
   int64_t outer_ = 1, n_ = 1, inner_ = 1;
 };
 
-class ReduceMeanKernel : public Kernel {
+enum class ReduceOp { kMean, kSum, kMax, kMin };
+
+// ReduceMean/Sum/Max/Min over the `axes` of the stored shape, accumulated in double.
+template <ReduceOp kOp>
+class ReduceKernel : public Kernel {
  public:
   Status Setup(const NodeContext& ctx, pthreadpool_t) override {
     EDGERT_RETURN_IF_ERROR(ctx.CheckArity(1, 1, 1));
@@ -764,7 +771,10 @@ class ReduceMeanKernel : public Kernel {
     return Status::Ok();
   }
   Status Run(pthreadpool_t) override {
-    std::fill(acc_.begin(), acc_.end(), 0.0);
+    const double init = kOp == ReduceOp::kMax   ? -static_cast<double>(kInf)
+                        : kOp == ReduceOp::kMin ? static_cast<double>(kInf)
+                                                : 0.0;
+    std::fill(acc_.begin(), acc_.end(), init);
     const float* x = in_->f32();
     const int64_t total = in_->elements();
     if (rank_ == 0) {
@@ -776,11 +786,11 @@ class ReduceMeanKernel : public Kernel {
       double* o = acc_.data();
       for (int64_t done = 0; done < total; done += n) {
         if (s == 0) {
-          double sum = 0.0;
-          for (int64_t i = 0; i < n; ++i) sum += x[i];
-          o[0] += sum;
+          double acc = init;
+          for (int64_t i = 0; i < n; ++i) acc = Combine(acc, x[i]);
+          o[0] = Combine(o[0], acc);
         } else {
-          for (int64_t i = 0; i < n; ++i) o[i * s] += x[i];
+          for (int64_t i = 0; i < n; ++i) o[i * s] = Combine(o[i * s], x[i]);
         }
         x += n;
         for (int d = inner - 1; d >= 0; --d) {
@@ -792,12 +802,25 @@ class ReduceMeanKernel : public Kernel {
       }
     }
     float* y = out_->f32();
-    const double inv = count_ ? 1.0 / static_cast<double>(count_) : 0.0;
+    const double inv = kOp != ReduceOp::kMean ? 1.0
+                       : count_               ? 1.0 / static_cast<double>(count_)
+                                              : 0.0;
     for (size_t i = 0; i < acc_.size(); ++i) y[i] = static_cast<float>(acc_[i] * inv);
     return Status::Ok();
   }
 
  private:
+  static double Combine(double acc, double v) {
+    switch (kOp) {
+      case ReduceOp::kMax:
+        return std::max(acc, v);
+      case ReduceOp::kMin:
+        return std::min(acc, v);
+      default:
+        return acc + v;
+    }
+  }
+
   TensorRef *in_ = nullptr, *out_ = nullptr;
   int rank_ = 0;
   int64_t shape_[kMaxRank] = {};
@@ -927,7 +950,12 @@ class PortableProviderImpl : public KernelProvider {
     Register(fb::OpType_Div, f, Make<BinaryKernel<BinaryOp::kDiv>>);
     Register(fb::OpType_PRelu, f, Make<BinaryKernel<BinaryOp::kPRelu>>);
     Register(fb::OpType_Softmax, f, Make<SoftmaxKernel>);
-    Register(fb::OpType_ReduceMean, f, Make<ReduceMeanKernel>);
+    Register(fb::OpType_ReduceMean, f, Make<ReduceKernel<ReduceOp::kMean>>);
+    Register(fb::OpType_ReduceSum, f, Make<ReduceKernel<ReduceOp::kSum>>);
+    Register(fb::OpType_ReduceMax, f, Make<ReduceKernel<ReduceOp::kMax>>);
+    Register(fb::OpType_ReduceMin, f, Make<ReduceKernel<ReduceOp::kMin>>);
+    Register(fb::OpType_Pow, f, Make<BinaryKernel<BinaryOp::kPow>>);
+    for (const KernelRegistration& k : ElemKernels()) Register(k.op, k.dtype, k.factory);
     Register(fb::OpType_GlobalAvgPool, f, Make<GlobalPoolKernel<false>>);
     Register(fb::OpType_GlobalMaxPool, f, Make<GlobalPoolKernel<true>>);
     Register(fb::OpType_MaxPool2D, f, Make<Pool2DKernel<true>>);
