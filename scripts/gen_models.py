@@ -342,13 +342,10 @@ for _n, (_b, _s, _o) in MODERN.items():
 # leaves them out. Remove a name once it compiles and matches ORT.
 PENDING = {
     "vit": "Equal, Where, Expand, LayerNorm, MatMul of two runtime tensors (issue 14, ops)",
-    "convnext_tiny": "LayerNormalization, Erf (issue 14, ops)",
     "vit_o13": "Equal, Where, Expand, Pow/Sqrt LayerNorm, MatMul of two runtime tensors",
     "vit_o17": "Equal, Where, Expand, LayerNormalization, MatMul of two runtime tensors",
     "swin_o13": "Mod, Pow, Sqrt, rank-6 Transpose/Reshape, batched MatMul, ScatterND",
     "swin_o17": "Mod, LayerNormalization, rank-6 Transpose/Reshape, batched MatMul; ScatterND",
-    "convnext_o13": "Pow, Sqrt, Erf (LayerNorm and GELU written out; issue 14, ops)",
-    "convnext_o17": "LayerNormalization, Erf (issue 14, ops)",
     "yolov8_o13": "Expand, Softmax on axis 1 of a 4-D tensor (issue 14, ops)",
     "yolov8_o17": "Expand, Softmax on axis 1 of a 4-D tensor (issue 14, ops)",
     "unet_o13": "ArgMax (issue 14, ops)",

@@ -8,6 +8,8 @@
 // differently by one step; random-weight networks amplify such flips layer by layer
 // (mobilenet_v2_tiny: per-layer cosine 1.000000 at the first convs, 0.98 after 52), so the tiny
 // random mobilenet is not a case here; the trained digits CNN is the small (qemu) case.
+// convnext_o17_int8(_rr) is the small ConvNeXt (opset 17: LayerNormalization, GELU) with its
+// convolutions and MatMuls int8 and LayerNorm, GELU, Add, Mul left f32 (also under qemu).
 // digits_fx is the trained digits CNN quantized by PyTorch FX and exported by torch as QDQ
 // (scripts/gen_fx_quant.py), compiled as is: its scales reach DequantizeLinear through Identity,
 // Cast and ConstantOfShape chains that the QDQ import folds.
@@ -50,7 +52,8 @@ INSTANTIATE_TEST_SUITE_P(Models, Int8WholeModelTest, ::testing::Values("digits_i
 INSTANTIATE_TEST_SUITE_P(Models, Int8WholeModelTest,
                          ::testing::Values("mobilenet_v2_int8", "resnet18_int8",
                                            "mobilenet_v2_int8_rr", "resnet18_int8_rr",
-                                           "digits_int8", "digits_fx"));
+                                           "digits_int8", "digits_fx", "convnext_o17_int8",
+                                           "convnext_o17_int8_rr"));
 
 template <typename T>
 std::vector<T> ReadAll(const std::string& path) {

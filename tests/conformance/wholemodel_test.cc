@@ -26,21 +26,22 @@ TEST_P(WholeModelTest, MatchesOnnxRuntime) {
 //     two runtime tensors;
 //   swin_o13/_o17 (torchvision SwinTransformer): Mod, Not, Range, ScatterND on constants (the
 //     shifted-window mask), rank-6 Transpose/Reshape, batched MatMul;
-//   convnext_o13/_o17 (torchvision ConvNeXt): Pow, Sqrt / LayerNormalization, Erf;
 //   yolov8_o13/_o17 (YoloV8Style): Expand (in-graph anchors), Softmax on axis 1 of a 4-D tensor;
 //   unet_o13/_o17 (UNetStyle): ArgMax;
-//   vit, convnext_tiny (bench sizes): as vit_o17 and convnext_o17.
+//   vit (bench size): as vit_o17.
 // Enable each here (both lists) once its ops land and it passes.
 #ifdef EDGERT_WHOLEMODEL_TINY_ONLY
 // Under qemu, XNNPACK runs ~500x slower: only the small variants.
 INSTANTIATE_TEST_SUITE_P(Models, WholeModelTest,
                          ::testing::Values("mobilenet_v2_tiny", "resnet18_tiny", "dethead_tiny",
-                                           "mobilenet_v2_tiny_nv12", "dethead_tiny_nv12"));
+                                           "mobilenet_v2_tiny_nv12", "dethead_tiny_nv12",
+                                           "convnext_o13", "convnext_o17"));
 #else
 INSTANTIATE_TEST_SUITE_P(Models, WholeModelTest,
                          ::testing::Values("mobilenet_v2", "resnet18", "dethead",
                                            "mobilenet_v2_tiny", "resnet18_tiny", "dethead_tiny",
-                                           "mobilenet_v2_tiny_nv12", "dethead_tiny_nv12"));
+                                           "mobilenet_v2_tiny_nv12", "dethead_tiny_nv12",
+                                           "convnext_o13", "convnext_o17", "convnext_tiny"));
 #endif
 
 }  // namespace
