@@ -47,7 +47,8 @@ TEST_P(Int8WholeModelTest, MatchesOnnxRuntime) {
 }
 
 #ifdef EDGERT_WHOLEMODEL_TINY_ONLY
-INSTANTIATE_TEST_SUITE_P(Models, Int8WholeModelTest, ::testing::Values("digits_int8", "digits_fx"));
+INSTANTIATE_TEST_SUITE_P(Models, Int8WholeModelTest,
+                         ::testing::Values("digits_int8", "digits_fx", "convnext_o17_int8"));
 #else
 INSTANTIATE_TEST_SUITE_P(Models, Int8WholeModelTest,
                          ::testing::Values("mobilenet_v2_int8", "resnet18_int8",
