@@ -657,6 +657,35 @@ TEST(FusionTest, NearMissGeluStaysUnfusedAndCorrect) {
   }
 }
 
+TEST(CompilerTest, PReluSlopesBroadcastAtAnyRank) {
+  // Opset 6: a [C] slope is one per channel; stored NHWC it becomes [1,1,1,C].
+  Onnx o6(6);
+  o6.Input("x", {2, 3, 4, 5}).Output("y").Init("s", {3}, {0.1f, 0.2f, 0.3f});
+  o6.Node("PRelu", {"x", "s"}, {"y"});
+  const ModelDef m6 = CompileOk(o6);
+  const NodeDef* p6 = FindOp(m6, "PRelu");
+  ASSERT_NE(p6, nullptr);
+  EXPECT_EQ(m6.tensors[p6->inputs[1]].shape, (Shape{1, 1, 1, 3}));
+  // Opset 13, 5-D X: numpy alignment from the right ([3,1,1,1] meets the channel axis).
+  Onnx o13;
+  o13.Input("x", {2, 3, 2, 2, 2}).Output("y").Init("s", {3, 1, 1, 1}, {0.1f, 0.2f, 0.3f});
+  o13.Node("PRelu", {"x", "s"}, {"y"});
+  const ModelDef m13 = CompileOk(o13);
+  const NodeDef* p13 = FindOp(m13, "PRelu");
+  ASSERT_NE(p13, nullptr);
+  EXPECT_EQ(m13.tensors[p13->inputs[1]].shape, (Shape{1, 3, 1, 1, 1}));
+  // A slope that would enlarge X is refused, naming the shapes.
+  Onnx bad;
+  bad.Input("x", {2, 3}).Output("y").Init("s", {4, 1, 3}, std::vector<float>(12, 0.1f));
+  bad.Node("PRelu", {"x", "s"}, {"y"}, "prelu_big");
+  auto r = Compile(bad);
+  ASSERT_FALSE(r.ok());
+  EXPECT_TRUE(Has(r.status().message(),
+                  "'prelu_big' (PRelu): slope of shape 4x1x3 does not "
+                  "broadcast to X 2x3"))
+      << r.status().message();
+}
+
 TEST(CompilerTest, BroadcastConstantsAreStoredInNhwcOrder) {
   Onnx o;
   o.Input("x", {1, 3, 2, 2}).Output("y");

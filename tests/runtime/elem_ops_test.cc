@@ -153,8 +153,8 @@ TEST(ElemLayerNormTest, LastAxisAndTwoAxesMatchFloat64) {
 
 TEST(ElemLayerNormTest, ScaleOfTheWrongShapeIsAnErrorNamingIt) {
   std::vector<std::vector<float>> out;
-  const Status st = TryRunOp("LayerNorm", {Var({2, 4}, V(8, 1.f)), Const({3}, V(3, 1.f))},
-                             {{2, 4}}, {AttrDef::Int("axis", 1)}, &out);
+  const Status st = TryRunOp("LayerNorm", {Var({2, 4}, V(8, 1.f)), Const({3}, V(3, 1.f))}, {{2, 4}},
+                             {AttrDef::Int("axis", 1)}, &out);
   ASSERT_FALSE(st.ok());
   EXPECT_NE(st.message().find("has shape 3, expected x.shape[axis:] = 4"), std::string::npos)
       << st.message();

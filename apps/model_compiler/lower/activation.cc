@@ -6,6 +6,8 @@
 
 namespace edgert::compiler {
 
+Status LowerBinary(Lowerer& ctx, const Node& n);  // elementwise.cc
+
 // Relu and Clip.
 Status LowerClamp(Lowerer& ctx, const Node& n) {
   const std::string& op = n.op_type();
@@ -39,8 +41,7 @@ Status LowerClamp(Lowerer& ctx, const Node& n) {
   return Status::Ok();
 }
 
-// The IR op of the same name; LeakyRelu and HardSigmoid carry their attributes, PRelu its slope
-// (broadcast to the rank of X).
+// The IR op of the same name; LeakyRelu and HardSigmoid carry their attributes.
 Status LowerUnary(Lowerer& ctx, const Node& n) {
   const std::string& op = n.op_type();
   EDGERT_ASSIGN_OR_RETURN(const Value* xp, ctx.In(n, 0));
@@ -54,22 +55,39 @@ Status LowerUnary(Lowerer& ctx, const Node& n) {
   } else if (op == "HardSigmoid") {
     attrs.push_back(AttrDef::Float("alpha", AttrFloat(n, "alpha", 0.2f)));
     attrs.push_back(AttrDef::Float("beta", AttrFloat(n, "beta", 0.5f)));
-  } else if (op == "PRelu") {
-    EDGERT_ASSIGN_OR_RETURN(const Value* sp, ctx.In(n, 1));
-    Value slope = *sp;
-    if (slope.shape.size() > x.shape.size()) return ctx.Bad("slope has a higher rank than X");
-    Shape full(x.shape.size() - slope.shape.size(), 1);
-    full.insert(full.end(), slope.shape.begin(), slope.shape.end());
-    if (!slope.is_const && slope.shape.size() != x.shape.size())
-      return ctx.NotSupported("a run-time slope must have the rank of X");
-    slope.shape = full;
-    slope.c.shape = full;
-    inputs.push_back(ctx.Stored(slope, perm, n.input(1)));
   }
   const int out = ctx.NewTensor(n.output(0), Permute(x.shape, perm));
   ctx.Emit(ctx.cur_name_, op, inputs, {out}, attrs, op);
   ctx.SetAct(n.output(0), out, x.shape, perm);
   return Status::Ok();
+}
+
+// PRelu is a broadcasting binary op (LowerBinary: a slope of lower rank, constant or run-time,
+// aligns from the right). Before opset 7 a 1-D slope of X.shape[1] values is one per channel.
+Status LowerPRelu(Lowerer& ctx, const Node& n) {
+  EDGERT_ASSIGN_OR_RETURN(const Value* xp, ctx.In(n, 0));
+  EDGERT_ASSIGN_OR_RETURN(const Value* sp, ctx.In(n, 1));
+  const size_t r = xp->shape.size();
+  if (ctx.opset_ >= 7 || sp->shape.size() != 1 || r < 3 || sp->shape[0] == 1) {
+    auto b = BroadcastShapes(xp->shape, sp->shape);
+    if (!b.ok() || *b != xp->shape)
+      return ctx.Bad("slope of shape " + ShapeToString(sp->shape) + " does not broadcast to X " +
+                     ShapeToString(xp->shape));
+    return LowerBinary(ctx, n);
+  }
+  if (sp->shape[0] != xp->shape[1])
+    return ctx.Bad("slope of shape " + ShapeToString(sp->shape) + " is neither one value nor " +
+                   "one per channel of X " + ShapeToString(xp->shape));
+  if (!sp->is_const) return ctx.NotSupported("a per-channel slope must be a constant");
+  // The same values as [C, 1, ...]: aligned from the right, they meet X's channel axis.
+  Const c = sp->c;
+  c.shape = Shape(r - 1, 1);
+  c.shape[0] = sp->shape[0];
+  Node per_channel = n;
+  const std::string name = n.input(1) + "_per_channel";
+  per_channel.set_input(1, name);
+  ctx.SetConst(name, std::move(c));
+  return LowerBinary(ctx, per_channel);
 }
 
 Status LowerSoftmax(Lowerer& ctx, const Node& n) {

@@ -16,6 +16,7 @@ namespace edgert::compiler {
 // activation.cc
 Status LowerClamp(Lowerer& ctx, const Node& n);
 Status LowerUnary(Lowerer& ctx, const Node& n);
+Status LowerPRelu(Lowerer& ctx, const Node& n);
 Status LowerSoftmax(Lowerer& ctx, const Node& n);
 // conv.cc
 Status LowerConv(Lowerer& ctx, const Node& n);
@@ -107,8 +108,8 @@ std::vector<OnnxOp> MakeTable() {
        "numpy broadcasting; x*sigmoid(x) becomes one Swish node"},
       {"Pad", 2, kMax, LowerPad, nullptr, false, {{1, "pads"}, {2, "constant_value"}, {3, "axes"}},
        "constant, reflect and edge modes"},
-      {"PRelu", 7, kMax, LowerUnary, nullptr, false, {{1, "slope", false}},
-       "slope a constant that broadcasts to X, or a run-time tensor of X's rank"},
+      {"PRelu", 6, kMax, LowerPRelu, nullptr, false, {{1, "slope", false}},
+       "slope broadcasts to X (numpy; at opset 6 a [C] slope is one per channel)"},
       {"ReduceMean", 1, kMax, LowerReduce, nullptr, false, {{1, "axes"}},
        "keepdims, noop_with_empty_axes"},
       {"Relu", 6, kMax, LowerClamp, nullptr, false, {}, "fused into the producer when it can be"},
