@@ -341,15 +341,8 @@ for _n, (_b, _s, _o) in MODERN.items():
 # compiles them but does not stop when that fails, and tests/conformance/wholemodel_test.cc
 # leaves them out. Remove a name once it compiles and matches ORT.
 PENDING = {
-    "vit": "Equal, Where, Expand, LayerNorm, MatMul of two runtime tensors (issue 14, ops)",
-    "vit_o13": "Equal, Where, Expand, Pow/Sqrt LayerNorm, MatMul of two runtime tensors",
-    "vit_o17": "Equal, Where, Expand, LayerNormalization, MatMul of two runtime tensors",
-    "swin_o13": "Mod, Pow, Sqrt, rank-6 Transpose/Reshape, batched MatMul, ScatterND",
-    "swin_o17": "Mod, LayerNormalization, rank-6 Transpose/Reshape, batched MatMul; ScatterND",
-    "yolov8_o13": "Expand, Softmax on axis 1 of a 4-D tensor (issue 14, ops)",
-    "yolov8_o17": "Expand, Softmax on axis 1 of a 4-D tensor (issue 14, ops)",
-    "unet_o13": "ArgMax (issue 14, ops)",
-    "unet_o17": "ArgMax (issue 14, ops)",
+    "swin_o13": "the export keeps attention Dropout with training_mode true (under investigation)",
+    "swin_o17": "the export keeps attention Dropout with training_mode true (under investigation)",
 }
 
 
@@ -390,13 +383,15 @@ def randomize_bn(model, shape, gen, calib_batches=3, calib_batch=4):
 @torch.no_grad()
 def randomize_init(model, gen):
     """Parameters that torchvision initializes to near-constants get random values, so that
-    they are tested: ConvNeXt's layer scale (1e-6), ViT's class token (zeros), LayerNorm's
-    weight (ones) and bias (zeros)."""
+    they are tested: ConvNeXt's layer scale (1e-6), ViT's class token and head (zeros),
+    LayerNorm's weight (ones) and bias (zeros)."""
     for name, p in model.named_parameters():
         if name.endswith("layer_scale"):
             p.copy_(torch.rand(p.shape, generator=gen) * 0.5 + 0.5)
         elif name.endswith("class_token"):
             p.copy_(torch.randn(p.shape, generator=gen) * 0.5)
+        elif name.startswith("heads.head."):  # VisionTransformer zero-initializes its head
+            p.copy_(torch.randn(p.shape, generator=gen) * 0.2)
     for m in model.modules():
         if isinstance(m, nn.LayerNorm) and m.elementwise_affine:
             m.weight.copy_(torch.rand(m.weight.shape, generator=gen) + 0.5)

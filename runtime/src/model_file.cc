@@ -86,8 +86,9 @@ int64_t Elements(const std::vector<int64_t>& shape) {
 // The FlatBuffers 2.0 Verifier checks a vector's length field (4 bytes) for alignment, not its
 // elements: a [long] vector may start 4 bytes off, and reading it through the generated
 // accessors is then a misaligned 8-byte load (undefined behaviour). Such files are refused.
+// An empty vector (a scalar's shape) is never read, and flatbuffers does not align it.
 bool Aligned8(const flatbuffers::Vector<int64_t>* v) {
-  return !v || reinterpret_cast<uintptr_t>(v->Data()) % alignof(int64_t) == 0;
+  return !v || v->size() == 0 || reinterpret_cast<uintptr_t>(v->Data()) % alignof(int64_t) == 0;
 }
 
 bool ValidFbEnum(int v, int max) { return v >= 0 && v <= max; }

@@ -686,6 +686,70 @@ TEST(CompilerTest, PReluSlopesBroadcastAtAnyRank) {
       << r.status().message();
 }
 
+TEST(CompilerTest, ComparisonsNotModWhereFoldOnConstants) {
+  // ViT-style shape logic on int64: Where(Equal(s, -1), 2, s) gives the Reshape target.
+  Onnx o;
+  o.Input("x", {1, 6}).Output("y").Output("w");
+  o.InitInts("s", {2}, {-1, 3}).InitInts("minus1", {1}, {-1}).InitInts("two", {1}, {2});
+  o.Node("Equal", {"s", "minus1"}, {"is_free"});
+  o.Node("Where", {"is_free", "two", "s"}, {"shape"});
+  o.Node("Reshape", {"x", "shape"}, {"r"});
+  o.Node("Relu", {"r"}, {"y"});
+  // Swin-style mask on floats: Where(Not(Equal(m, 0)), -100, 0), plus Mod (Python and C signs),
+  // Greater and Less on int64, each picking a value through Where into one constant.
+  o.Init("m", {6}, {0.f, 1.f, -2.f, 0.f, 0.5f, 0.f}).Init("zero", {}, {0.f});
+  o.Init("minus100", {}, {-100.f});
+  o.Node("Equal", {"m", "zero"}, {"m_is_zero"});
+  o.Node("Not", {"m_is_zero"}, {"m_set"});
+  o.Node("Where", {"m_set", "minus100", "zero"}, {"mask"});
+  o.InitInts("a", {6}, {-7, 7, -7, 7, 5, -5}).InitInts("b", {6}, {3, -3, 3, -3, 5, 5});
+  o.Node("Mod", {"a", "b"}, {"py_mod"});                   // [2,-2,2,-2,0,0]
+  AttrI(o.Node("Mod", {"a", "b"}, {"c_mod"}), "fmod", 1);  // [-1,1,-1,1,0,0]
+  o.Node("Greater", {"py_mod", "c_mod"}, {"gt"});          // [1,0,1,0,0,0]
+  o.Node("Less", {"py_mod", "c_mod"}, {"lt"});             // [0,1,0,1,0,0]
+  o.Node("Where", {"gt", "py_mod", "c_mod"}, {"pick"});    // [2,1,2,1,0,0]
+  o.Node("Where", {"lt", "minus100", "pick"}, {"pick2"});  // [2,-100,2,-100,0,0]
+  o.Node("Add", {"mask", "pick2"}, {"bias"});              // mask [0,-100,-100,0,-100,0]
+  o.Node("Add", {"x", "bias"}, {"w"}, "add_bias");
+  const ModelDef m = CompileOk(o);
+  for (const std::string& op : Ops(m)) EXPECT_TRUE(op != "Equal" && op != "Where") << op;
+  const NodeDef* relu = FindOp(m, "Clamp");
+  ASSERT_NE(relu, nullptr);
+  EXPECT_EQ(m.tensors[relu->outputs[0]].shape, (Shape{2, 3}));
+  const NodeDef* add = FindOp(m, "Add");
+  ASSERT_NE(add, nullptr);
+  EXPECT_EQ(Floats(m.tensors[add->inputs[1]]),
+            (std::vector<float>{2.f, -200.f, -98.f, -100.f, -100.f, 0.f}));
+}
+
+TEST(CompilerTest, ScatterNDFoldsOnConstants) {
+  // Swin builds its attention mask with slice assignments, exported as ScatterND on constants.
+  Onnx o(16);
+  o.Input("x", {4, 2}).Output("y");
+  o.Init("data", {4, 2}, std::vector<float>(8, 0.f));
+  o.InitInts("rows", {2, 1}, {1, -1}).Init("upd", {2, 2}, {1.f, 2.f, 3.f, 4.f});
+  o.Node("ScatterND", {"data", "rows", "upd"}, {"set"});
+  // reduction add: index [3, 0] twice and [0, 1] once accumulate.
+  o.InitInts("cells", {3, 2}, {3, 0, 0, 1, 3, 0}).Init("add", {3}, {10.f, 20.f, 30.f});
+  AttrS(o.Node("ScatterND", {"set", "cells", "add"}, {"mask"}), "reduction", "add");
+  o.Node("Add", {"x", "mask"}, {"y"});
+  const ModelDef m = CompileOk(o);
+  const NodeDef* add = FindOp(m, "Add");
+  ASSERT_NE(add, nullptr);
+  EXPECT_EQ(Floats(m.tensors[add->inputs[1]]),
+            (std::vector<float>{0.f, 20.f, 1.f, 2.f, 0.f, 0.f, 43.f, 4.f}));
+  Onnx bad(16);
+  bad.Input("x", {4, 2}).Output("y");
+  bad.Init("data", {4, 2}, std::vector<float>(8, 0.f));
+  bad.InitInts("rows", {1, 1}, {4}).Init("upd", {1, 2}, {1.f, 2.f});
+  bad.Node("ScatterND", {"data", "rows", "upd"}, {"set"}, "scatter_oob");
+  bad.Node("Add", {"x", "set"}, {"y"});
+  auto r = Compile(bad);
+  ASSERT_FALSE(r.ok());
+  EXPECT_TRUE(Has(r.status().message(), "'scatter_oob' (ScatterND): index 4 is out of range"))
+      << r.status().message();
+}
+
 TEST(CompilerTest, BroadcastConstantsAreStoredInNhwcOrder) {
   Onnx o;
   o.Input("x", {1, 3, 2, 2}).Output("y");
@@ -908,14 +972,17 @@ TEST(CompilerTest, UnsupportedOpsAreListedInOneError) {
   EXPECT_TRUE(Has(r.status().message(), "'einsum_1' (Einsum)")) << r.status().message();
   EXPECT_TRUE(Has(r.status().message(), "'topk_1' (TopK)")) << r.status().message();
   EXPECT_TRUE(Has(r.status().message(), "test.onnx")) << r.status().message();
-  // Supported op types with unsupported inputs name the node.
-  Onnx mm;
-  mm.Input("x", {2, 3}).Input("w", {3, 4}).Output("y");
-  mm.Node("MatMul", {"x", "w"}, {"y"}, "mm");
-  r = Compile(mm);
+  // Supported op types with unsupported inputs name the node: 3-D convolution.
+  Onnx c3;
+  c3.Input("x", {1, 2, 3, 3, 3}).Output("y");
+  c3.Init("w", {4, 2, 1, 1, 1}, Iota(8));
+  c3.Node("Conv", {"x", "w"}, {"y"}, "conv3d");
+  r = Compile(c3);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), StatusCode::kUnsupported);
-  EXPECT_TRUE(Has(r.status().message(), "'mm' (MatMul)")) << r.status().message();
+  EXPECT_TRUE(Has(r.status().message(), "'conv3d' (Conv): only 1-D and 2-D convolution"))
+      << r.status().message();
+  EXPECT_TRUE(Has(r.status().message(), "input is 1x2x3x3x3")) << r.status().message();
 }
 
 TEST(CompilerTest, OpsetOutsideAnOpsRangeIsRefused) {
@@ -1022,6 +1089,193 @@ TEST(CompilerTest, MalformedOnnxIsAClearError) {
   r = Compile(dangling);
   ASSERT_FALSE(r.ok());
   EXPECT_TRUE(Has(r.status().message(), "'ghost'")) << r.status().message();
+}
+
+// ---- the tensor ops of issue 14: MatMul, Gather, Expand, Tile, Range, ArgMax, 1-D conv/pool ----
+
+TEST(TensorOpsLoweringTest, MatMulOfTwoRunTimeTensorsWithOneDOperands) {
+  // Attention's scores per head: [2, 3, 4] x [2, 4, 5], then x 1-D [5] (numpy drops the N
+  // dim). (4-D model inputs are stored NHWC, which would add Transposes.)
+  Onnx o;
+  o.Input("q", {2, 3, 4}).Input("k", {2, 4, 5}).Output("y");
+  o.Init("v", {5}, Iota(5));
+  o.Node("MatMul", {"q", "k"}, {"s"}, "qk");
+  o.Node("MatMul", {"s", "v"}, {"y"}, "sv");
+  const ModelDef m = CompileOk(o);
+  EXPECT_EQ(Ops(m), (std::vector<std::string>{"InputAdapter", "InputAdapter", "MatMul", "MatMul",
+                                              "Reshape", "OutputAdapter"}));
+  const NodeDef* qk = FindOp(m, "MatMul");
+  EXPECT_EQ(m.tensors[qk->outputs[0]].shape, (Shape{2, 3, 5}));
+  // The 1-D constant became [1, 5, 1]; the result [2, 3, 1] is reshaped to [2, 3].
+  const NodeDef* sv = FindOp(m, "MatMul", 1);
+  EXPECT_EQ(m.tensors[sv->inputs[1]].shape, (Shape{1, 5, 1}));
+  EXPECT_EQ(m.outputs[0].desc.valid_shape, (Shape{2, 3}));
+  // A 2-D constant B still runs as FullyConnected.
+  Onnx fc;
+  fc.Input("x", {2, 3}).Output("y").Init("w", {3, 4}, Iota(12));
+  fc.Node("MatMul", {"x", "w"}, {"y"});
+  EXPECT_EQ(Ops(CompileOk(fc)),
+            (std::vector<std::string>{"InputAdapter", "FullyConnected", "OutputAdapter"}));
+  // Batch dims that do not broadcast name the node.
+  Onnx bad;
+  bad.Input("a", {2, 3, 4}).Input("b", {3, 4, 5}).Output("y");
+  bad.Node("MatMul", {"a", "b"}, {"y"}, "mm");
+  auto r = Compile(bad);
+  ASSERT_FALSE(r.ok());
+  EXPECT_TRUE(Has(r.status().message(), "'mm' (MatMul): the batch dims of A 2x3x4 and B 3x4x5"))
+      << r.status().message();
+}
+
+TEST(TensorOpsLoweringTest, MatMulOfConstantsIsFolded) {
+  Onnx o;
+  o.Input("x", {2, 2}).Output("y");
+  o.Init("a", {2, 2}, {1, 2, 3, 4}).Init("b", {2, 2}, {5, 6, 7, 8});
+  o.Node("MatMul", {"a", "b"}, {"ab"});
+  o.Node("Add", {"x", "ab"}, {"y"});
+  const ModelDef m = CompileOk(o);
+  const NodeDef* add = FindOp(m, "Add");
+  ASSERT_NE(add, nullptr);
+  EXPECT_EQ(Floats(m.tensors[add->inputs[1]]), (std::vector<float>{19, 22, 43, 50}));
+}
+
+TEST(TensorOpsLoweringTest, TransposePermIsCheckedBeforeNarrowing) {
+  // 2^32 + 1 narrowed to int is 1: [2^32 + 1, 0] must not pass as the permutation [1, 0].
+  for (bool constant : {true, false}) {
+    Onnx o;
+    o.Input("x", {2, 3}).Output("y");
+    if (constant) o.Init("c", {2, 3}, Iota(6));
+    auto* t = o.Node("Transpose", {constant ? "c" : "x"}, {"t"}, "tr");
+    AttrInts(t, "perm", {(int64_t{1} << 32) + 1, 0});
+    o.Node("Add", {"x", "t"}, {"y"});
+    auto r = Compile(o);
+    ASSERT_FALSE(r.ok());
+    EXPECT_TRUE(Has(r.status().message(),
+                    "'tr' (Transpose): perm [4294967297,0] is not a permutation of rank 2"))
+        << r.status().message();
+  }
+}
+
+TEST(TensorOpsLoweringTest, GatherOnRunTimeDataHasS32Indices) {
+  // ViT's class token: Gather axis 1, index -4 (the first of 4 tokens), on [1, 4, 3].
+  Onnx o;
+  o.Input("x", {1, 4, 3}).Output("y");
+  o.InitInts("i", {}, {-4});
+  auto* g = o.Node("Gather", {"x", "i"}, {"y"}, "cls");
+  AttrI(g, "axis", 1);
+  const ModelDef m = CompileOk(o);
+  const NodeDef* n = FindOp(m, "Gather");
+  ASSERT_NE(n, nullptr);
+  EXPECT_EQ(Attr(*n, "axis")->i, 1);
+  const TensorDef& idx = m.tensors[n->inputs[1]];
+  EXPECT_EQ(idx.dtype, TensorType::kS32);
+  EXPECT_TRUE(idx.shape.empty());
+  int32_t v = -1;
+  ASSERT_EQ(idx.data.size(), sizeof(v));
+  std::memcpy(&v, idx.data.data(), sizeof(v));
+  EXPECT_EQ(v, 0);
+  EXPECT_EQ(m.outputs[0].desc.valid_shape, (Shape{1, 3}));
+  // An index out of range names the node.
+  Onnx bad;
+  bad.Input("x", {1, 4, 3}).Output("y").InitInts("i", {1}, {4});
+  AttrI(bad.Node("Gather", {"x", "i"}, {"y"}, "g"), "axis", 1);
+  auto r = Compile(bad);
+  ASSERT_FALSE(r.ok());
+  EXPECT_TRUE(Has(r.status().message(), "'g' (Gather): index 4 out of range for axis 1 of size 4"))
+      << r.status().message();
+}
+
+TEST(TensorOpsLoweringTest, ExpandTileRangeFoldOnConstants) {
+  // YOLO-style anchors: Range(0, 3, 1) -> Expand to [2, 3] -> Tile [1, 2] -> + x.
+  Onnx o(13);
+  o.Input("x", {2, 6}).Output("y");
+  o.InitInts("start", {}, {0}).InitInts("limit", {}, {3}).InitInts("delta", {}, {1});
+  o.InitInts("shape", {2}, {2, 1}).InitInts("reps", {2}, {1, 2});
+  o.Node("Range", {"start", "limit", "delta"}, {"r"});
+  o.Node("Expand", {"r", "shape"}, {"e"});
+  o.Node("Tile", {"e", "reps"}, {"t"});
+  o.Node("Cast", {"t"}, {"tf"})->add_attribute()->CopyFrom([] {
+    onnx::AttributeProto to;
+    to.set_name("to");
+    to.set_type(onnx::AttributeProto::INT);
+    to.set_i(onnx::TensorProto::FLOAT);
+    return to;
+  }());
+  o.Node("Add", {"x", "tf"}, {"y"});
+  const ModelDef m = CompileOk(o);
+  EXPECT_EQ(Ops(m), (std::vector<std::string>{"InputAdapter", "Add", "OutputAdapter"}));
+  EXPECT_EQ(Floats(m.tensors[FindOp(m, "Add")->inputs[1]]),
+            (std::vector<float>{0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1, 2}));
+  // Float Range counts ceil((limit - start) / delta) values: 1, 0.5, 0 for (1, -0.25, -0.5).
+  Onnx fr(13);
+  fr.Input("x", {3}).Output("y");
+  fr.Init("s", {}, {1.f}).Init("l", {}, {-0.25f}).Init("d", {}, {-0.5f});
+  fr.Node("Range", {"s", "l", "d"}, {"r"});
+  fr.Node("Add", {"x", "r"}, {"y"});
+  const ModelDef mf = CompileOk(fr);
+  EXPECT_EQ(Floats(mf.tensors[FindOp(mf, "Add")->inputs[1]]), (std::vector<float>{1, 0.5f, 0}));
+}
+
+TEST(TensorOpsLoweringTest, ExpandAndTileOnRunTimeData) {
+  Onnx o(13);
+  o.Input("x", {3, 1}).Output("y").Output("z");
+  o.InitInts("shape", {3}, {2, 1, 4}).InitInts("reps", {2}, {2, 1});
+  o.Node("Expand", {"x", "shape"}, {"y"});
+  o.Node("Tile", {"x", "reps"}, {"z"});
+  const ModelDef m = CompileOk(o);
+  const NodeDef* e = FindOp(m, "Expand");
+  ASSERT_NE(e, nullptr);
+  // x is reshaped to the output's rank first.
+  EXPECT_EQ(m.tensors[e->inputs[0]].shape, (Shape{1, 3, 1}));
+  EXPECT_EQ(m.tensors[e->outputs[0]].shape, (Shape{2, 3, 4}));
+  const NodeDef* t = FindOp(m, "Tile");
+  ASSERT_NE(t, nullptr);
+  EXPECT_EQ(Attr(*t, "repeats")->ints, (std::vector<int64_t>{2, 1}));
+  EXPECT_EQ(m.outputs[1].desc.valid_shape, (Shape{6, 1}));
+}
+
+TEST(TensorOpsLoweringTest, ArgMaxOverChannelsIsAnS32Output) {
+  // A UNet head: Conv -> ArgMax over the channels (stored NHWC: axis 3), keepdims 0.
+  Onnx o;
+  o.Input("x", {1, 2, 3, 4}).Output("y");
+  o.Init("w", {5, 2, 1, 1}, Iota(10));
+  o.Node("Conv", {"x", "w"}, {"c"});
+  auto* a = o.Node("ArgMax", {"c"}, {"y"}, "am");
+  AttrI(a, "axis", 1);
+  AttrI(a, "keepdims", 0);
+  AttrI(a, "select_last_index", 1);
+  const ModelDef m = CompileOk(o);
+  const NodeDef* n = FindOp(m, "ArgMax");
+  ASSERT_NE(n, nullptr);
+  EXPECT_EQ(Attr(*n, "axis")->i, 3);
+  EXPECT_EQ(Attr(*n, "keepdims")->i, 0);
+  EXPECT_EQ(Attr(*n, "select_last_index")->i, 1);
+  EXPECT_EQ(m.tensors[n->outputs[0]].dtype, TensorType::kS32);
+  EXPECT_EQ(m.tensors[n->outputs[0]].shape, (Shape{1, 3, 4}));
+  EXPECT_EQ(m.outputs[0].desc.type, TensorType::kS32);
+  EXPECT_EQ(m.outputs[0].desc.valid_shape, (Shape{1, 3, 4}));
+}
+
+TEST(TensorOpsLoweringTest, OneDConvAndPoolRunAsTwoD) {
+  // Conv1d k=3 pad 1 stride 2 on [1, 2, 7] (L 4), then MaxPool1d k=2 (L 3).
+  Onnx o;
+  o.Input("x", {1, 2, 7}).Output("y");
+  o.Init("w", {4, 2, 3}, Iota(24));
+  auto* c = o.Node("Conv", {"x", "w"}, {"c"});
+  AttrInts(c, "pads", {1, 1});
+  AttrInts(c, "strides", {2});
+  AttrInts(o.Node("MaxPool", {"c"}, {"y"}), "kernel_shape", {2});
+  const ModelDef m = CompileOk(o);
+  const NodeDef* conv = FindOp(m, "Conv2D");
+  ASSERT_NE(conv, nullptr);
+  EXPECT_EQ(Attr(*conv, "pads")->ints, (std::vector<int64_t>{0, 1, 0, 1}));
+  EXPECT_EQ(Attr(*conv, "strides")->ints, (std::vector<int64_t>{1, 2}));
+  EXPECT_EQ(m.tensors[conv->inputs[0]].shape, (Shape{1, 1, 7, 2}));
+  EXPECT_EQ(m.tensors[conv->inputs[1]].shape, (Shape{4, 1, 3, 2}));
+  EXPECT_EQ(m.tensors[conv->outputs[0]].shape, (Shape{1, 1, 4, 4}));
+  const NodeDef* pool = FindOp(m, "MaxPool2D");
+  ASSERT_NE(pool, nullptr);
+  EXPECT_EQ(Attr(*pool, "kernel")->ints, (std::vector<int64_t>{1, 2}));
+  EXPECT_EQ(m.outputs[0].desc.valid_shape, (Shape{1, 4, 3}));
 }
 
 // ---- the command line ----

@@ -1,5 +1,6 @@
-// Convolution and matrix products: Conv, ConvTranspose, Gemm, MatMul. Weights become IR
-// constants in the order the kernels want (OHWI; [N, K] for FullyConnected).
+// Convolution and matrix products: Conv, ConvTranspose, Gemm (MatMul is in matmul.cc). Weights
+// become IR constants in the order the kernels want (OHWI; [N, K] for FullyConnected). 1-D
+// convolution and pooling run as 2-D with H = 1.
 
 #include <algorithm>
 #include <array>
@@ -31,13 +32,70 @@ Result<std::array<int64_t, 4>> ConvPads(Lowerer& ctx, const Node& n, const Shape
   return pads;
 }
 
-Status LowerConv(Lowerer& ctx, const Node& n) {
+Status LowerAs2D(Lowerer& ctx, const Node& n, Status (*lower2d)(Lowerer&, const Node&)) {
+  EDGERT_ASSIGN_OR_RETURN(const Value* xp, ctx.In(n, 0));
+  const Value x = *xp;
+  if (x.shape.size() != 3) return lower2d(ctx, n);
+  // x [N, C, L] stored [N, L, C] is NHWC [N, 1, L, C]: a Reshape that moves no data.
+  const std::string base = n.output(0) + "/as2d";
+  const Shape x4 = {x.shape[0], x.shape[1], 1, x.shape[2]};
+  const int nlc = ctx.Stored(x, {0, 2, 1}, n.input(0));
+  const int x_nhwc = ctx.NewTensor(base + "_in", Permute(x4, kNHWC));
+  ctx.Emit(ctx.cur_name_ + "/to_2d", "Reshape", {nlc}, {x_nhwc}, {}, n.op_type());
+  ctx.SetAct(base + "_in", x_nhwc, x4, kNHWC);
+  Node n2 = n;
+  n2.set_input(0, base + "_in");
+  n2.set_output(0, base + "_out");
+  if (n.op_type() == "Conv" || n.op_type() == "ConvTranspose") {
+    EDGERT_ASSIGN_OR_RETURN(Const w, ctx.ConstIn(n, 1, "the weight"));
+    if (w.shape.size() != 3)
+      return ctx.Bad("weight " + ShapeToString(w.shape) + " of a 1-D convolution must be 3-D");
+    w.shape.insert(w.shape.begin() + 2, 1);
+    ctx.SetConst(base + "_w", std::move(w));
+    n2.set_input(1, base + "_w");
+  }
+  // The 1-D attributes as 2-D ones with H = 1: kernel, stride, dilation 1, no padding.
+  for (auto& a : *n2.mutable_attribute()) {
+    const std::string& name = a.name();
+    if (name != "kernel_shape" && name != "strides" && name != "dilations" && name != "pads" &&
+        name != "output_padding" && name != "output_shape")
+      continue;
+    std::vector<int64_t> v(a.ints().begin(), a.ints().end());
+    if (name == "pads") {
+      if (v.size() != 2) return ctx.Bad("pads of a 1-D op need 2 values");
+      v = {0, v[0], 0, v[1]};
+    } else if (name == "output_shape" && v.size() == 3) {
+      v = {1, v[2]};
+    } else {
+      v.insert(v.begin(), name == "kernel_shape" || name == "strides" || name == "dilations" ||
+                                  name == "output_shape"
+                              ? 1
+                              : 0);
+    }
+    a.clear_ints();
+    for (int64_t d : v) a.add_ints(d);
+  }
+  EDGERT_RETURN_IF_ERROR(lower2d(ctx, n2));
+  // y [N, C', 1, L'] stored NHWC [N, 1, L', C'] is [N, L', C'], the storage of [N, C', L'].
+  const Value y = ctx.values_.at(base + "_out");
+  const Shape y3 = {y.shape[0], y.shape[1], y.shape[3]};
+  const int src = ctx.Stored(y, kNHWC, base + "_out");
+  const int out = ctx.NewTensor(n.output(0), {y3[0], y3[2], y3[1]});
+  ctx.Emit(ctx.cur_name_ + "/to_1d", "Reshape", {src}, {out}, {}, n.op_type());
+  ctx.SetAct(n.output(0), out, y3, {0, 2, 1});
+  return Status::Ok();
+}
+
+namespace {
+
+Status LowerConv2D(Lowerer& ctx, const Node& n) {
   EDGERT_ASSIGN_OR_RETURN(const Value* xp, ctx.In(n, 0));
   const Value x = *xp;
   EDGERT_ASSIGN_OR_RETURN(Const w, ctx.ConstIn(n, 1, "the weight"));
   if (x.shape.size() != 4 || w.shape.size() != 4)
-    return ctx.NotSupported("only 2-D convolution (4-D input and weight) is supported, input is " +
-                            ShapeToString(x.shape));
+    return ctx.NotSupported(
+        "only 1-D and 2-D convolution (3-D or 4-D input and weight) is supported, input is " +
+        ShapeToString(x.shape));
   const int64_t group = AttrInt(n, "group", 1);
   const int64_t cout = w.shape[0], cin_g = w.shape[1], kh = w.shape[2], kw = w.shape[3];
   if (group < 1 || x.shape[1] != cin_g * group || cout % group != 0)
@@ -70,12 +128,15 @@ Status LowerConv(Lowerer& ctx, const Node& n) {
   return Status::Ok();
 }
 
-Status LowerConvTranspose(Lowerer& ctx, const Node& n) {
+Status LowerConvTranspose2D(Lowerer& ctx, const Node& n) {
   EDGERT_ASSIGN_OR_RETURN(const Value* xp, ctx.In(n, 0));
   const Value x = *xp;
   EDGERT_ASSIGN_OR_RETURN(Const w, ctx.ConstIn(n, 1, "the weight"));
   if (x.shape.size() != 4 || w.shape.size() != 4)
-    return ctx.NotSupported("only 2-D transposed convolution is supported");
+    return ctx.NotSupported(
+        "only 1-D and 2-D transposed convolution (3-D or 4-D input and weight) is supported, "
+        "input is " +
+        ShapeToString(x.shape));
   const int64_t group = AttrInt(n, "group", 1);
   const int64_t cin = w.shape[0], cout_g = w.shape[1], kh = w.shape[2], kw = w.shape[3];
   if (group < 1 || x.shape[1] != cin || cin % group != 0)
@@ -148,6 +209,14 @@ Status LowerConvTranspose(Lowerer& ctx, const Node& n) {
   return Status::Ok();
 }
 
+}  // namespace
+
+// 1-D (3-D input) convolutions run as 2-D ones with H = 1 (LowerAs2D).
+Status LowerConv(Lowerer& ctx, const Node& n) { return LowerAs2D(ctx, n, LowerConv2D); }
+Status LowerConvTranspose(Lowerer& ctx, const Node& n) {
+  return LowerAs2D(ctx, n, LowerConvTranspose2D);
+}
+
 Status LowerGemm(Lowerer& ctx, const Node& n) {
   EDGERT_ASSIGN_OR_RETURN(const Value* ap, ctx.In(n, 0));
   const Value a = *ap;
@@ -202,31 +271,6 @@ Status LowerGemm(Lowerer& ctx, const Node& n) {
   const int sum = ctx.NewTensor(n.output(0), out_shape);
   ctx.Emit(ctx.cur_name_ + "/bias", "Add", {out, ct}, {sum}, {}, "Gemm");
   ctx.SetAct(n.output(0), sum, out_shape, {0, 1});
-  return Status::Ok();
-}
-
-Status LowerMatMul(Lowerer& ctx, const Node& n) {
-  EDGERT_ASSIGN_OR_RETURN(const Value* ap, ctx.In(n, 0));
-  const Value a = *ap;
-  EDGERT_ASSIGN_OR_RETURN(const Value* bp, ctx.In(n, 1));
-  if (!bp->is_const)
-    return ctx.NotSupported(
-        "MatMul of two run-time tensors is not supported (B must be a constant)");
-  const Const b = bp->c;
-  if (b.shape.size() != 2 || a.shape.size() < 2)
-    return ctx.NotSupported("MatMul needs A of rank >= 2 and a 2-D constant B, got " +
-                            ShapeToString(a.shape) + " x " + ShapeToString(b.shape));
-  const int64_t k = b.shape[0], nn = b.shape[1];
-  if (a.shape.back() != k)
-    return ctx.Bad("A " + ShapeToString(a.shape) + " and B " + ShapeToString(b.shape) +
-                   " do not multiply");
-  const int in = ctx.Logical(a, n.input(0));
-  const int wt = ctx.ConstTensor(n.input(1), {nn, k}, TransposeData(b.Floats(), b.shape, {1, 0}));
-  Shape out_shape = a.shape;
-  out_shape.back() = nn;
-  const int out = ctx.NewTensor(n.output(0), out_shape);
-  ctx.Emit(ctx.cur_name_, "FullyConnected", {in, wt, -1}, {out}, {}, "MatMul");
-  ctx.SetAct(n.output(0), out, out_shape, IdentityPerm(out_shape.size()));
   return Status::Ok();
 }
 

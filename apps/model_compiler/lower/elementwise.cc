@@ -2,8 +2,11 @@
 // (integer arithmetic stays integer), else one IR node in the layout of an activation operand.
 // Mul of x and sigmoid(x) becomes Swish; the written-out LayerNorm and GELU become one node each
 // (fusion.cc). Unary math (Sqrt, Reciprocal, Exp, Log, Abs, Neg, Erf) is folded here and
-// lowered by LowerUnary (activation.cc).
+// lowered by LowerUnary (activation.cc). Equal, Greater, Less, Not, Mod and Where fold on
+// constants of any type (bool as 0/1 integers): Swin's attention mask and shape logic. So does
+// ScatterND (an elementwise write of `updates` into a copy of `data`), which builds that mask.
 
+#include <algorithm>
 #include <cmath>
 
 #include "model_compiler/lower/fusion.h"
@@ -54,6 +57,144 @@ Status FoldBinary(Lowerer& ctx, const Node& n) {
                     : op == "Mul" ? x * y
                     : op == "Div" ? x / y
                                   : std::pow(x, y));
+    }
+  }
+  ctx.SetConst(n.output(0), std::move(c));
+  return Status::Ok();
+}
+
+Status FoldCompareOrMod(Lowerer& ctx, const Node& n) {
+  const std::string& op = n.op_type();
+  EDGERT_ASSIGN_OR_RETURN(BinaryArgs args, ReadBinary(ctx, n));
+  const Const& a = args.a.c;
+  const Const& b = args.b.c;
+  const auto oa = BroadcastOffsets(a.shape, args.out_shape);
+  const auto ob = BroadcastOffsets(b.shape, args.out_shape);
+  const bool ints = a.is_int && b.is_int;
+  const bool c_fmod = AttrInt(n, "fmod", 0) != 0;
+  Const c;
+  c.shape = args.out_shape;
+  c.is_int = op != "Mod" || ints;  // comparisons give bool, stored as 0/1 integers
+  for (size_t k = 0; k < oa.size(); ++k) {
+    if (op != "Mod") {
+      // Integers compare exactly; floats compare as the float32 values they are.
+      const bool r = ints ? (op == "Equal"     ? a.i[oa[k]] == b.i[ob[k]]
+                             : op == "Greater" ? a.i[oa[k]] > b.i[ob[k]]
+                                               : a.i[oa[k]] < b.i[ob[k]])
+                          : (op == "Equal"     ? a.At(oa[k]) == b.At(ob[k])
+                             : op == "Greater" ? a.At(oa[k]) > b.At(ob[k])
+                                               : a.At(oa[k]) < b.At(ob[k]));
+      c.i.push_back(r ? 1 : 0);
+    } else if (ints) {
+      const int64_t x = a.i[oa[k]], y = b.i[ob[k]];
+      if (y == 0) return ctx.Bad("integer Mod by zero in a constant");
+      int64_t r = x % y;                                      // C: the sign of the dividend
+      if (!c_fmod && r != 0 && ((r < 0) != (y < 0))) r += y;  // Python: the sign of the divisor
+      c.i.push_back(r);
+    } else {
+      const float x = static_cast<float>(a.At(oa[k])), y = static_cast<float>(b.At(ob[k]));
+      float r = std::fmod(x, y);
+      if (!c_fmod && r != 0 && ((r < 0) != (y < 0))) r += y;
+      c.f.push_back(r);
+    }
+  }
+  ctx.SetConst(n.output(0), std::move(c));
+  return Status::Ok();
+}
+
+Status FoldNot(Lowerer& ctx, const Node& n) {
+  EDGERT_ASSIGN_OR_RETURN(const Value* xp, ctx.In(n, 0));
+  const Const& x = xp->c;
+  std::vector<int64_t> v(x.size());
+  for (size_t k = 0; k < v.size(); ++k) v[k] = x.At(k) == 0 ? 1 : 0;
+  ctx.SetConst(n.output(0), Const::FromInts(x.shape, std::move(v)));
+  return Status::Ok();
+}
+
+Status FoldWhere(Lowerer& ctx, const Node& n) {
+  EDGERT_ASSIGN_OR_RETURN(const Value* cp, ctx.In(n, 0));
+  EDGERT_ASSIGN_OR_RETURN(const Value* ap, ctx.In(n, 1));
+  EDGERT_ASSIGN_OR_RETURN(const Value* bp, ctx.In(n, 2));
+  auto ab = BroadcastShapes(ap->shape, bp->shape);
+  if (!ab.ok()) return ctx.Bad(ab.status().message());
+  auto out = BroadcastShapes(cp->shape, *ab);
+  if (!out.ok()) return ctx.Bad(out.status().message());
+  const Const &cond = cp->c, &a = ap->c, &b = bp->c;
+  const auto oc = BroadcastOffsets(cond.shape, *out);
+  const auto oa = BroadcastOffsets(a.shape, *out);
+  const auto ob = BroadcastOffsets(b.shape, *out);
+  Const c;
+  c.shape = *out;
+  c.is_int = a.is_int && b.is_int;
+  for (size_t k = 0; k < oc.size(); ++k) {
+    const bool take_a = cond.At(oc[k]) != 0;
+    if (c.is_int) {
+      c.i.push_back(take_a ? a.i[oa[k]] : b.i[ob[k]]);
+    } else {
+      c.f.push_back(static_cast<float>(take_a ? a.At(oa[k]) : b.At(ob[k])));
+    }
+  }
+  ctx.SetConst(n.output(0), std::move(c));
+  return Status::Ok();
+}
+
+Status FoldScatterND(Lowerer& ctx, const Node& n) {
+  EDGERT_ASSIGN_OR_RETURN(const Value* dp, ctx.In(n, 0));
+  EDGERT_ASSIGN_OR_RETURN(const Value* ip, ctx.In(n, 1));
+  EDGERT_ASSIGN_OR_RETURN(const Value* up, ctx.In(n, 2));
+  const Const& data = dp->c;
+  const Const& upd = up->c;
+  const std::vector<int64_t> idx = ip->c.Ints();
+  const Shape& is = ip->c.shape;
+  const std::string red = AttrStr(n, "reduction", "none");
+  if (red != "none" && red != "add" && red != "mul" && red != "max" && red != "min")
+    return ctx.NotSupported("reduction '" + red + "'");
+  if (is.empty()) return ctx.Bad("indices must have rank >= 1");
+  const size_t r = data.shape.size(), k = static_cast<size_t>(is.back());
+  if (k < 1 || k > r) return ctx.Bad("indices' last dimension must be in [1, rank of data]");
+  Shape want(is.begin(), is.end() - 1);
+  want.insert(want.end(), data.shape.begin() + static_cast<std::ptrdiff_t>(k), data.shape.end());
+  if (upd.shape != want)
+    return ctx.Bad("updates have shape " + ShapeToString(upd.shape) + ", expected " +
+                   ShapeToString(want));
+  int64_t slice = 1;
+  for (size_t d = k; d < r; ++d) slice *= data.shape[d];
+  Const c = data;
+  c.is_int = data.is_int && upd.is_int;
+  if (!c.is_int) c.f = data.Floats();
+  if (!c.is_int) c.i.clear();
+  const size_t tuples = idx.size() / k;
+  for (size_t t = 0; t < tuples; ++t) {
+    int64_t off = 0;
+    for (size_t d = 0; d < k; ++d) {
+      int64_t i = idx[t * k + d];
+      if (i < 0) i += data.shape[d];
+      if (i < 0 || i >= data.shape[d])
+        return ctx.Bad("index " + std::to_string(idx[t * k + d]) +
+                       " is out of range for dimension " + std::to_string(d) + " of size " +
+                       std::to_string(data.shape[d]));
+      off = off * data.shape[d] + i;
+    }
+    for (int64_t j = 0; j < slice; ++j) {
+      const size_t dst = static_cast<size_t>(off * slice + j);
+      const size_t src = t * static_cast<size_t>(slice) + static_cast<size_t>(j);
+      if (c.is_int) {
+        int64_t& o = c.i[dst];
+        const int64_t u = upd.i[src];
+        o = red == "add"   ? o + u
+            : red == "mul" ? o * u
+            : red == "max" ? std::max(o, u)
+            : red == "min" ? std::min(o, u)
+                           : u;
+      } else {
+        float& o = c.f[dst];
+        const float u = static_cast<float>(upd.At(src));
+        o = red == "add"   ? o + u
+            : red == "mul" ? o * u
+            : red == "max" ? std::max(o, u)
+            : red == "min" ? std::min(o, u)
+                           : u;
+      }
     }
   }
   ctx.SetConst(n.output(0), std::move(c));

@@ -227,8 +227,10 @@ Status Lowerer::SetUpOutputs() {
         t.name = Unique(o.name() + (IsIdentity(perm) ? "_dense" : "_nhwc"), tensor_names_);
     tensor_names_.erase(o.name());
     const Layout layout = v.shape.size() == 4 ? Layout::kNCHW : Layout::kNone;
-    auto desc = MakeTensorDesc(o.name(), TensorType::kF32, layout, v.shape,
-                               AlignmentRule{cfg_.row_align_bytes});
+    // An index result (ArgMax) is an S32 output; everything else F32.
+    const TensorType type = m_.tensors[static_cast<size_t>(src)].dtype;
+    auto desc =
+        MakeTensorDesc(o.name(), type, layout, v.shape, AlignmentRule{cfg_.row_align_bytes});
     if (!desc.ok())
       return InvalidArgument(label_ + ": output '" + o.name() + "': " + desc.status().message());
     const int buf = NewTensor(o.name(), desc->aligned_shape);

@@ -144,6 +144,7 @@ int Lowerer::Stored(const Value& v, const Perm& want, const std::string& hint) {
   Perm p(want.size());
   for (size_t i = 0; i < want.size(); ++i) p[i] = inv[want[i]];
   const int out = NewTensor(m_.tensors[v.tensor].name + "_t", Permute(v.shape, want));
+  m_.tensors[out].dtype = m_.tensors[v.tensor].dtype;  // an S32 index tensor stays S32
   Emit(cur_name_ + "/transpose", "Transpose", {v.tensor}, {out}, {AttrDef::Ints("perm", ToInts(p))},
        "Transpose");
   transposed_[key] = out;

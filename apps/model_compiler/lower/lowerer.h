@@ -49,6 +49,9 @@ class Lowerer;
 // Explicit [top, left, bottom, right] pads of a 2-D conv or pool from pads/auto_pad (conv.cc).
 Result<std::array<int64_t, 4>> ConvPads(Lowerer& ctx, const Node& n, const Shape& in_hw,
                                         const Shape& k, const Shape& strides, const Shape& dil);
+// Lowers a conv or pool node through `lower2d`; a 1-D one (3-D input [N, C, L]) runs as 2-D with
+// H = 1: its attributes and weight get an H dim, and reshapes that move no data wrap it (conv.cc).
+Status LowerAs2D(Lowerer& ctx, const Node& n, Status (*lower2d)(Lowerer&, const Node&));
 
 // One lowering, in one pass over the (topologically sorted) ONNX graph: each node is folded
 // (every input constant and the op has a fold function in op_table.cc) or lowered into IR

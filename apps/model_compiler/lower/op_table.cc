@@ -22,11 +22,19 @@ Status LowerSoftmax(Lowerer& ctx, const Node& n);
 Status LowerConv(Lowerer& ctx, const Node& n);
 Status LowerConvTranspose(Lowerer& ctx, const Node& n);
 Status LowerGemm(Lowerer& ctx, const Node& n);
-Status LowerMatMul(Lowerer& ctx, const Node& n);
 // elementwise.cc
 Status FoldBinary(Lowerer& ctx, const Node& n);
 Status FoldUnaryMath(Lowerer& ctx, const Node& n);
+Status FoldCompareOrMod(Lowerer& ctx, const Node& n);
+Status FoldNot(Lowerer& ctx, const Node& n);
+Status FoldWhere(Lowerer& ctx, const Node& n);
+Status FoldScatterND(Lowerer& ctx, const Node& n);
 Status LowerBinary(Lowerer& ctx, const Node& n);
+// index.cc
+Status LowerArgMinMax(Lowerer& ctx, const Node& n);
+// matmul.cc
+Status LowerMatMul(Lowerer& ctx, const Node& n);
+Status FoldMatMul(Lowerer& ctx, const Node& n);
 // normalization.cc
 Status LowerBatchNorm(Lowerer& ctx, const Node& n);
 Status LowerLayerNorm(Lowerer& ctx, const Node& n);
@@ -43,6 +51,12 @@ Status FoldConstantOfShape(Lowerer& ctx, const Node& n);
 Status FoldIdentity(Lowerer& ctx, const Node& n);
 Status FoldCast(Lowerer& ctx, const Node& n);
 Status FoldGather(Lowerer& ctx, const Node& n);
+Status FoldExpand(Lowerer& ctx, const Node& n);
+Status FoldTile(Lowerer& ctx, const Node& n);
+Status FoldRange(Lowerer& ctx, const Node& n);
+Status LowerGather(Lowerer& ctx, const Node& n);
+Status LowerExpand(Lowerer& ctx, const Node& n);
+Status LowerTile(Lowerer& ctx, const Node& n);
 Status FoldReshapeLike(Lowerer& ctx, const Node& n);
 Status FoldTranspose(Lowerer& ctx, const Node& n);
 Status FoldConcat(Lowerer& ctx, const Node& n);
@@ -66,8 +80,13 @@ std::vector<OnnxOp> MakeTable() {
   // clang-format off
   std::vector<OnnxOp> t = {
       {"Add", 7, kMax, LowerBinary, FoldBinary, false, {}, "numpy broadcasting"},
+      {"ArgMax", 1, kMax, LowerArgMinMax, nullptr, false, {},
+       "keepdims, select_last_index; an S32 output"},
+      {"ArgMin", 1, kMax, LowerArgMinMax, nullptr, false, {},
+       "keepdims, select_last_index; an S32 output"},
       {"AveragePool", 7, kMax, LowerPool, nullptr, false, {},
-       "2-D (4-D input); pads, auto_pad, ceil_mode, count_include_pad; no dilations"},
+       "1-D or 2-D (3-D or 4-D input); pads, auto_pad, ceil_mode, count_include_pad; no "
+       "dilations"},
       {"BatchNormalization", 9, kMax, LowerBatchNorm, nullptr, false,
        {{1, "scale"}, {2, "B"}, {3, "mean"}, {4, "var"}},
        "inference form; folded into the Conv/ConvTranspose before it when that has no other "
@@ -81,29 +100,33 @@ std::vector<OnnxOp> MakeTable() {
       {"ConstantOfShape", 9, kMax, nullptr, FoldConstantOfShape, false, {{0, "the shape"}},
        "folded (constants only)"},
       {"Conv", 1, kMax, LowerConv, nullptr, false, {{1, "the weight"}, {2, "the bias"}},
-       "2-D (4-D input); groups, depthwise, dilations, pads, auto_pad"},
+       "1-D or 2-D (3-D or 4-D input); groups, depthwise, dilations, pads, auto_pad"},
       {"ConvTranspose", 1, kMax, LowerConvTranspose, nullptr, false,
        {{1, "the weight"}, {2, "the bias"}},
-       "2-D (4-D input); groups, dilations, pads, auto_pad, output_padding, output_shape"},
+       "1-D or 2-D (3-D or 4-D input); groups, dilations, pads, auto_pad, output_padding, "
+       "output_shape"},
       {"Div", 7, kMax, LowerBinary, FoldBinary, false, {}, "numpy broadcasting"},
       {"Dropout", 1, kMax, LowerIdentity, FoldIdentity, false,
        {{1, "ratio", false}, {2, "training_mode"}},
        "inference: the data output is the input; training_mode false; no mask output read"},
+      {"Expand", 8, kMax, LowerExpand, FoldExpand, false, {{1, "the shape"}},
+       "numpy broadcasting both ways"},
       {"Flatten", 1, kMax, LowerReshapeLike, FoldReshapeLike, false, {}, ""},
-      {"Gather", 1, kMax, nullptr, FoldGather, false, {{0, "data"}, {1, "indices"}},
-       "folded (constants only)"},
+      {"Gather", 1, kMax, LowerGather, FoldGather, false, {{1, "indices"}},
+       "data a run-time tensor or a constant"},
       {"Gemm", 7, kMax, LowerGemm, nullptr, false, {{1, "B"}, {2, "C", false}},
        "2-D; C a constant broadcasting along N, or a run-time MxN tensor with beta 1"},
-      {"GlobalAveragePool", 1, kMax, LowerPool, nullptr, false, {}, "4-D input"},
-      {"GlobalMaxPool", 1, kMax, LowerPool, nullptr, false, {}, "4-D input"},
+      {"GlobalAveragePool", 1, kMax, LowerPool, nullptr, false, {}, "3-D or 4-D input"},
+      {"GlobalMaxPool", 1, kMax, LowerPool, nullptr, false, {}, "3-D or 4-D input"},
       {"HardSigmoid", 6, kMax, LowerUnary, nullptr, false, {}, ""},
       {"HardSwish", 14, kMax, LowerUnary, nullptr, false, {}, ""},
       {"Identity", 1, kMax, LowerIdentity, FoldIdentity, false, {}, ""},
       {"LeakyRelu", 6, kMax, LowerUnary, nullptr, false, {}, ""},
-      {"MatMul", 1, kMax, LowerMatMul, nullptr, false, {{1, "B"}},
-       "B a 2-D constant, A of rank >= 2"},
+      {"MatMul", 1, kMax, LowerMatMul, FoldMatMul, false, {{1, "B", false}},
+       "numpy matmul, batch dims broadcast; a 2-D constant B runs as FullyConnected"},
       {"MaxPool", 1, kMax, LowerPool, nullptr, false, {},
-       "2-D (4-D input); pads, auto_pad, ceil_mode, dilations; no Indices output"},
+       "1-D or 2-D (3-D or 4-D input); pads, auto_pad, ceil_mode, dilations; no Indices "
+       "output"},
       {"Mul", 7, kMax, LowerBinary, FoldBinary, false, {},
        "numpy broadcasting; x*sigmoid(x) becomes one Swish node"},
       {"Pad", 2, kMax, LowerPad, nullptr, false, {{1, "pads"}, {2, "constant_value"}, {3, "axes"}},
@@ -112,6 +135,8 @@ std::vector<OnnxOp> MakeTable() {
        "slope broadcasts to X (numpy; at opset 6 a [C] slope is one per channel)"},
       {"ReduceMean", 1, kMax, LowerReduce, nullptr, false, {{1, "axes"}},
        "keepdims, noop_with_empty_axes"},
+      {"Range", 11, kMax, nullptr, FoldRange, false, {{0, "start"}, {1, "limit"}, {2, "delta"}},
+       "folded (constants only)"},
       {"Relu", 6, kMax, LowerClamp, nullptr, false, {}, "fused into the producer when it can be"},
       {"Reshape", 1, kMax, LowerReshapeLike, FoldReshapeLike, false, {{1, "the shape"}},
        "allowzero"},
@@ -128,12 +153,21 @@ std::vector<OnnxOp> MakeTable() {
       {"Squeeze", 1, kMax, LowerReshapeLike, FoldReshapeLike, false, {{1, "axes"}}, ""},
       {"Sub", 7, kMax, LowerBinary, FoldBinary, false, {}, "numpy broadcasting"},
       {"Tanh", 6, kMax, LowerUnary, nullptr, false, {}, ""},
+      {"Tile", 6, kMax, LowerTile, FoldTile, false, {{1, "repeats"}}, ""},
       {"Transpose", 1, kMax, LowerTranspose, FoldTranspose, false, {},
        "moves no data by itself: consumers read the stored order they need"},
       {"Unsqueeze", 1, kMax, LowerReshapeLike, FoldReshapeLike, false, {{1, "axes"}}, ""},
       {"Upsample", 7, kMax, LowerResize, nullptr, false, {{1, "scales"}},
        "as Resize, asymmetric coordinates"},
       // Issue 14, elementwise family (ops-elem).
+      {"Equal", 7, kMax, nullptr, FoldCompareOrMod, false, {}, "folded (constants only)"},
+      {"Greater", 7, kMax, nullptr, FoldCompareOrMod, false, {}, "folded (constants only)"},
+      {"Less", 7, kMax, nullptr, FoldCompareOrMod, false, {}, "folded (constants only)"},
+      {"Mod", 10, kMax, nullptr, FoldCompareOrMod, false, {}, "folded (constants only); fmod"},
+      {"Not", 1, kMax, nullptr, FoldNot, false, {}, "folded (constants only)"},
+      {"Where", 9, kMax, nullptr, FoldWhere, false, {}, "folded (constants only)"},
+      {"ScatterND", 11, kMax, nullptr, FoldScatterND, false, {},
+       "folded (constants only); every reduction"},
       {"Abs", 6, kMax, LowerUnary, FoldUnaryMath, false, {}, "float run-time tensors"},
       {"Erf", 9, kMax, LowerUnary, FoldUnaryMath, false, {}, "part of a fused GELU when it can be"},
       {"Exp", 6, kMax, LowerUnary, FoldUnaryMath, false, {}, ""},

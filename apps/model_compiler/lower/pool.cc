@@ -1,4 +1,4 @@
-// Pooling: MaxPool, AveragePool, GlobalAveragePool, GlobalMaxPool (2-D, NHWC).
+// Pooling: MaxPool, AveragePool, GlobalAveragePool, GlobalMaxPool (2-D, NHWC; 1-D as 2-D).
 
 #include <algorithm>
 #include <array>
@@ -7,11 +7,15 @@
 
 namespace edgert::compiler {
 
-Status LowerPool(Lowerer& ctx, const Node& n) {
+namespace {
+
+Status LowerPool2D(Lowerer& ctx, const Node& n) {
   const std::string& op = n.op_type();
   EDGERT_ASSIGN_OR_RETURN(const Value* xp, ctx.In(n, 0));
   const Value x = *xp;
-  if (x.shape.size() != 4) return ctx.NotSupported("only 2-D pooling (4-D input) is supported");
+  if (x.shape.size() != 4)
+    return ctx.NotSupported("only 1-D and 2-D pooling (3-D or 4-D input) is supported, input is " +
+                            ShapeToString(x.shape));
   const int in = ctx.Stored(x, kNHWC, n.input(0));
   if (op == "GlobalAveragePool" || op == "GlobalMaxPool") {
     const Shape out_shape = {x.shape[0], x.shape[1], 1, 1};
@@ -62,5 +66,10 @@ Status LowerPool(Lowerer& ctx, const Node& n) {
   ctx.SetAct(n.output(0), out, out_shape, kNHWC);
   return Status::Ok();
 }
+
+}  // namespace
+
+// 1-D pooling (3-D input) runs as 2-D with H = 1 (LowerAs2D, conv.cc).
+Status LowerPool(Lowerer& ctx, const Node& n) { return LowerAs2D(ctx, n, LowerPool2D); }
 
 }  // namespace edgert::compiler

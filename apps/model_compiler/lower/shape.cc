@@ -4,6 +4,8 @@
 // ReadConcat, ReshapeTarget).
 
 #include <algorithm>
+#include <cmath>
+#include <cstring>
 
 #include "model_compiler/lower/lowerer.h"
 
@@ -13,18 +15,21 @@ namespace {
 // Transpose's perm (default: reversed axes), checked to be a permutation of `rank` axes.
 Result<Perm> ReadPerm(Lowerer& ctx, const Node& n, size_t rank) {
   std::vector<int64_t> p64 = AttrInts(n, "perm");
-  Perm p;
-  if (p64.empty()) {
-    for (size_t d = rank; d-- > 0;) p.push_back(static_cast<int>(d));
-  } else {
-    for (int64_t d : p64) p.push_back(static_cast<int>(d));
+  if (p64.empty())
+    for (size_t d = rank; d-- > 0;) p64.push_back(static_cast<int64_t>(d));
+  // Checked on the int64 values: a narrowing cast first could turn 2^32 into a valid axis 0.
+  std::vector<bool> seen(rank, false);
+  bool ok = p64.size() == rank;
+  for (int64_t d : p64) {
+    ok = ok && d >= 0 && d < static_cast<int64_t>(rank) && !seen[static_cast<size_t>(d)];
+    if (ok) seen[static_cast<size_t>(d)] = true;
   }
-  Perm sorted = p;
-  std::sort(sorted.begin(), sorted.end());
-  if (p.size() != rank || sorted != IdentityPerm(rank))
-    return ctx.Bad("perm " + PermToString(p) + " is not a permutation of rank " +
-                   std::to_string(rank));
-  return p;
+  if (!ok) {
+    std::string text;
+    for (int64_t d : p64) text += (text.empty() ? "" : ",") + std::to_string(d);
+    return ctx.Bad("perm [" + text + "] is not a permutation of rank " + std::to_string(rank));
+  }
+  return Perm(p64.begin(), p64.end());
 }
 
 // Slice resolved against an input shape: per logical dim the first index, the end (exclusive;
@@ -193,6 +198,81 @@ Result<Shape> ReshapeTarget(Lowerer& ctx, const Node& n, const Shape& in) {
   return out;
 }
 
+// The constant of shape `shape` whose element k is a's element offsets[k].
+Const PickConst(const Const& a, Shape shape, const std::vector<int64_t>& offsets) {
+  Const c;
+  c.shape = std::move(shape);
+  c.is_int = a.is_int;
+  for (int64_t off : offsets) {
+    if (a.is_int) {
+      c.i.push_back(a.i[static_cast<size_t>(off)]);
+    } else {
+      c.f.push_back(a.f[static_cast<size_t>(off)]);
+    }
+  }
+  return c;
+}
+
+// Gather against a data shape: the axis (normalized), the indices (normalized to [0, dim),
+// each checked), the output shape and the element counts around the axis.
+struct GatherSpec {
+  int64_t axis = 0, outer = 1, inner = 1;
+  Shape idx_shape, out_shape;
+  std::vector<int64_t> ids;
+};
+
+Result<GatherSpec> ReadGather(Lowerer& ctx, const Node& n, const Shape& shape) {
+  const int64_t r = static_cast<int64_t>(shape.size());
+  EDGERT_ASSIGN_OR_RETURN(Const idx, ctx.ConstIn(n, 1, "indices"));
+  GatherSpec g;
+  g.axis = AttrInt(n, "axis", 0);
+  if (g.axis < -r || g.axis >= r)
+    return ctx.Bad("axis " + std::to_string(g.axis) + " out of range for rank " +
+                   std::to_string(r));
+  if (g.axis < 0) g.axis += r;
+  const int64_t dim = shape[static_cast<size_t>(g.axis)];
+  g.idx_shape = idx.shape;
+  for (int64_t id : idx.Ints()) {
+    const int64_t j = id < 0 ? id + dim : id;
+    if (j < 0 || j >= dim)
+      return ctx.Bad("index " + std::to_string(id) + " out of range for axis " +
+                     std::to_string(g.axis) + " of size " + std::to_string(dim));
+    g.ids.push_back(j);
+  }
+  for (int64_t d = 0; d < g.axis; ++d) {
+    g.out_shape.push_back(shape[d]);
+    g.outer *= shape[d];
+  }
+  for (int64_t d : idx.shape) g.out_shape.push_back(d);
+  for (int64_t d = g.axis + 1; d < r; ++d) {
+    g.out_shape.push_back(shape[d]);
+    g.inner *= shape[d];
+  }
+  return g;
+}
+
+// Expand's output shape: x and the shape input broadcast both ways (numpy).
+Result<Shape> ExpandTarget(Lowerer& ctx, const Node& n, const Shape& x) {
+  EDGERT_ASSIGN_OR_RETURN(Const shape, ctx.ConstIn(n, 1, "the shape"));
+  auto out = BroadcastShapes(x, shape.Ints());
+  if (!out.ok())
+    return ctx.Bad("input " + ShapeToString(x) + " does not broadcast to shape " +
+                   ShapeToString(shape.Ints()));
+  return *out;
+}
+
+// Tile's repeats, one per dim, each >= 0 (0 gives an empty output).
+Result<std::vector<int64_t>> TileRepeats(Lowerer& ctx, const Node& n, const Shape& x) {
+  EDGERT_ASSIGN_OR_RETURN(Const rc, ctx.ConstIn(n, 1, "repeats"));
+  std::vector<int64_t> reps = rc.Ints();
+  if (reps.size() != x.size())
+    return ctx.Bad("repeats has " + std::to_string(reps.size()) + " values for an input of rank " +
+                   std::to_string(x.size()));
+  for (int64_t r : reps)
+    if (r < 0) return ctx.Bad("repeats " + ShapeToString(reps) + " has a negative value");
+  return reps;
+}
+
 Status EmitReshape(Lowerer& ctx, const Value& x, const Shape& out_shape,
                    const std::string& out_name, const std::string& source_op) {
   // The stored bytes are in logical order when the non-1 dims keep their relative order.
@@ -313,38 +393,72 @@ Status FoldCast(Lowerer& ctx, const Node& n) {
 Status FoldGather(Lowerer& ctx, const Node& n) {
   EDGERT_ASSIGN_OR_RETURN(const Value* x, ctx.In(n, 0));
   const Const& a = x->c;
-  const int64_t r = static_cast<int64_t>(a.shape.size());
-  EDGERT_ASSIGN_OR_RETURN(const Value* iv, ctx.In(n, 1));
-  const Const& idx = iv->c;
-  int64_t axis = AttrInt(n, "axis", 0);
-  if (axis < -r || axis >= r)
-    return ctx.Bad("axis " + std::to_string(axis) + " out of range for rank " + std::to_string(r));
-  if (axis < 0) axis += r;
-  Shape out;
-  for (int64_t d = 0; d < axis; ++d) out.push_back(a.shape[d]);
-  for (int64_t d : idx.shape) out.push_back(d);
-  for (int64_t d = axis + 1; d < r; ++d) out.push_back(a.shape[d]);
-  int64_t outer = 1, inner = 1;
-  for (int64_t d = 0; d < axis; ++d) outer *= a.shape[d];
-  for (int64_t d = axis + 1; d < r; ++d) inner *= a.shape[d];
-  const int64_t dim = a.shape[axis];
-  const std::vector<int64_t> ids = idx.Ints();
-  Const c;
-  c.shape = out;
-  c.is_int = a.is_int;
-  for (int64_t o = 0; o < outer; ++o)
-    for (int64_t id : ids) {
-      const int64_t j = id < 0 ? id + dim : id;
-      if (j < 0 || j >= dim) return ctx.Bad("Gather index " + std::to_string(id) + " out of range");
-      for (int64_t in = 0; in < inner; ++in) {
-        const size_t src = static_cast<size_t>((o * dim + j) * inner + in);
-        if (a.is_int) {
-          c.i.push_back(a.i[src]);
-        } else {
-          c.f.push_back(a.f[src]);
-        }
-      }
+  EDGERT_ASSIGN_OR_RETURN(GatherSpec g, ReadGather(ctx, n, a.shape));
+  const int64_t dim = a.shape[static_cast<size_t>(g.axis)];
+  std::vector<int64_t> offsets;
+  for (int64_t o = 0; o < g.outer; ++o)
+    for (int64_t j : g.ids)
+      for (int64_t in = 0; in < g.inner; ++in) offsets.push_back((o * dim + j) * g.inner + in);
+  ctx.SetConst(n.output(0), PickConst(a, g.out_shape, offsets));
+  return Status::Ok();
+}
+
+Status FoldExpand(Lowerer& ctx, const Node& n) {
+  EDGERT_ASSIGN_OR_RETURN(const Value* x, ctx.In(n, 0));
+  const Const& a = x->c;
+  EDGERT_ASSIGN_OR_RETURN(Shape out, ExpandTarget(ctx, n, a.shape));
+  ctx.SetConst(n.output(0), PickConst(a, out, BroadcastOffsets(a.shape, out)));
+  return Status::Ok();
+}
+
+Status FoldTile(Lowerer& ctx, const Node& n) {
+  EDGERT_ASSIGN_OR_RETURN(const Value* x, ctx.In(n, 0));
+  const Const& a = x->c;
+  EDGERT_ASSIGN_OR_RETURN(std::vector<int64_t> reps, TileRepeats(ctx, n, a.shape));
+  const size_t r = a.shape.size();
+  Shape out(r);
+  for (size_t d = 0; d < r; ++d) out[d] = a.shape[d] * reps[d];
+  std::vector<int64_t> offsets(static_cast<size_t>(Numel(out))), idx(r, 0);
+  for (int64_t& off : offsets) {
+    off = 0;
+    for (size_t d = 0; d < r; ++d) off = off * a.shape[d] + idx[d] % a.shape[d];
+    for (size_t d = r; d-- > 0;) {
+      if (++idx[d] < out[d]) break;
+      idx[d] = 0;
     }
+  }
+  ctx.SetConst(n.output(0), PickConst(a, out, offsets));
+  return Status::Ok();
+}
+
+// Range(start, limit, delta): ceil((limit - start) / delta) values (at least 0).
+Status FoldRange(Lowerer& ctx, const Node& n) {
+  Const v[3];
+  const char* what[3] = {"start", "limit", "delta"};
+  for (int k = 0; k < 3; ++k) {
+    EDGERT_ASSIGN_OR_RETURN(v[k], ctx.ConstIn(n, k, what[k]));
+    if (v[k].size() != 1) return ctx.Bad(std::string(what[k]) + " must be a scalar");
+  }
+  Const c;
+  c.is_int = v[0].is_int && v[1].is_int && v[2].is_int;
+  if (c.is_int) {
+    const int64_t start = v[0].i[0], limit = v[1].i[0], delta = v[2].i[0];
+    if (delta == 0) return ctx.Bad("delta is 0");
+    const int64_t span = limit - start;
+    const int64_t count = std::max<int64_t>(0, span / delta + (span % delta != 0 ? 1 : 0));
+    for (int64_t k = 0; k < count; ++k) c.i.push_back(start + k * delta);
+  } else {
+    // The ONNX function body computes in the input type: the count, then prev += delta.
+    const float start = static_cast<float>(v[0].At(0)), limit = static_cast<float>(v[1].At(0));
+    const float delta = static_cast<float>(v[2].At(0));
+    if (delta == 0.f || !std::isfinite(start) || !std::isfinite(limit) || !std::isfinite(delta))
+      return ctx.Bad("start, limit and delta must be finite and delta non-zero");
+    const double count = std::max(0.f, std::ceil((limit - start) / delta));
+    if (count > 1e9) return ctx.Bad("Range of " + std::to_string(count) + " values");
+    float x = start;
+    for (int64_t k = 0; k < static_cast<int64_t>(count); ++k, x += delta) c.f.push_back(x);
+  }
+  c.shape = {static_cast<int64_t>(c.size())};
   ctx.SetConst(n.output(0), std::move(c));
   return Status::Ok();
 }
@@ -457,6 +571,64 @@ Status LowerTranspose(Lowerer& ctx, const Node& n) {
   Perm out_perm(r);
   for (size_t i = 0; i < r; ++i) out_perm[i] = inv_p[v.perm[i]];
   ctx.SetAct(n.output(0), v.tensor, Permute(v.shape, p), out_perm);
+  return Status::Ok();
+}
+
+// Gather on run-time data: the data in logical order, the indices an S32 constant (IR.md).
+Status LowerGather(Lowerer& ctx, const Node& n) {
+  EDGERT_ASSIGN_OR_RETURN(const Value* xp, ctx.In(n, 0));
+  const Value x = *xp;
+  EDGERT_ASSIGN_OR_RETURN(GatherSpec g, ReadGather(ctx, n, x.shape));
+  const int in = ctx.Logical(x, n.input(0));
+  const int idx = ctx.NewTensor(n.input(1), g.idx_shape);
+  TensorDef& t = ctx.m_.tensors[static_cast<size_t>(idx)];
+  t.dtype = TensorType::kS32;
+  std::vector<int32_t> ids(g.ids.begin(), g.ids.end());
+  t.data.resize(ids.size() * sizeof(int32_t));
+  if (!ids.empty()) std::memcpy(t.data.data(), ids.data(), t.data.size());
+  const int out = ctx.NewTensor(n.output(0), g.out_shape);
+  ctx.Emit(ctx.cur_name_, "Gather", {in, idx}, {out}, {AttrDef::Int("axis", g.axis)}, "Gather");
+  ctx.SetAct(n.output(0), out, g.out_shape, IdentityPerm(g.out_shape.size()));
+  return Status::Ok();
+}
+
+// Expand and Tile on run-time data: the data in logical order, at the output's rank.
+Status LowerExpand(Lowerer& ctx, const Node& n) {
+  EDGERT_ASSIGN_OR_RETURN(const Value* xp, ctx.In(n, 0));
+  const Value x = *xp;
+  EDGERT_ASSIGN_OR_RETURN(Shape out_shape, ExpandTarget(ctx, n, x.shape));
+  if (out_shape == x.shape) {  // nothing to broadcast
+    ctx.SetAct(n.output(0), x.tensor, x.shape, x.perm);
+    return Status::Ok();
+  }
+  int in = ctx.Logical(x, n.input(0));
+  if (x.shape.size() < out_shape.size()) {
+    Shape padded(out_shape.size() - x.shape.size(), 1);
+    padded.insert(padded.end(), x.shape.begin(), x.shape.end());
+    const int r = ctx.NewTensor(n.input(0) + "_rank" + std::to_string(padded.size()), padded);
+    ctx.Emit(ctx.cur_name_ + "/reshape", "Reshape", {in}, {r}, {}, "Expand");
+    in = r;
+  }
+  const int out = ctx.NewTensor(n.output(0), out_shape);
+  ctx.Emit(ctx.cur_name_, "Expand", {in}, {out}, {}, "Expand");
+  ctx.SetAct(n.output(0), out, out_shape, IdentityPerm(out_shape.size()));
+  return Status::Ok();
+}
+
+Status LowerTile(Lowerer& ctx, const Node& n) {
+  EDGERT_ASSIGN_OR_RETURN(const Value* xp, ctx.In(n, 0));
+  const Value x = *xp;
+  EDGERT_ASSIGN_OR_RETURN(std::vector<int64_t> reps, TileRepeats(ctx, n, x.shape));
+  Shape out_shape(x.shape.size());
+  for (size_t d = 0; d < x.shape.size(); ++d) out_shape[d] = x.shape[d] * reps[d];
+  if (out_shape == x.shape) {  // every repeat 1 (or a dim of 0 elements)
+    ctx.SetAct(n.output(0), x.tensor, x.shape, x.perm);
+    return Status::Ok();
+  }
+  const int in = ctx.Logical(x, n.input(0));
+  const int out = ctx.NewTensor(n.output(0), out_shape);
+  ctx.Emit(ctx.cur_name_, "Tile", {in}, {out}, {AttrDef::Ints("repeats", reps)}, "Tile");
+  ctx.SetAct(n.output(0), out, out_shape, IdentityPerm(out_shape.size()));
   return Status::Ok();
 }
 

@@ -1,9 +1,9 @@
-// The oneDNN provider (x86-64 host builds only): f32 Conv2D and FullyConnected, and int8 Conv2D
-// and FullyConnected where they are exact (see QConv2DKernel), on Debian's libdnnl 2.6, ahead of
-// XNNPACK. The XNNPACK 2022 snapshot's AVX2
-// f32 igemm spills an accumulator in its inner loop (gcc build), which left f32 convolutions at
-// ~40% of ONNX Runtime's speed; oneDNN's kernels are JIT-generated, so no compiler decides their
-// register allocation. This file is the only place that calls oneDNN.
+// The oneDNN provider (x86-64 host builds only): f32 Conv2D, FullyConnected and MatMul, and int8
+// Conv2D and FullyConnected where they are exact (see QConv2DKernel), on Debian's libdnnl 2.6,
+// ahead of XNNPACK. The XNNPACK 2022 snapshot's AVX2 f32 igemm spills an accumulator in its inner
+// loop (gcc build), which left f32 convolutions at ~40% of ONNX Runtime's speed; oneDNN's kernels
+// are JIT-generated, so no compiler decides their register allocation. This file is the only place
+// that calls oneDNN.
 //
 // Contract with the session, as for XNNPACK: shapes and data pointers are fixed at setup.
 // Activations stay NHWC in the arena (oneDNN reads and writes them in place); the constant
@@ -33,6 +33,7 @@
 #include <oneapi/dnnl/dnnl.hpp>
 
 #include "engine/kernel.h"
+#include "engine/tensor_kernels.h"
 
 namespace edgert::engine {
 namespace {
@@ -113,12 +114,9 @@ bool ImplHasVnni(const std::string& impl) {
   return impl.find("vnni") != std::string::npos || impl.find("amx") != std::string::npos;
 }
 
-// A oneDNN Conv2D, run as bands of output rows (batch items when N > 1), one band per thread of
-// the session's pthreadpool, each band a single-threaded primitive. So oneDNN never starts its
-// own OpenMP team: the session's threads do all the work, and nothing spins on the cores while
-// the next node (often an XNNPACK one) runs. Splitting by rows costs each band its halo of
-// input rows, which is re-read, not recomputed.
-class DnnlConvKernel : public Kernel {
+// Primitives that each compute one band of a node's output, a band per thread of the session's
+// pthreadpool, each single-threaded (see DnnlConvKernel for why).
+class DnnlBandsKernel : public Kernel {
  public:
   Status Run(pthreadpool_t pool) override {
     failed_.store(false, std::memory_order_relaxed);
@@ -132,6 +130,44 @@ class DnnlConvKernel : public Kernel {
     return Status::Ok();
   }
 
+ protected:
+  struct Band {
+    dnnl::stream stream;
+    dnnl::primitive prim;
+    // The dnnl::memory objects own or wrap the buffers and must live as long as the kernel.
+    std::vector<dnnl::memory> mems;
+    std::vector<dnnl_exec_arg_t> args;
+    void Add(int arg, const dnnl::memory& m) {
+      mems.push_back(m);
+      args.push_back({arg, m.get()});
+    }
+  };
+
+  std::string where_;
+  std::vector<Band> bands_;
+
+ private:
+  // One band, on whichever pool thread pthreadpool gives it. The OpenMP team size is a
+  // per-thread setting: 1 here, so oneDNN runs inline on this thread.
+  static void RunBand(void* self, size_t i) {
+    auto* k = static_cast<DnnlBandsKernel*>(self);
+    Band& band = k->bands_[i];
+    const OmpThreads omp(1);
+    if (dnnl_primitive_execute(band.prim.get(), band.stream.get(),
+                               static_cast<int>(band.args.size()),
+                               band.args.data()) != dnnl_success)
+      k->failed_.store(true, std::memory_order_relaxed);
+  }
+
+  std::atomic<bool> failed_{false};
+};
+
+// A oneDNN Conv2D, run as bands of output rows (batch items when N > 1), one band per thread of
+// the session's pthreadpool, each band a single-threaded primitive. So oneDNN never starts its
+// own OpenMP team: the session's threads do all the work, and nothing spins on the cores while
+// the next node (often an XNNPACK one) runs. Splitting by rows costs each band its halo of
+// input rows, which is re-read, not recomputed.
+class DnnlConvKernel : public DnnlBandsKernel {
  protected:
   // The engine, the node's name for Run's errors and the number of bands (the pool's threads).
   Status Begin(const NodeContext& ctx, pthreadpool_t pool) {
@@ -231,18 +267,6 @@ class DnnlConvKernel : public Kernel {
   std::string impl_;  // the implementation oneDNN chose (the last band's)
 
  private:
-  struct Band {
-    dnnl::stream stream;
-    dnnl::primitive prim;
-    // The dnnl::memory objects own or wrap the buffers and must live as long as the kernel.
-    std::vector<dnnl::memory> mems;
-    std::vector<dnnl_exec_arg_t> args;
-    void Add(int arg, const dnnl::memory& m) {
-      mems.push_back(m);
-      args.push_back({arg, m.get()});
-    }
-  };
-
   // The weights in layout `md`, reordered once from the node's constant; bands whose
   // implementations want the same layout share one copy. Never the model's mapped bytes, whose
   // alignment oneDNN's kernels were never promised: a private copy, or a page-aligned blob of the
@@ -278,23 +302,8 @@ class DnnlConvKernel : public Kernel {
     return weights;
   }
 
-  // One band, on whichever pool thread pthreadpool gives it. The OpenMP team size is a
-  // per-thread setting: 1 here, so oneDNN runs inline on this thread.
-  static void RunBand(void* self, size_t i) {
-    auto* k = static_cast<DnnlConvKernel*>(self);
-    Band& band = k->bands_[i];
-    const OmpThreads omp(1);
-    if (dnnl_primitive_execute(band.prim.get(), band.stream.get(),
-                               static_cast<int>(band.args.size()),
-                               band.args.data()) != dnnl_success)
-      k->failed_.store(true, std::memory_order_relaxed);
-  }
-
-  std::string where_;
-  std::vector<Band> bands_;
   std::vector<dnnl::memory> weights_;
   std::vector<uint8_t> bias_;  // a copy of the constant bias
-  std::atomic<bool> failed_{false};
 };
 
 // The fused activation range [activation_min, activation_max] as a oneDNN post-op: none,
@@ -516,6 +525,67 @@ class QConv2DKernel : public DnnlConvKernel {
   std::vector<uint8_t> x_u8_;  // empty on the VNNI path
 };
 
+// MatMul of two tensors (IR.md): one oneDNN matmul per band of batch matrices, a band per thread
+// of the session's pthreadpool, each primitive single-threaded as for Conv2D. Batch dims that
+// broadcast (a or b has 1 where y has more) run as one primitive over the whole shapes, which
+// oneDNN's matmul broadcasts itself.
+class DnnlMatMulKernel : public DnnlBandsKernel {
+ public:
+  Status Setup(const NodeContext& ctx, pthreadpool_t pool) override {
+    EDGERT_RETURN_IF_ERROR(ctx.CheckArity(2, 2, 1));
+    const TensorRef* a = ctx.In(0);
+    const TensorRef* b = ctx.In(1);
+    const TensorRef* y = ctx.Out(0);
+    if (a->dtype != fb::DType_F32 || b->dtype != fb::DType_F32 || y->dtype != fb::DType_F32)
+      return ctx.Decline("onednn: f32 only");
+    MatMulGeometry g;
+    EDGERT_RETURN_IF_ERROR(ReadMatMulGeometry(ctx, &g));
+    if (a->rank() > DNNL_MAX_NDIMS) return ctx.Decline("onednn: rank above DNNL_MAX_NDIMS");
+    where_ = ctx.Where();
+    std::string error;
+    const dnnl::engine* engine = CpuEngine(&error);
+    if (!engine) return ctx.Decline("onednn: " + error);
+    const int64_t count = static_cast<int64_t>(g.a_offset.size());
+    const bool broadcast = a->elements() != count * g.m * g.k || b->elements() != count * g.k * g.n;
+    const int64_t threads = pool ? static_cast<int64_t>(pthreadpool_get_threads_count(pool)) : 1;
+    const int64_t bands = broadcast ? 1 : std::max<int64_t>(1, std::min(threads, count));
+    using dims = dnnl::memory::dims;
+    const auto f32 = dnnl::memory::data_type::f32;
+    // Dense row-major strides of `d`.
+    auto md = [f32](const dims& d) {
+      dims st(d.size());
+      int64_t acc = 1;
+      for (size_t i = d.size(); i-- > 0;) {
+        st[i] = acc;
+        acc *= d[i];
+      }
+      return dnnl::memory::desc(d, f32, st);
+    };
+    const OmpThreads omp(1);
+    for (int64_t i = 0; i < bands; ++i) {
+      const int64_t lo = count * i / bands, hi = count * (i + 1) / bands;
+      const dims ad = broadcast ? dims(a->shape) : dims{hi - lo, g.m, g.k};
+      const dims bd = broadcast ? dims(b->shape) : dims{hi - lo, g.k, g.n};
+      const dims yd = broadcast ? dims(y->shape) : dims{hi - lo, g.m, g.n};
+      const dnnl::matmul::primitive_desc pd(dnnl::matmul::desc(md(ad), md(bd), md(yd)), *engine);
+      const std::string impl = pd.impl_info_str();
+      if (impl.compare(0, 3, "ref") == 0)
+        return ctx.Decline("onednn has only its reference implementation (" + impl + ")");
+      Band band;
+      band.stream = dnnl::stream(*engine);
+      band.Add(DNNL_ARG_SRC, dnnl::memory(md(ad), *engine, a->f32() + lo * g.m * g.k));
+      band.Add(DNNL_ARG_WEIGHTS, dnnl::memory(md(bd), *engine, b->f32() + lo * g.k * g.n));
+      band.Add(DNNL_ARG_DST, dnnl::memory(md(yd), *engine, y->f32() + lo * g.m * g.n));
+      if (pd.scratchpad_desc().get_size() > 0)
+        band.Add(DNNL_ARG_SCRATCHPAD, dnnl::memory(pd.scratchpad_desc(), *engine));
+      band.prim = dnnl::primitive(pd);
+      bands_.push_back(std::move(band));
+    }
+    ++kernels_set_up;
+    return Status::Ok();
+  }
+};
+
 // EDGERT_DISABLE_DNNL=1 (read once) leaves every node to XNNPACK, for comparisons.
 bool DisabledByEnv() {
   static const bool disabled = EnvSet("EDGERT_DISABLE_DNNL");
@@ -529,6 +599,7 @@ class DnnlProviderImpl : public KernelProvider {
     Register(fb::OpType_FullyConnected, fb::DType_F32, Make<F32ConvKernel>);
     Register(fb::OpType_Conv2D, fb::DType_S8, Make<QConv2DKernel>);
     Register(fb::OpType_FullyConnected, fb::DType_S8, Make<QConv2DKernel>);
+    Register(fb::OpType_MatMul, fb::DType_F32, Make<DnnlMatMulKernel>);
   }
 };
 

@@ -10,12 +10,6 @@
 
 namespace edgert::engine {
 
-struct KernelRegistration {
-  fb::OpType op;
-  fb::DType dtype;
-  KernelFactory factory;
-};
-
 // The (op, dtype, factory) entries of this file, in no particular order.
 std::vector<KernelRegistration> ElemKernels();
 

@@ -181,6 +181,13 @@ class Kernel {
 };
 
 using KernelFactory = std::unique_ptr<Kernel> (*)();
+// One (op, dtype) a kernel file offers, with its factory: the portable provider registers the
+// lists of elem_kernels.cc and tensor_kernels.cc this way.
+struct KernelRegistration {
+  fb::OpType op;
+  fb::DType dtype;
+  KernelFactory factory;
+};
 
 class KernelProvider {
  public:

@@ -10,6 +10,7 @@
 #include "engine/elem_kernels.h"
 #include "engine/kernel.h"
 #include "engine/resize_coords.h"
+#include "engine/tensor_kernels.h"
 
 namespace edgert::engine {
 namespace {
@@ -960,6 +961,7 @@ class PortableProviderImpl : public KernelProvider {
     Register(fb::OpType_GlobalMaxPool, f, Make<GlobalPoolKernel<true>>);
     Register(fb::OpType_MaxPool2D, f, Make<Pool2DKernel<true>>);
     Register(fb::OpType_AvgPool2D, f, Make<Pool2DKernel<false>>);
+    for (const KernelRegistration& r : TensorKernels()) Register(r.op, r.dtype, r.factory);
   }
 };
 
