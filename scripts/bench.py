@@ -5,13 +5,18 @@ For each model and thread count, edgert (`perf --json`) and ONNX Runtime (`ort_r
 are measured alternately for several rounds; the reported latency is the median over rounds of
 each round's median, and the ratio is edgert / ORT (below 1.0 means edgert is faster).
 
-  /usr/bin/python3 scripts/bench.py [--models mobilenet_v2,resnet18] [--threads 1,2]
+  /usr/bin/python3 scripts/bench.py [--models mobilenet_v2,resnet18,vit,convnext_tiny]
+      [--threads 1,2]
       [--rounds 3] [--frames 50] [--warmup 10] [--scaling 1,2,4] [--profile] [--int8]
       [--startup]
 
 --startup measures time to first result in fresh processes (warm file cache, cold process):
 edgert's load + session setup + first inference (perf --json, with its phase breakdown) against
 ORT's InferenceSession.create + first run, at 1 intra thread, over --rounds processes each.
+
+vit (torchvision's VisionTransformer code, ViT-S/16 width, 6 layers) and convnext_tiny
+(torchvision) are f32 rows only: --int8, --startup, --profile and --scaling skip them. A model
+that model_compiler cannot compile yet (scripts/gen_models.py PENDING) gets a row saying so.
 
 Data comes from scripts/prepare_models.sh (build/models). This is a benchmark, not a test:
 numbers depend on the machine and its load.
@@ -65,7 +70,7 @@ def startup(a, results):
           " '+cache': perf --cache_dir, filled by an untimed run:")
     print(f"{'model':<27}{'edgert':>9}{'load':>7}{'setup':>7}{'1st run':>8}{'ORT':>9}{'ratio':>7}"
           "   edgert phases (median ms)")
-    for name in a.models.split(","):
+    for name in [n for n in a.models.split(",") if n not in F32_ONLY]:
         for variant, onnx in (("", name + ".onnx"), ("_int8", name + "_int8_quantized_model.onnx")):
             model_bin = os.path.join(a.models_dir, name + variant + ".bin")
             onnx_path = os.path.join(a.models_dir, onnx)
@@ -107,9 +112,13 @@ def startup_row(label, runs, ort_ms, results):
           + ", ".join(f"{k} {v:.1f}" for k, v in phases.items()), flush=True)
 
 
+# Models benchmarked in f32 only (no int8 variants are prepared for them).
+F32_ONLY = {"vit", "convnext_tiny"}
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--models", default="mobilenet_v2,resnet18")
+    ap.add_argument("--models", default="mobilenet_v2,resnet18,vit,convnext_tiny")
     ap.add_argument("--threads", default="1,2")
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--frames", type=int, default=50)
@@ -128,10 +137,17 @@ def main():
     a = ap.parse_args()
     results = []
     print(f"{'model':<16}{'threads':>8}{'edgert ms':>12}{'ORT ms':>10}{'ratio':>8}")
+    ready = []
     for name in a.models.split(","):
         onnx_path = os.path.join(a.models_dir, name + ".onnx")
         model_bin = os.path.join(a.models_dir, name + ".bin")
         inp = os.path.join(a.models_dir, name + ".input.bin")
+        log = os.path.join(a.models_dir, name + ".compile.log")
+        if not os.path.exists(model_bin) and os.path.exists(log):
+            print(f"{name:<16}  not compiled yet (pending): see {log}", flush=True)
+            results.append({"model": name, "not_compiled": log})
+            continue
+        ready.append(name)
         for path in (onnx_path, model_bin, inp):
             if not os.path.exists(path):
                 sys.exit(f"bench: {path} missing; run scripts/prepare_models.sh first")
@@ -146,7 +162,7 @@ def main():
             print(f"{name:<16}{t:>8}{e:>12.3f}{o:>10.3f}{e / o:>8.3f}", flush=True)
     if a.profile:
         print("\nruntime overhead outside kernels (profile on, 1 thread):")
-        for name in a.models.split(","):
+        for name in [n for n in ready if n not in F32_ONLY]:
             with tempfile.TemporaryDirectory() as d:
                 r = edgert(a.perf, os.path.join(a.models_dir, name + ".bin"),
                            os.path.join(a.models_dir, name + ".input.bin"), 1, 1, a.frames, a.warmup, d)
@@ -155,7 +171,7 @@ def main():
     if a.scaling:
         print(f"\nthroughput scaling (sessions x 1 intra thread, {os.cpu_count()} CPUs):")
         print(f"{'model':<16}{'sessions':>9}{'FPS':>10}{'median ms':>11}{'p99 ms':>9}")
-        for name in a.models.split(","):
+        for name in [n for n in ready if n not in F32_ONLY]:
             for s in [int(x) for x in a.scaling.split(",")]:
                 r = edgert(a.perf, os.path.join(a.models_dir, name + ".bin"),
                            os.path.join(a.models_dir, name + ".input.bin"), 1, s, a.frames * s, a.warmup)
@@ -169,7 +185,7 @@ def main():
               "ORT's default optimizations)")
         print(f"{'model':<22}{'threads':>8}{'edgert i8':>11}{'ORT f32':>9}{'ORT i8':>8}"
               f"{'/ORT f32':>10}{'/ORT i8':>9}")
-        for name in a.models.split(","):
+        for name in [n for n in ready if n not in F32_ONLY]:
             for variant in ("_int8", "_int8_rr"):
                 model_bin = os.path.join(a.models_dir, name + variant + ".bin")
                 qdq = os.path.join(a.models_dir, name + variant + "_quantized_model.onnx")

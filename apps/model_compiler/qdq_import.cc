@@ -6,6 +6,11 @@
 //    real values q*scale are unchanged since q shifts by 128 too).
 //  - Constant DequantizeLinear: the float constant (q - zp) * scale replaces it; when it feeds
 //    a Conv/Gemm weight input its scales (per tensor or per axis) are kept for that node.
+//  - Before that, FoldConstantChains folds Constant, Identity, Cast, ConstantOfShape, Shape,
+//    Squeeze and Unsqueeze nodes whose inputs are initializers into initializers, to a fixed
+//    point: PyTorch (FX quantization) delivers scales and zero points through such chains.
+//  - A Cast between QuantizeLinear and DequantizeLinear that keeps the quantized type (torch
+//    writes one after every QuantizeLinear) is dropped with the pair.
 #include <onnx/onnx_pb.h>
 
 #include <cstring>
@@ -14,6 +19,7 @@
 #include <sstream>
 
 #include "common/file_read.h"
+#include "model_compiler/lower/reader.h"
 #include "model_compiler/quantize.h"
 
 namespace edgert::compiler {
@@ -65,7 +71,189 @@ int Axis(const onnx::NodeProto& n) {
   return 1;
 }
 
+// Writes `c` as an initializer of ONNX type `type`; false for a type it cannot hold exactly.
+bool MakeInitializer(const std::string& name, int type, const Const& c, onnx::TensorProto* t) {
+  t->Clear();
+  t->set_name(name);
+  t->set_data_type(type);
+  for (int64_t d : c.shape) t->add_dims(d);
+  std::string raw;
+  auto put = [&raw](const auto& v) { raw.append(reinterpret_cast<const char*>(&v), sizeof(v)); };
+  for (size_t k = 0; k < c.size(); ++k) {
+    const int64_t i = c.is_int ? c.i[k] : SaturatingInt(c.f[k]);
+    switch (type) {
+      case onnx::TensorProto::FLOAT:
+        put(c.is_int ? static_cast<float>(c.i[k]) : c.f[k]);
+        break;
+      case onnx::TensorProto::DOUBLE:
+        put(c.At(k));
+        break;
+      case onnx::TensorProto::INT8:
+        put(static_cast<int8_t>(i));
+        break;
+      case onnx::TensorProto::UINT8:
+        put(static_cast<uint8_t>(i));
+        break;
+      case onnx::TensorProto::BOOL:
+        put(static_cast<uint8_t>(c.At(k) != 0));
+        break;
+      case onnx::TensorProto::INT16:
+        put(static_cast<int16_t>(i));
+        break;
+      case onnx::TensorProto::UINT16:
+        put(static_cast<uint16_t>(i));
+        break;
+      case onnx::TensorProto::INT32:
+        put(static_cast<int32_t>(i));
+        break;
+      case onnx::TensorProto::UINT32:
+        put(static_cast<uint32_t>(i));
+        break;
+      case onnx::TensorProto::INT64:
+        put(i);
+        break;
+      default:
+        return false;
+    }
+  }
+  t->set_raw_data(raw);
+  return true;
+}
+
+// The initializer that node `n` computes from the initializers `init` (all its inputs), or false
+// when it is not one of the folded ops or its inputs are not all initializers.
+Result<bool> FoldNode(const onnx::NodeProto& n,
+                      const std::map<std::string, const onnx::TensorProto*>& init,
+                      onnx::TensorProto* out) {
+  const std::string& op = n.op_type();
+  static const std::set<std::string> kFolded = {"Constant", "Identity",  "Cast",           "Shape",
+                                                "Squeeze",  "Unsqueeze", "ConstantOfShape"};
+  if (!kFolded.count(op) || n.output_size() != 1) return false;
+  std::vector<const onnx::TensorProto*> in;
+  for (const auto& name : n.input()) {
+    if (name.empty()) {
+      in.push_back(nullptr);
+      continue;
+    }
+    auto it = init.find(name);
+    if (it == init.end()) return false;
+    in.push_back(it->second);
+  }
+  const std::string what = "QDQ: node '" + n.name() + "' (" + op + ")";
+  auto read = [&](const onnx::TensorProto& t) { return ReadTensor(t, what); };
+  if (op == "Constant") {
+    if (const auto* a = FindAttr(n, "value")) {
+      *out = a->t();
+    } else if (const auto* a = FindAttr(n, "value_float")) {
+      MakeInitializer("", onnx::TensorProto::FLOAT, Const::FromFloats({}, {a->f()}), out);
+    } else if (const auto* a = FindAttr(n, "value_int")) {
+      MakeInitializer("", onnx::TensorProto::INT64, Const::FromInts({}, {a->i()}), out);
+    } else {
+      return false;  // left to the lowering, which names what it does not support
+    }
+  } else if (op == "Identity") {
+    if (in.empty() || !in[0]) return false;
+    *out = *in[0];
+  } else if (op == "Cast") {
+    if (in.empty() || !in[0]) return false;
+    EDGERT_ASSIGN_OR_RETURN(Const c, read(*in[0]));
+    if (!MakeInitializer("", static_cast<int>(AttrInt(n, "to", onnx::TensorProto::FLOAT)), c, out))
+      return false;
+  } else if (op == "Shape") {
+    if (in.empty() || !in[0] || n.attribute_size() > 0) return false;
+    std::vector<int64_t> dims(in[0]->dims().begin(), in[0]->dims().end());
+    MakeInitializer("", onnx::TensorProto::INT64,
+                    Const::FromInts({static_cast<int64_t>(dims.size())}, dims), out);
+  } else if (op == "ConstantOfShape") {
+    if (in.empty() || !in[0]) return false;
+    EDGERT_ASSIGN_OR_RETURN(Const shape, read(*in[0]));
+    Const c;
+    c.shape = shape.Ints();
+    int type = onnx::TensorProto::FLOAT;
+    double value = 0;
+    if (const auto* a = FindAttr(n, "value")) {
+      EDGERT_ASSIGN_OR_RETURN(Const v, read(a->t()));
+      type = a->t().data_type();
+      if (v.size()) value = v.At(0);
+    }
+    const size_t count = static_cast<size_t>(Numel(c.shape));
+    if (IsIntType(type)) {
+      c.is_int = true;
+      c.i.assign(count, static_cast<int64_t>(value));
+    } else {
+      c.f.assign(count, static_cast<float>(value));
+    }
+    if (!MakeInitializer("", type, c, out)) return false;
+  } else {  // Squeeze, Unsqueeze: the data as it is, new dims
+    if (in.empty() || !in[0]) return false;
+    std::vector<int64_t> axes = AttrInts(n, "axes");
+    if (in.size() > 1 && in[1]) {
+      EDGERT_ASSIGN_OR_RETURN(Const a, read(*in[1]));
+      axes = a.Ints();
+    }
+    std::vector<int64_t> dims(in[0]->dims().begin(), in[0]->dims().end());
+    if (op == "Squeeze") {
+      std::vector<bool> drop(dims.size(), axes.empty());
+      for (int64_t a : axes) {
+        if (a < 0) a += static_cast<int64_t>(dims.size());
+        if (a < 0 || a >= static_cast<int64_t>(dims.size())) return false;
+        drop[a] = true;
+      }
+      std::vector<int64_t> kept;
+      for (size_t d = 0; d < dims.size(); ++d)
+        if (!drop[d] || dims[d] != 1) kept.push_back(dims[d]);
+      dims = kept;
+    } else {
+      const int64_t r = static_cast<int64_t>(dims.size() + axes.size());
+      std::vector<bool> added(r, false);
+      for (int64_t a : axes) {
+        if (a < 0) a += r;
+        if (a < 0 || a >= r) return false;
+        added[a] = true;
+      }
+      std::vector<int64_t> grown;
+      size_t src = 0;
+      for (int64_t d = 0; d < r; ++d) grown.push_back(added[d] ? 1 : dims[src++]);
+      dims = grown;
+    }
+    *out = *in[0];
+    out->clear_dims();
+    for (int64_t d : dims) out->add_dims(d);
+  }
+  out->set_name(n.output(0));
+  return true;
+}
+
 }  // namespace
+
+Status FoldConstantChains(onnx::GraphProto* g) {
+  std::set<std::string> graph_outputs;
+  for (const auto& o : g->output()) graph_outputs.insert(o.name());
+  for (bool changed = true; changed;) {
+    changed = false;
+    std::map<std::string, const onnx::TensorProto*> init;
+    for (const auto& t : g->initializer()) init[t.name()] = &t;
+    std::vector<onnx::TensorProto> folded;
+    google::protobuf::RepeatedPtrField<onnx::NodeProto> kept;
+    for (const auto& n : g->node()) {
+      onnx::TensorProto t;
+      bool done = false;
+      if (n.output_size() == 1 && !graph_outputs.count(n.output(0))) {
+        EDGERT_ASSIGN_OR_RETURN(done, FoldNode(n, init, &t));
+      }
+      if (done) {
+        folded.push_back(std::move(t));
+      } else {
+        *kept.Add() = n;
+      }
+    }
+    if (folded.empty()) break;
+    changed = true;
+    g->mutable_node()->Swap(&kept);
+    for (auto& t : folded) *g->add_initializer() = std::move(t);
+  }
+  return Status::Ok();
+}
 
 Result<bool> StripQdq(std::string* onnx_bytes, QdqParams* params) {
   onnx::ModelProto model;
@@ -75,6 +263,7 @@ Result<bool> StripQdq(std::string* onnx_bytes, QdqParams* params) {
   for (const auto& n : g->node())
     any = any || n.op_type() == "QuantizeLinear" || n.op_type() == "DequantizeLinear";
   if (!any) return false;
+  EDGERT_RETURN_IF_ERROR(FoldConstantChains(g));
   std::map<std::string, const onnx::TensorProto*> init;
   for (const auto& t : g->initializer()) init[t.name()] = &t;
   std::map<std::string, const onnx::NodeProto*> producer;
@@ -144,6 +333,16 @@ Result<bool> StripQdq(std::string* onnx_bytes, QdqParams* params) {
       continue;
     }
     auto pq = producer.find(n.input(0));
+    if (pq != producer.end() && pq->second->op_type() == "Cast") {
+      // torch: QuantizeLinear -> Cast (to the same quantized type) -> DequantizeLinear.
+      const onnx::NodeProto& cast = *pq->second;
+      auto pc = producer.find(cast.input(0));
+      if (pc != producer.end() && pc->second->op_type() == "QuantizeLinear" &&
+          AttrInt(cast, "to", 0) == zt) {
+        drop.insert(&cast);
+        pq = pc;
+      }
+    }
     if (pq == producer.end() || pq->second->op_type() != "QuantizeLinear")
       return Unsupported("QDQ: DequantizeLinear '" + n.name() +
                          "' does not follow a QuantizeLinear or a constant");

@@ -12,6 +12,10 @@
 #include "edgert/model_writer.h"
 #include "edgert/status.h"
 
+namespace onnx {
+class GraphProto;
+}  // namespace onnx
+
 namespace edgert::compiler {
 
 // The real range [min, max] an activation tensor is quantized to (widened to include 0).
@@ -39,6 +43,10 @@ struct QdqParams {
   std::map<std::string, Quantization> activations;  // s8 (u8 shifted by 128)
   std::map<std::string, Quantization> weights;      // by Conv/Gemm node name
 };
+
+// Folds Constant, Identity, Cast, ConstantOfShape, Shape, Squeeze and Unsqueeze nodes whose
+// inputs are all initializers into initializers, to a fixed point (qdq_import.cc).
+Status FoldConstantChains(onnx::GraphProto* g);
 
 // Removes the QuantizeLinear/DequantizeLinear nodes of `onnx_bytes` in place (constants folded
 // to float), recording their parameters. Returns false (bytes untouched) for a float model.

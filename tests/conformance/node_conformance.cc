@@ -7,7 +7,10 @@
 // at compile time (weights, shapes, pads, scales...) are baked into the graph as initializers
 // from the test's own input_*.pb, since compiled models are static.
 //
-//   node_conformance [--data_dir DIR] [--skips FILE] [--filter SUBSTR] [--verbose]
+// By default it runs three suites: data/node, data/pytorch-converted and data/pytorch-operator,
+// and prints passed/failed/skipped counts per suite and over all three.
+//
+//   node_conformance [--data_dir DIR]... [--skips FILE] [--filter SUBSTR] [--verbose]
 // Exit code 0 when no applicable test fails.
 #include <unistd.h>
 
@@ -191,14 +194,16 @@ Outcome RunOne(const fs::path& dir, const std::string& tmp_dir, bool verbose) {
 
 int main(int argc, char** argv) {
   using edgert::test::Outcome;
-  std::string data_dir = "/usr/share/libonnx-testdata/data/node";
+  // The three suites of Debian's libonnx-testdata that hold single-op (or single-module) models.
+  const std::string root = "/usr/share/libonnx-testdata/data/";
+  std::vector<std::string> data_dirs;
   std::string skips_path = EDGERT_NODE_SKIPS;
   std::string filter;
   bool verbose = false;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     if (a == "--data_dir" && i + 1 < argc)
-      data_dir = argv[++i];
+      data_dirs.push_back(argv[++i]);
     else if (a == "--skips" && i + 1 < argc)
       skips_path = argv[++i];
     else if (a == "--filter" && i + 1 < argc)
@@ -206,55 +211,83 @@ int main(int argc, char** argv) {
     else if (a == "--verbose")
       verbose = true;
     else {
-      std::cerr << "usage: node_conformance [--data_dir DIR] [--skips FILE] [--filter SUBSTR] "
-                   "[--verbose]\n";
+      std::cerr << "usage: node_conformance [--data_dir DIR]... [--skips FILE] [--filter SUBSTR] "
+                   "[--verbose]\n"
+                   "  --data_dir DIR  a suite of ONNX backend tests (repeatable; default: "
+                   "node, pytorch-converted and pytorch-operator under "
+                << root
+                << ")\n"
+                   "  --skips FILE    tests allowed to fail, one '<name> <reason>' a line\n"
+                   "  --filter SUBSTR run only the tests whose directory name contains SUBSTR\n"
+                   "  --verbose       print passing and not-applicable tests too\n";
       return 2;
     }
   }
-  if (!fs::is_directory(data_dir)) {
-    std::cerr << "node_conformance: " << data_dir
-              << " is missing (install Debian's libonnx-testdata: scripts/setup.sh)\n";
-    return 1;
+  if (data_dirs.empty())
+    data_dirs = {root + "node", root + "pytorch-converted", root + "pytorch-operator"};
+  for (const std::string& d : data_dirs) {
+    if (!fs::is_directory(d)) {
+      std::cerr << "node_conformance: " << d
+                << " is missing (install Debian's libonnx-testdata: scripts/setup.sh)\n";
+      return 1;
+    }
   }
   const auto skips = edgert::test::LoadSkips(skips_path);
-  std::vector<fs::path> dirs;
-  for (const auto& e : fs::directory_iterator(data_dir))
-    if (e.is_directory() && e.path().filename().string().find(filter) != std::string::npos)
-      dirs.push_back(e.path());
-  std::sort(dirs.begin(), dirs.end());
   const std::string tmp =
       (fs::temp_directory_path() / ("edgert_node_" + std::to_string(getpid()))).string();
   fs::create_directories(tmp);
-  int passed = 0, failed = 0, skipped = 0, not_applicable = 0;
-  std::set<std::string> listed_but_passing;
-  for (const fs::path& dir : dirs) {
-    const std::string name = dir.filename().string();
-    Outcome r = edgert::test::RunOne(dir, tmp, verbose);
-    auto skip = skips.find(name);
-    if (r.kind == Outcome::kNotApplicable) {
-      ++not_applicable;
-      if (verbose) std::cout << "n/a   " << name << " (" << r.detail << ")\n";
-      continue;
+  int total_passed = 0, total_failed = 0, total_skipped = 0;
+  std::set<std::string> listed_but_passing, seen;
+  std::ostringstream summary;
+  for (const std::string& data_dir : data_dirs) {
+    std::vector<fs::path> dirs;
+    for (const auto& e : fs::directory_iterator(data_dir))
+      if (e.is_directory() && e.path().filename().string().find(filter) != std::string::npos)
+        dirs.push_back(e.path());
+    std::sort(dirs.begin(), dirs.end());
+    int passed = 0, failed = 0, skipped = 0, not_applicable = 0;
+    for (const fs::path& dir : dirs) {
+      const std::string name = dir.filename().string();
+      seen.insert(name);
+      Outcome r = edgert::test::RunOne(dir, tmp, verbose);
+      auto skip = skips.find(name);
+      if (r.kind == Outcome::kNotApplicable) {
+        ++not_applicable;
+        if (verbose) std::cout << "n/a   " << name << " (" << r.detail << ")\n";
+        continue;
+      }
+      if (skip != skips.end()) {
+        ++skipped;
+        std::cout << "SKIP  " << name << ": " << skip->second << "\n";
+        if (r.kind == Outcome::kPass) listed_but_passing.insert(name);
+        continue;
+      }
+      if (r.kind == Outcome::kPass) {
+        ++passed;
+        if (verbose) std::cout << "PASS  " << name << r.detail << "\n";
+      } else {
+        ++failed;
+        std::cout << "FAIL  " << name << ": " << r.detail << "\n";
+      }
     }
-    if (skip != skips.end()) {
-      ++skipped;
-      std::cout << "SKIP  " << name << ": " << skip->second << "\n";
-      if (r.kind == Outcome::kPass) listed_but_passing.insert(name);
-      continue;
-    }
-    if (r.kind == Outcome::kPass) {
-      ++passed;
-      if (verbose) std::cout << "PASS  " << name << r.detail << "\n";
-    } else {
-      ++failed;
-      std::cout << "FAIL  " << name << ": " << r.detail << "\n";
-    }
+    summary << fs::path(data_dir).filename().string() << ": " << passed << " passed, " << failed
+            << " failed, " << skipped << " skipped of " << passed + failed + skipped
+            << " applicable (" << not_applicable
+            << " not applicable: ops outside the supported set)\n";
+    total_passed += passed;
+    total_failed += failed;
+    total_skipped += skipped;
   }
   fs::remove_all(tmp);
   for (const auto& n : listed_but_passing)
     std::cout << "note: " << n << " is in the skip list but passes now; remove it\n";
-  std::cout << "node tests (" << not_applicable
-            << " not applicable: ops outside the supported set)\n";
-  std::cout << passed << " passed, " << failed << " failed, " << skipped << " skipped\n";
-  return failed == 0 ? 0 : 1;
+  if (filter.empty() && data_dirs.size() == 3)
+    for (const auto& s : skips)
+      if (!seen.count(s.first))
+        std::cout << "note: " << s.first << " is in the skip list but is no test here\n";
+  const int applicable = total_passed + total_failed + total_skipped;
+  std::cout << summary.str() << "all suites: " << total_passed << " of " << applicable
+            << " applicable tests pass (" << (applicable ? 100.0 * total_passed / applicable : 0.0)
+            << " %), " << total_failed << " failed, " << total_skipped << " skipped\n";
+  return total_failed == 0 ? 0 : 1;
 }

@@ -46,8 +46,24 @@ void ExpectMatchesOrtReference(const std::string& dir, const std::string& name, 
     ASSERT_EQ(desc.name, refs[o]["name"].get<std::string>());
     EXPECT_EQ(desc.valid_shape, refs[o]["dims"].get<std::vector<int64_t>>()) << desc.name;
     auto raw = ReadFileBytes(dir + "/" + name + ".ort/" + refs[o]["file"].get<std::string>());
-    std::vector<float> ref(raw.size() / 4);
-    std::memcpy(ref.data(), raw.data(), ref.size() * 4);
+    // ort_run.js writes float outputs as float32 and integer ones in their own type (an ArgMax
+    // output is int64); compared as float, which is exact for indices below 2^24.
+    const std::string dtype = refs[o].value("dtype", "float32");
+    std::vector<float> ref;
+    if (dtype == "float32") {
+      ref.resize(raw.size() / 4);
+      std::memcpy(ref.data(), raw.data(), ref.size() * 4);
+    } else if (dtype == "int64") {
+      std::vector<int64_t> v(raw.size() / 8);
+      std::memcpy(v.data(), raw.data(), v.size() * 8);
+      ref.assign(v.begin(), v.end());
+    } else if (dtype == "int32") {
+      std::vector<int32_t> v(raw.size() / 4);
+      std::memcpy(v.data(), raw.data(), v.size() * 4);
+      ref.assign(v.begin(), v.end());
+    } else {
+      FAIL() << name << "/" << desc.name << ": reference dtype " << dtype << " not handled";
+    }
     std::vector<float> got;
     ASSERT_TRUE((*session)->GetOutput(o, &got).ok());
     ASSERT_EQ(got.size(), ref.size()) << desc.name;
