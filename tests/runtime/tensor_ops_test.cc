@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstring>
 
+#include "engine/kernel.h"
 #include "engine_test_util.h"
 
 namespace edgert::test {
@@ -56,12 +57,14 @@ D RefMatMul(const V& a, const S& as, const V& b, const S& bs, S* ys) {
   return y;
 }
 
-void CheckMatMul(const S& as, const S& bs, bool b_const, uint32_t seed) {
+void CheckMatMul(const S& as, const S& bs, bool b_const, uint32_t seed, int threads = 1) {
   const V a = RandomFloats(static_cast<size_t>(Count(as)), seed);
   const V b = RandomFloats(static_cast<size_t>(Count(bs)), seed + 1);
   S ys;
   const D want = RefMatMul(a, as, b, bs, &ys);
-  auto got = RunOp("MatMul", {Var(as, a), b_const ? Const(bs, b) : Var(bs, b)}, {ys});
+  SessionOptions options;
+  options.num_threads = threads;
+  auto got = RunOp("MatMul", {Var(as, a), b_const ? Const(bs, b) : Var(bs, b)}, {ys}, {}, options);
   ExpectClose(got[0], want);
 }
 
@@ -83,6 +86,26 @@ TEST(MatMulTest, BatchBroadcastingBothWays) {
   CheckMatMul({2, 3, 5}, {1, 5, 4}, false, 20);
   CheckMatMul({3, 1, 2, 4}, {1, 2, 4, 3}, false, 22);
   CheckMatMul({1, 4, 6}, {3, 6, 2}, true, 24);
+}
+
+// Where oneDNN is built in (x86-64 hosts) it takes every MatMul, banded over threads or, with
+// broadcast batch dims, as one primitive; the portable suite runs without it. Checked, so that
+// a silent decline cannot pass as coverage.
+TEST(MatMulTest, OneDnnTakesItWhereBuiltInOnOneAndTwoThreads) {
+#ifdef EDGERT_PORTABLE_ONLY
+  const bool dnnl = false;
+#else
+  const bool dnnl = engine::DnnlProvider() != nullptr;
+#endif
+  for (int threads : {1, 2}) {
+    SCOPED_TRACE(threads);
+    size_t before = engine::DnnlKernelCountForTesting();
+    CheckMatMul({2, 3, 5, 7}, {2, 3, 7, 4}, false, 30, threads);
+    EXPECT_EQ(engine::DnnlKernelCountForTesting() - before, dnnl ? 1u : 0u);
+    before = engine::DnnlKernelCountForTesting();
+    CheckMatMul({3, 1, 2, 4}, {1, 2, 4, 3}, false, 32, threads);
+    EXPECT_EQ(engine::DnnlKernelCountForTesting() - before, dnnl ? 1u : 0u);
+  }
 }
 
 TEST(MatMulTest, ShapeErrorsNameTheShapes) {
