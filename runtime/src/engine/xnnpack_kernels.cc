@@ -255,6 +255,26 @@ class UnaryKernel : public F32XnnKernel {
   }
 };
 
+// Softmax over the last stored axis (attention's scores): XNNPACK's vectorized exp. Other axes
+// go portable.
+class SoftmaxKernel : public F32XnnKernel {
+ public:
+  Status Setup(const NodeContext& ctx, pthreadpool_t pool) override {
+    EDGERT_RETURN_IF_ERROR(Begin(ctx, 1, 1, 1));
+    const TensorRef* x = ctx.In(0);
+    const TensorRef* y = ctx.Out(0);
+    const int64_t axis = ctx.Int("axis", -1), r = x->rank();
+    if (r == 0 || (axis != r - 1 && axis != -1)) return ctx.Decline("not the last axis");
+    EDGERT_RETURN_IF_ERROR(CheckOutShape(ctx, *y, x->shape));
+    const size_t c = static_cast<size_t>(x->shape.back());
+    if (c == 0) return ctx.Decline("empty axis");
+    const size_t batch = static_cast<size_t>(x->elements()) / c;
+    XNN_CALL(ctx, xnn_create_softmax_nc_f32(c, c, c, 0, &op_));
+    XNN_CALL(ctx, xnn_setup_softmax_nc_f32(op_, batch, x->f32(), y->f32(), pool));
+    return Status::Ok();
+  }
+};
+
 // PRelu with a constant slope per channel of the last axis; other slopes go portable.
 class PReluKernel : public F32XnnKernel {
  public:
@@ -381,6 +401,7 @@ class XnnpackProviderImpl : public KernelProvider {
     Register(fb::OpType_PRelu, f, Make<PReluKernel>);
     Register(fb::OpType_Resize, f, Make<ResizeKernel>);
     Register(fb::OpType_Pad, f, Make<ConstantPadKernel>);
+    Register(fb::OpType_Softmax, f, Make<SoftmaxKernel>);
   }
 };
 
