@@ -7,6 +7,7 @@
 #include <limits>
 #include <string>
 
+#include "engine/kernel.h"
 #include "engine_test_util.h"
 
 namespace edgert::test {
@@ -193,6 +194,39 @@ TEST(ElemGeluTest, ErfAndTanhFormsMatchFloat64) {
   std::vector<std::vector<float>> out;
   EXPECT_FALSE(
       TryRunOp("Gelu", {Var(xs, x)}, {xs}, {AttrDef::String("approximate", "fast")}, &out).ok());
+}
+
+// Where oneDNN is built in (x86-64 hosts) it takes Gelu in both forms, cut into bands on 2
+// threads (40000 elements: two bands of 20000); the portable suite runs without it. Both against
+// float64 across the band boundary, and the provider is checked, so that a silent decline
+// cannot pass as coverage.
+TEST(ElemGeluTest, OneDnnTakesBothFormsWhereBuiltInAcrossBands) {
+#ifdef EDGERT_PORTABLE_ONLY
+  const bool dnnl = false;
+#else
+  const bool dnnl = engine::DnnlProvider() != nullptr;
+#endif
+  const S xs = {4, 10000};
+  const V x = RandomFloats(40000, 77, -8.f, 8.f);
+  D erf, tanh;
+  for (float f : x) {
+    const double v = f;
+    erf.push_back(0.5 * v * (1 + std::erf(v / std::sqrt(2.0))));
+    tanh.push_back(0.5 * v * (1 + std::tanh(std::sqrt(2 / M_PI) * (v + 0.044715 * v * v * v))));
+  }
+  for (int threads : {1, 2}) {
+    SCOPED_TRACE(threads);
+    SessionOptions options;
+    options.num_threads = threads;
+    size_t before = engine::DnnlKernelCountForTesting();
+    ExpectClose(RunOp("Gelu", {Var(xs, x)}, {xs}, {}, options)[0], erf, 1e-6, 1e-5);
+    EXPECT_EQ(engine::DnnlKernelCountForTesting() - before, dnnl ? 1u : 0u);
+    before = engine::DnnlKernelCountForTesting();
+    ExpectClose(
+        RunOp("Gelu", {Var(xs, x)}, {xs}, {AttrDef::String("approximate", "tanh")}, options)[0],
+        tanh, 1e-6, 1e-5);
+    EXPECT_EQ(engine::DnnlKernelCountForTesting() - before, dnnl ? 1u : 0u);
+  }
 }
 
 }  // namespace

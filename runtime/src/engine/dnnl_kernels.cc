@@ -1,5 +1,5 @@
-// The oneDNN provider (x86-64 host builds only): f32 Conv2D, FullyConnected and MatMul, and int8
-// Conv2D and FullyConnected where they are exact (see QConv2DKernel), on Debian's libdnnl 2.6,
+// The oneDNN provider (x86-64 host builds only): f32 Conv2D, FullyConnected, MatMul and Gelu, and
+// int8 Conv2D and FullyConnected where they are exact (see QConv2DKernel), on Debian's libdnnl 2.6,
 // ahead of XNNPACK. The XNNPACK 2022 snapshot's AVX2 f32 igemm spills an accumulator in its inner
 // loop (gcc build), which left f32 convolutions at ~40% of ONNX Runtime's speed; oneDNN's kernels
 // are JIT-generated, so no compiler decides their register allocation. This file is the only place
@@ -586,6 +586,60 @@ class DnnlMatMulKernel : public DnnlBandsKernel {
   }
 };
 
+// Gelu (IR.md) as oneDNN's JIT eltwise (gelu_erf, gelu_tanh): the portable kernel's erf is a
+// rational function that this generic x86-64 build (SSE2) runs 4 lanes at a time, which made
+// GELU a fifth of ViT's and over a third of ConvNeXt's time. The tensor is cut into bands of
+// contiguous elements, a band per thread of the session's pthreadpool. An `approximate` other
+// than "none"/"tanh" is declined, so the portable kernel reports it.
+class DnnlGeluKernel : public DnnlBandsKernel {
+ public:
+  Status Setup(const NodeContext& ctx, pthreadpool_t pool) override {
+    EDGERT_RETURN_IF_ERROR(ctx.CheckArity(1, 1, 1));
+    const TensorRef* x = ctx.In(0);
+    const TensorRef* y = ctx.Out(0);
+    if (x->dtype != fb::DType_F32 || y->dtype != fb::DType_F32)
+      return ctx.Decline("onednn: f32 only");
+    EDGERT_RETURN_IF_ERROR(CheckOutShape(ctx, *y, x->shape));
+    const std::string approx = ctx.Str("approximate", "none");
+    if (approx != "none" && approx != "tanh") return ctx.Decline("onednn: unknown approximate");
+    const dnnl::algorithm alg =
+        approx == "tanh" ? dnnl::algorithm::eltwise_gelu_tanh : dnnl::algorithm::eltwise_gelu_erf;
+    where_ = ctx.Where();
+    std::string error;
+    const dnnl::engine* engine = CpuEngine(&error);
+    if (!engine) return ctx.Decline("onednn: " + error);
+    const int64_t n = x->elements();
+    if (n == 0) return ctx.Decline("onednn: empty tensor");
+    // Bands of at least 16k elements: below that a thread's start costs more than it saves.
+    const int64_t threads = pool ? static_cast<int64_t>(pthreadpool_get_threads_count(pool)) : 1;
+    const int64_t bands = std::max<int64_t>(1, std::min(threads, n / 16384));
+    const OmpThreads omp(1);
+    try {
+      for (int64_t i = 0; i < bands; ++i) {
+        const int64_t lo = n * i / bands, hi = n * (i + 1) / bands;
+        const dnnl::memory::desc md({hi - lo}, dnnl::memory::data_type::f32,
+                                    dnnl::memory::format_tag::a);
+        const dnnl::eltwise_forward::primitive_desc pd(
+            dnnl::eltwise_forward::desc(dnnl::prop_kind::forward_inference, alg, md, 0.f, 0.f),
+            *engine);
+        const std::string impl = pd.impl_info_str();
+        if (impl.compare(0, 3, "ref") == 0)
+          return ctx.Decline("onednn has only its reference implementation (" + impl + ")");
+        Band band;
+        band.stream = dnnl::stream(*engine);
+        band.Add(DNNL_ARG_SRC, dnnl::memory(md, *engine, x->f32() + lo));
+        band.Add(DNNL_ARG_DST, dnnl::memory(md, *engine, y->f32() + lo));
+        band.prim = dnnl::primitive(pd);
+        bands_.push_back(std::move(band));
+      }
+    } catch (const dnnl::error& e) {
+      return ctx.Decline(std::string("onednn: ") + e.what());  // the portable kernel takes it
+    }
+    ++kernels_set_up;
+    return Status::Ok();
+  }
+};
+
 // EDGERT_DISABLE_DNNL=1 (read once) leaves every node to XNNPACK, for comparisons.
 bool DisabledByEnv() {
   static const bool disabled = EnvSet("EDGERT_DISABLE_DNNL");
@@ -600,6 +654,7 @@ class DnnlProviderImpl : public KernelProvider {
     Register(fb::OpType_Conv2D, fb::DType_S8, Make<QConv2DKernel>);
     Register(fb::OpType_FullyConnected, fb::DType_S8, Make<QConv2DKernel>);
     Register(fb::OpType_MatMul, fb::DType_F32, Make<DnnlMatMulKernel>);
+    Register(fb::OpType_Gelu, fb::DType_F32, Make<DnnlGeluKernel>);
   }
 };
 
