@@ -332,6 +332,9 @@ void Lowerer::Finish() {
 
 Status Lowerer::LowerNode(const Node& n) {
   const OnnxOp* op = FindOnnxOp(n.op_type());  // CheckSupported found every node's entry
+  // Every supported op has an output, and the lowering functions read output(0): a node without
+  // one (found by fuzz_onnx_import: Concat read past the end, a protobuf CHECK abort).
+  if (n.output_size() < 1) return Bad("has no output");
   for (const ConstInput& ci : op->const_inputs)
     if (ci.required && Has(n, ci.index))
       EDGERT_RETURN_IF_ERROR(ConstIn(n, ci.index, ci.role).status());
