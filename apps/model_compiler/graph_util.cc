@@ -8,7 +8,8 @@ namespace edgert::compiler {
 
 int64_t Numel(const Shape& s) {
   int64_t n = 1;
-  for (int64_t d : s) n *= d;
+  for (int64_t d : s)
+    if (__builtin_mul_overflow(n, d, &n)) return INT64_MAX;  // no UB; the loader refuses it
   return n;
 }
 

@@ -14,6 +14,7 @@ using Shape = std::vector<int64_t>;
 // A layout permutation: stored dim i holds logical (ONNX) dim perm[i].
 using Perm = std::vector<int>;
 
+// The element count; INT64_MAX where the product overflows (a crafted shape), never UB.
 int64_t Numel(const Shape& s);
 Perm IdentityPerm(size_t rank);
 bool IsIdentity(const Perm& p);

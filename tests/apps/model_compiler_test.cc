@@ -1053,6 +1053,23 @@ TEST(CompilerTest, TensorsRecordTheOnnxValueTheyHold) {
   EXPECT_EQ(r->tensors[conv->inputs[1]].source, "");
 }
 
+// Found by fuzz_onnx_import: Reshape's target product overflowed int64 (UB), and a dimension
+// below -1 was taken as given. Both are errors naming the node now.
+TEST(CompilerTest, ReshapeTargetsThatCannotBeAreErrors) {
+  for (const auto& [spec, fault] :
+       {std::pair<std::vector<int64_t>, std::string>{{-3, 8}, "shape[0] is -3"},
+        {{int64_t{1} << 62, 4, -1}, "overflows 64 bits"}}) {
+    SCOPED_TRACE(fault);
+    Onnx o;
+    o.Input("x", {1, 8}).Output("y");
+    o.InitInts("shape", {static_cast<int64_t>(spec.size())}, spec);
+    o.Node("Reshape", {"x", "shape"}, {"y"}, "reshape");
+    auto r = Compile(o);
+    ASSERT_FALSE(r.ok());
+    EXPECT_TRUE(Has(r.status().message(), fault)) << r.status().message();
+  }
+}
+
 TEST(CompilerTest, MalformedOnnxIsAClearError) {
   const std::string dir = test::TempDir("MalformedOnnx");
   auto missing = CompileOnnxFile(dir + "/missing.onnx", CompileConfig());

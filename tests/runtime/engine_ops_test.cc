@@ -674,6 +674,29 @@ TEST(ResizeTest, LinearModes) {
   CheckResize(true, "half_pixel", "floor", {1, 6, 8, 2}, {1, 3, 3, 2}, 0.5f, 3.f / 8, 97);
 }
 
+// Found by fuzz_model_load: a tiny scale put the nearest source coordinate beyond int64, and the
+// float-to-int conversion was undefined (x86 gave INT64_MIN, so row 0 instead of the last row).
+// The coordinate is clamped as a float; a scale that is not finite is refused.
+TEST(ResizeTest, ExtremeScalesClampOrAreRefused) {
+  const S xs = {1, 2, 2, 1};
+  const V x = {1.f, 2.f, 3.f, 4.f};
+  auto got = RunOp("Resize", {Var(xs, x)}, {xs},
+                   {AttrDef::String("mode", "nearest"),
+                    AttrDef::String("coordinate_transformation_mode", "half_pixel"),
+                    AttrDef::String("nearest_mode", "round_prefer_floor"),
+                    AttrDef::Floats("scales", {1e-30f, 1e-30f})});
+  // (x + 0.5) / 1e-30 - 0.5 is past the last row and column for every x: all read x[1][1].
+  ExpectClose(got[0], D{4, 4, 4, 4}, 0, 0);
+  std::vector<std::vector<float>> out;
+  const Status s =
+      TryRunOp("Resize", {Var(xs, x)}, {xs},
+               {AttrDef::String("mode", "nearest"),
+                AttrDef::Floats("scales", {std::numeric_limits<float>::infinity(), 1.f})},
+               &out);
+  EXPECT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("positive and finite"), std::string::npos) << s.ToString();
+}
+
 // ---- Softmax, ReduceMean ----
 
 TEST(SoftmaxTest, LastAndMiddleAxis) {

@@ -180,13 +180,17 @@ Result<Shape> ReshapeTarget(Lowerer& ctx, const Node& n, const Shape& in) {
       infer = static_cast<int>(d);
       continue;
     }
+    if (spec[d] < -1)
+      return ctx.Bad("shape[" + std::to_string(d) + "] is " + std::to_string(spec[d]) +
+                     "; a dimension is >= 0, or -1 for the inferred one");
     if (spec[d] == 0 && !allowzero) {
       if (d >= in.size()) return ctx.Bad("shape 0 refers to a missing input dimension");
       out[d] = in[d];
     } else {
       out[d] = spec[d];
     }
-    known *= out[d];
+    if (__builtin_mul_overflow(known, out[d], &known))
+      return ctx.Bad("the shape's element count overflows 64 bits");
   }
   if (infer >= 0) {
     if (known == 0 || Numel(in) % known != 0)

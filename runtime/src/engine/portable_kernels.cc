@@ -433,7 +433,7 @@ class ResizeKernel : public Kernel {
     auto taps = [&](int axis, int64_t in, int64_t out, std::vector<Tap>* v) {
       for (int64_t o = 0; o < out; ++o) {
         float x = OriginalCoord(p, axis, o, in, out);
-        x = std::min(std::max(x, 0.f), static_cast<float>(in - 1));
+        x = x > 0.f ? std::min(x, static_cast<float>(in - 1)) : 0.f;  // NaN-safe
         const auto x0 = static_cast<int64_t>(std::floor(x));
         v->push_back({x0, std::min(x0 + 1, in - 1), x - static_cast<float>(x0)});
       }

@@ -43,7 +43,8 @@ Status ParseResize(const NodeContext& ctx, const TensorRef& in, const TensorRef&
     p->scale[a] = scales.size() == 2
                       ? scales[static_cast<size_t>(a)]
                       : static_cast<float>(out.shape[1 + a]) / static_cast<float>(in.shape[1 + a]);
-    if (!(p->scale[a] > 0.f)) return ctx.Error("scales must be positive");
+    if (!(p->scale[a] > 0.f) || !std::isfinite(p->scale[a]))
+      return ctx.Error("scales must be positive and finite, got " + std::to_string(p->scale[a]));
   }
   return Status::Ok();
 }
@@ -89,7 +90,10 @@ int64_t NearestIndex(const ResizeParams& p, int axis, int64_t x, int64_t in, int
       r = std::ceil(c);
       break;
   }
-  return std::min<int64_t>(std::max<int64_t>(static_cast<int64_t>(r), 0), in - 1);
+  // Clamped as a float: a coordinate beyond int64 (extreme scales) must not reach the cast.
+  if (!(r > 0.f)) return 0;
+  if (r >= static_cast<float>(in - 1)) return in - 1;
+  return static_cast<int64_t>(r);
 }
 
 }  // namespace edgert::engine
