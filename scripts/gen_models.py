@@ -340,10 +340,7 @@ for _n, (_b, _s, _o) in MODERN.items():
 # Models that model_compiler cannot compile yet, with the reason: scripts/prepare_models.sh
 # compiles them but does not stop when that fails, and tests/conformance/wholemodel_test.cc
 # leaves them out. Remove a name once it compiles and matches ORT.
-PENDING = {
-    "swin_o13": "the export keeps attention Dropout with training_mode true (under investigation)",
-    "swin_o17": "the export keeps attention Dropout with training_mode true (under investigation)",
-}
+PENDING = {}
 
 
 def seed_for(name):

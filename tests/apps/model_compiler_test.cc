@@ -1028,6 +1028,34 @@ TEST(CompilerTest, InputsTheTableSaysAreConstantAreChecked) {
   EXPECT_TRUE(Compile(eval).ok());
 }
 
+// training_mode true is the identity only with a constant ratio of 0 (Swin's attention dropout as
+// torch exports it with TrainingMode.PRESERVE); any other ratio, or the default 0.5, is refused.
+TEST(CompilerTest, DropoutInTrainingModeRunsOnlyWithRatioZero) {
+  for (const auto& [ratio, fault] : {std::pair<float, std::string>{0.f, ""},
+                                     {0.1f, "a ratio other than 0"},
+                                     {-1.f, "the default ratio 0.5"}}) {
+    SCOPED_TRACE(ratio);
+    Onnx o;
+    o.Input("x", {1, 4}).Output("y");
+    auto* t = o.proto().mutable_graph()->add_initializer();
+    t->set_name("training");
+    t->set_data_type(onnx::TensorProto::BOOL);
+    t->add_int32_data(1);
+    if (ratio >= 0) o.Init("ratio", {}, {ratio});
+    o.Node("Dropout", {"x", ratio >= 0 ? "ratio" : "", "training"}, {"y"}, "d");
+    auto r = Compile(o);
+    if (fault.empty()) {
+      ASSERT_TRUE(r.ok()) << r.status().message();
+      EXPECT_EQ(Ops(*r), (std::vector<std::string>{"InputAdapter", "OutputAdapter"}));
+    } else {
+      ASSERT_FALSE(r.ok());
+      EXPECT_EQ(r.status().code(), StatusCode::kUnsupported);
+      EXPECT_TRUE(Has(r.status().message(), "'d' (Dropout): training_mode true with " + fault))
+          << r.status().message();
+    }
+  }
+}
+
 // quantize.cc finds QDQ parameters by the ONNX value a tensor holds, not by its name.
 TEST(CompilerTest, TensorsRecordTheOnnxValueTheyHold) {
   Onnx o;

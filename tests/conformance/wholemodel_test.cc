@@ -22,16 +22,17 @@ TEST_P(WholeModelTest, MatchesOnnxRuntime) {
 // The issue-14 models (scripts/gen_models.py), each exported at opset 13 and 17 and small enough
 // for qemu: vit (torchvision VisionTransformer), convnext (ConvNeXt), yolov8 (YoloV8Style: C2f,
 // SPPF, DFL head, in-graph anchors), unet (UNetStyle ending in ArgMax, an int64 reference);
-// vit and convnext_tiny are the bench sizes (host only). Not enabled yet (gen_models.py
-// PENDING): swin_o13/_o17 (torchvision SwinTransformer): model_compiler refuses its attention
-// Dropout, exported with training_mode true.
+// swin (torchvision SwinTransformer: shifted windows, rank-6 window partition, the attention
+// mask folded from ScatterND/Mod/Where, Dropout exported with training_mode true and ratio 0);
+// vit and convnext_tiny are the bench sizes (host only).
 #ifdef EDGERT_WHOLEMODEL_TINY_ONLY
 // Under qemu, XNNPACK runs ~500x slower: only the small variants.
 INSTANTIATE_TEST_SUITE_P(Models, WholeModelTest,
                          ::testing::Values("mobilenet_v2_tiny", "resnet18_tiny", "dethead_tiny",
                                            "mobilenet_v2_tiny_nv12", "dethead_tiny_nv12",
                                            "convnext_o13", "convnext_o17", "vit_o13", "vit_o17",
-                                           "yolov8_o13", "yolov8_o17", "unet_o13", "unet_o17"));
+                                           "yolov8_o13", "yolov8_o17", "unet_o13", "unet_o17",
+                                           "swin_o13", "swin_o17"));
 #else
 INSTANTIATE_TEST_SUITE_P(Models, WholeModelTest,
                          ::testing::Values("mobilenet_v2", "resnet18", "dethead",
@@ -39,7 +40,7 @@ INSTANTIATE_TEST_SUITE_P(Models, WholeModelTest,
                                            "mobilenet_v2_tiny_nv12", "dethead_tiny_nv12",
                                            "convnext_o13", "convnext_o17", "convnext_tiny",
                                            "vit_o13", "vit_o17", "yolov8_o13", "yolov8_o17",
-                                           "unet_o13", "unet_o17", "vit"));
+                                           "unet_o13", "unet_o17", "swin_o13", "swin_o17", "vit"));
 #endif
 
 }  // namespace

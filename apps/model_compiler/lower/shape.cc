@@ -294,14 +294,21 @@ Status EmitReshape(Lowerer& ctx, const Value& x, const Shape& out_shape,
   return Status::Ok();
 }
 
-// Dropout runs as inference: the data output is the input. Training mode and a mask output
-// that something reads are refused.
+// Dropout runs as inference: the data output is the input. Training mode is refused unless the
+// ratio is a constant 0, where it too is the identity (ONNX: mask all true, scale 1/(1-0));
+// torch writes that for attention dropout with p=0 (torchvision's Swin) when exported with
+// TrainingMode.PRESERVE. A mask output that something reads is refused.
 Status CheckDropout(Lowerer& ctx, const Node& n) {
   if (n.output_size() > 1 && !n.output(1).empty() && ctx.Uses(n.output(1)) > 0)
     return ctx.NotSupported("the mask output '" + n.output(1) + "' (training only)");
   if (ctx.Has(n, 2)) {
     EDGERT_ASSIGN_OR_RETURN(Const t, ctx.ConstIn(n, 2, "training_mode"));
-    if (t.size() > 0 && t.At(0) != 0) return ctx.NotSupported("training_mode true");
+    if (t.size() > 0 && t.At(0) != 0) {
+      if (!ctx.Has(n, 1)) return ctx.NotSupported("training_mode true with the default ratio 0.5");
+      EDGERT_ASSIGN_OR_RETURN(Const r, ctx.ConstIn(n, 1, "ratio (training_mode true)"));
+      if (r.size() != 1 || r.At(0) != 0)
+        return ctx.NotSupported("training_mode true with a ratio other than 0");
+    }
   }
   return Status::Ok();
 }

@@ -550,16 +550,15 @@ class DnnlMatMulKernel : public DnnlBandsKernel {
     const int64_t threads = pool ? static_cast<int64_t>(pthreadpool_get_threads_count(pool)) : 1;
     const int64_t bands = broadcast ? 1 : std::max<int64_t>(1, std::min(threads, count));
     using dims = dnnl::memory::dims;
-    const auto f32 = dnnl::memory::data_type::f32;
-    // Dense row-major strides of `d`.
-    auto md = [f32](const dims& d) {
+    // Dense row-major f32 of shape `d`.
+    auto md = [](const dims& d) {
       dims st(d.size());
       int64_t acc = 1;
       for (size_t i = d.size(); i-- > 0;) {
         st[i] = acc;
         acc *= d[i];
       }
-      return dnnl::memory::desc(d, f32, st);
+      return dnnl::memory::desc(d, dnnl::memory::data_type::f32, st);
     };
     const OmpThreads omp(1);
     for (int64_t i = 0; i < bands; ++i) {
