@@ -5,6 +5,7 @@
 #include <fstream>
 #include <iterator>
 #include <string>
+#include <utility>
 
 #include "model_compiler/compiler.h"
 
@@ -25,8 +26,29 @@ TEST(OnnxImportFuzzTest, NodeWithoutOutputIsAnError) {
   auto m = CompileOnnxBytes(bytes, "crash.onnx", config);
   ASSERT_FALSE(m.ok());
   EXPECT_EQ(m.status().code(), StatusCode::kFormatError) << m.status().ToString();
-  EXPECT_NE(m.status().message().find("(Concat): has no output"), std::string::npos)
+  // The ONNX checker, which now runs first (issue 15), names the fault before LowerConcat can;
+  // LowerNode's own check stays for graphs that reach it.
+  EXPECT_NE(m.status().message().find("has output size 0"), std::string::npos)
       << m.status().ToString();
+}
+
+// A Reshape whose target's element count overflows int64 (UB in ReshapeTarget's product), and a
+// ConvTranspose whose X and W ranks differ, which the ONNX checker accepts but libonnx 1.12's
+// shape inference indexes out of range (SIGSEGV). Both are clear errors now.
+TEST(OnnxImportFuzzTest, ReshapeOverflowAndConvTransposeRanksAreErrors) {
+  for (const auto& [name, fault] : {std::pair<const char*, const char*>{
+                                        "crash-reshape-overflow", "(Reshape): shape[1] is -393472"},
+                                    {"crash-convtranspose-rank-mismatch", "(ConvTranspose)"}}) {
+    SCOPED_TRACE(name);
+    const std::string bytes = ReadCorpus(name);
+    ASSERT_FALSE(bytes.empty());
+    const CompileConfig config;
+    auto m = CompileOnnxBytes(bytes, "crash.onnx", config);
+    ASSERT_FALSE(m.ok());
+    EXPECT_NE(m.status().message().find(std::string("crash.onnx: node ")), std::string::npos)
+        << m.status().ToString();
+    EXPECT_NE(m.status().message().find(fault), std::string::npos) << m.status().ToString();
+  }
 }
 
 }  // namespace

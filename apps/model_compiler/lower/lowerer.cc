@@ -8,6 +8,7 @@
 #include <spdlog/spdlog.h>
 
 #include <cstring>
+#include <mutex>
 #include <sstream>
 
 #include "common/file_read.h"
@@ -194,6 +195,49 @@ Status Lowerer::CheckSupported() {
                      " node(s) use ops the compiler does not support: " + Join(bad));
 }
 
+namespace {
+
+// libonnx 1.12's ConvTranspose shape inference indexes W's dim 1 and X's spatial dims without
+// checking ranks or attribute lengths, so a model the checker accepts can crash it (rank(X) !=
+// rank(W), found by fuzz_onnx_import). Each ConvTranspose schema's inference function is wrapped
+// once with the checks it assumes; a node that fails them gets no inferred shape, which costs
+// only the cross-check (edgert's own lowering reports the node). The registry hands out const
+// schemas; the objects themselves are not const, so setting the function is well-defined.
+void GuardConvTransposeInference() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    const onnx::OpSchema* seen = nullptr;
+    for (int version : {1, 1000}) {
+      const onnx::OpSchema* schema = onnx::OpSchemaRegistry::Schema("ConvTranspose", version);
+      if (!schema || schema == seen) continue;
+      seen = schema;
+      onnx::InferenceFunction original = schema->GetTypeAndShapeInferenceFunction();
+      const_cast<onnx::OpSchema*>(schema)->TypeAndShapeInferenceFunction(
+          [original](onnx::InferenceContext& ctx) {
+            if (ctx.getNumInputs() >= 2 && ctx.getInputType(0) && ctx.getInputType(1)) {
+              const onnx::TypeProto& x = *ctx.getInputType(0);
+              const onnx::TypeProto& w = *ctx.getInputType(1);
+              if (x.tensor_type().has_shape() || w.tensor_type().has_shape()) {
+                const int rank = x.tensor_type().shape().dim_size();
+                if (!x.tensor_type().has_shape() || !w.tensor_type().has_shape() || rank < 3 ||
+                    w.tensor_type().shape().dim_size() != rank)
+                  return;
+                for (const char* name :
+                     {"kernel_shape", "strides", "dilations", "output_padding", "output_shape"})
+                  if (const auto* a = ctx.getAttribute(name); a && a->ints_size() != rank - 2)
+                    return;
+                if (const auto* a = ctx.getAttribute("pads"); a && a->ints_size() != 2 * (rank - 2))
+                  return;
+              }
+            }
+            if (original) original(ctx);
+          });
+    }
+  });
+}
+
+}  // namespace
+
 Status Lowerer::InferOnnxShapes() {
   // The ONNX checker first: libonnx's shape inference is not safe on a model the checker
   // rejects (it crashes on a malformed ConvTranspose, for one). libonnx 1.12's checker also
@@ -220,6 +264,7 @@ Status Lowerer::InferOnnxShapes() {
     shape->clear_dim();
     for (int64_t d : it->second.shape) shape->add_dim()->set_dim_value(d);
   }
+  GuardConvTransposeInference();
   try {
     onnx::ShapeInferenceOptions opts{false, 0, false};
     onnx::shape_inference::InferShapes(copy, onnx::OpSchemaRegistry::Instance(), opts);
