@@ -444,7 +444,7 @@ if [ -n "$ref_file$ref_dir" ]; then
     for i in "${!refs[@]}"; do
       name="$(printf '%s\n' "${dumps[@]}" | grep "^model_infer_output_${i}_" || true)"
       [ -n "$name" ] || die "no model_infer_output_${i}_*.bin in $fetch for --ref_file ${refs[$i]}"
-      ln -s "$(realpath "${refs[$i]}")" "$pc_dir/$name"
+      cp "${refs[$i]}" "$pc_dir/$name"  # a copy: the verifier reads only files inside the folder
     done
   fi
   log "comparing board outputs in $fetch with ${ref_dir:-$ref_file} (verifier --compare_dir)"
