@@ -179,15 +179,20 @@ TEST(ElemLayerNormTest, ScaleOfTheWrongShapeIsAnErrorNamingIt) {
       << st.message();
 }
 
+// Both GELU forms of x in float64, from their definitions.
+void RefGelu(const V& x, D* erf, D* tanh) {
+  for (float f : x) {
+    const double v = f;
+    erf->push_back(0.5 * v * (1 + std::erf(v / std::sqrt(2.0))));
+    tanh->push_back(0.5 * v * (1 + std::tanh(std::sqrt(2 / M_PI) * (v + 0.044715 * v * v * v))));
+  }
+}
+
 TEST(ElemGeluTest, ErfAndTanhFormsMatchFloat64) {
   const S xs = {3, 13};
   const V x = RandomFloats(39, 1411, -6.f, 6.f);
   D erf, tanh;
-  for (float f : x) {
-    const double v = f;
-    erf.push_back(0.5 * v * (1 + std::erf(v / std::sqrt(2.0))));
-    tanh.push_back(0.5 * v * (1 + std::tanh(std::sqrt(2 / M_PI) * (v + 0.044715 * v * v * v))));
-  }
+  RefGelu(x, &erf, &tanh);
   ExpectClose(RunOp("Gelu", {Var(xs, x)}, {xs})[0], erf, 1e-6, 1e-5);
   ExpectClose(RunOp("Gelu", {Var(xs, x)}, {xs}, {AttrDef::String("approximate", "tanh")})[0], tanh,
               1e-6, 1e-5);
@@ -209,11 +214,7 @@ TEST(ElemGeluTest, OneDnnTakesBothFormsWhereBuiltInAcrossBands) {
   const S xs = {4, 10000};
   const V x = RandomFloats(40000, 77, -8.f, 8.f);
   D erf, tanh;
-  for (float f : x) {
-    const double v = f;
-    erf.push_back(0.5 * v * (1 + std::erf(v / std::sqrt(2.0))));
-    tanh.push_back(0.5 * v * (1 + std::tanh(std::sqrt(2 / M_PI) * (v + 0.044715 * v * v * v))));
-  }
+  RefGelu(x, &erf, &tanh);
   for (int threads : {1, 2}) {
     SCOPED_TRACE(threads);
     SessionOptions options;
