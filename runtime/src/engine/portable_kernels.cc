@@ -6,9 +6,11 @@
 #include <cstring>
 #include <limits>
 
+#include "engine/broadcast.h"
 #include "engine/copy_plan.h"
 #include "engine/elem_kernels.h"
 #include "engine/kernel.h"
+#include "engine/logic_kernels.h"
 #include "engine/resize_coords.h"
 #include "engine/tensor_kernels.h"
 
@@ -576,68 +578,18 @@ class BinaryKernel : public Kernel {
     EDGERT_RETURN_IF_ERROR(ReadActivationRange(ctx, &act));
     lo_ = act.lo;
     hi_ = act.hi;
-    const int rank = std::max(a_->rank(), b_->rank());
-    if (rank > kMaxRank) return ctx.Error("rank above 8");
-    std::vector<int64_t> sa(a_->shape), sb(b_->shape);
-    sa.insert(sa.begin(), static_cast<size_t>(rank - a_->rank()), 1);
-    sb.insert(sb.begin(), static_cast<size_t>(rank - b_->rank()), 1);
-    std::vector<int64_t> shape(static_cast<size_t>(rank));
-    for (size_t d = 0; d < shape.size(); ++d) {
-      if (sa[d] != sb[d] && sa[d] != 1 && sb[d] != 1)
-        return ctx.Error("shapes " + ShapeToString(a_->shape) + " and " + ShapeToString(b_->shape) +
-                         " do not broadcast");
-      shape[d] = sa[d] == 1 ? sb[d] : sa[d];
-    }
-    EDGERT_RETURN_IF_ERROR(CheckShape(ctx, *out_, shape));
-    std::vector<int64_t> da = DenseStrides(sa, 1), db = DenseStrides(sb, 1);
-    // Broadcast dimensions step 0; then drop size-1 dims and merge contiguous neighbours.
-    rank_ = 0;
-    for (size_t d = 0; d < shape.size(); ++d) {
-      const int64_t stride_a = sa[d] == 1 ? 0 : da[d];
-      const int64_t stride_b = sb[d] == 1 ? 0 : db[d];
-      if (shape[d] == 1) continue;
-      if (rank_ > 0) {
-        const int j = rank_ - 1;
-        if (stride_a_[j] == stride_a * shape[d] && stride_b_[j] == stride_b * shape[d]) {
-          shape_[j] *= shape[d];
-          stride_a_[j] = stride_a;
-          stride_b_[j] = stride_b;
-          continue;
-        }
-      }
-      shape_[rank_] = shape[d];
-      stride_a_[rank_] = stride_a;
-      stride_b_[rank_] = stride_b;
-      ++rank_;
-    }
-    return Status::Ok();
+    return plan_.Init(ctx, {a_, b_}, *out_);
   }
 
   Status Run(pthreadpool_t) override {
     const float* a = a_->f32();
     const float* b = b_->f32();
     float* o = out_->f32();
-    if (rank_ == 0) {
-      Row(a, 0, b, 0, o, 1);
-      return Status::Ok();
-    }
-    const int inner = rank_ - 1;
-    const int64_t n = shape_[inner];
-    int64_t idx[kMaxRank] = {};
-    for (;;) {
-      Row(a, stride_a_[inner], b, stride_b_[inner], o, n);
-      o += n;
-      int d = inner - 1;
-      for (; d >= 0; --d) {
-        a += stride_a_[d];
-        b += stride_b_[d];
-        if (++idx[d] < shape_[d]) break;
-        a -= stride_a_[d] * shape_[d];
-        b -= stride_b_[d] * shape_[d];
-        idx[d] = 0;
-      }
-      if (d < 0) return Status::Ok();
-    }
+    const int64_t sa = plan_.inner_stride(0), sb = plan_.inner_stride(1);
+    plan_.ForEachRow([&](const int64_t* off, int64_t out_off, int64_t n) {
+      Row(a + off[0], sa, b + off[1], sb, o + out_off, n);
+    });
+    return Status::Ok();
   }
 
  private:
@@ -677,10 +629,7 @@ class BinaryKernel : public Kernel {
 
   TensorRef *a_ = nullptr, *b_ = nullptr, *out_ = nullptr;
   float lo_ = -kInf, hi_ = kInf;
-  int rank_ = 0;
-  int64_t shape_[kMaxRank] = {};
-  int64_t stride_a_[kMaxRank] = {};
-  int64_t stride_b_[kMaxRank] = {};
+  BroadcastPlan plan_;
 };
 
 class SoftmaxKernel : public Kernel {
@@ -962,6 +911,7 @@ class PortableProviderImpl : public KernelProvider {
     Register(fb::OpType_MaxPool2D, f, Make<Pool2DKernel<true>>);
     Register(fb::OpType_AvgPool2D, f, Make<Pool2DKernel<false>>);
     for (const KernelRegistration& r : TensorKernels()) Register(r.op, r.dtype, r.factory);
+    for (const KernelRegistration& r : LogicKernels()) Register(r.op, r.dtype, r.factory);
   }
 };
 
