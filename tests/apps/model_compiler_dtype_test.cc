@@ -49,9 +49,8 @@ onnx::ModelProto Model(const std::vector<Io>& ins, const std::vector<Io>& outs) 
   return m;
 }
 
-onnx::NodeProto* Add(onnx::ModelProto& m, const std::string& op,
-                     const std::vector<std::string>& in, const std::string& out,
-                     const std::string& name) {
+onnx::NodeProto* Add(onnx::ModelProto& m, const std::string& op, const std::vector<std::string>& in,
+                     const std::string& out, const std::string& name) {
   auto* n = m.mutable_graph()->add_node();
   n->set_op_type(op);
   n->set_name(name);
@@ -153,8 +152,8 @@ TEST(DtypeTest, PreprocessingOnANonFloatInputIsRefusedNamingIt) {
 TEST(DtypeTest, TheGuardRefusesEveryMismatchedNodeInOneError) {
   // Two integer Adds (no integer Add kernel is enabled) and a Sigmoid downstream of one of them,
   // which is skipped rather than reported as a missing input.
-  onnx::ModelProto m =
-      Model({{"a", TP::INT32, {4}}, {"b", TP::UINT8, {4}}}, {{"y", TP::FLOAT, {4}}, {"z", TP::UINT8, {4}}});
+  onnx::ModelProto m = Model({{"a", TP::INT32, {4}}, {"b", TP::UINT8, {4}}},
+                             {{"y", TP::FLOAT, {4}}, {"z", TP::UINT8, {4}}});
   Add(m, "Add", {"a", "a"}, "s", "add_s32");
   Add(m, "Sigmoid", {"s"}, "y", "after");
   Add(m, "Add", {"b", "b"}, "z", "add_u8");

@@ -97,7 +97,7 @@ Status RunTyped(const std::string& op, const std::vector<Typed>& ins, TensorType
 }
 
 Typed RunNode(const std::string& op, const std::vector<Typed>& ins, TensorType out_type,
-          const S& out_shape, std::vector<AttrDef> attrs = {}) {
+              const S& out_shape, std::vector<AttrDef> attrs = {}) {
   Typed out;
   Status s = RunTyped(op, ins, out_type, out_shape, std::move(attrs), &out);
   EXPECT_TRUE(s.ok()) << op << ": " << s.ToString();
@@ -197,9 +197,8 @@ TEST(CompareTest, BroadcastingAgainstNaiveLoop) {
 
 TEST(CompareTest, RefusesMixedDtypesAndNonBoolOutput) {
   Typed out;
-  EXPECT_FALSE(RunTyped("Equal", {F32({2}, {1, 2}), S32({2}, {1, 2})}, TensorType::kU8, {2}, {},
-                        &out)
-                   .ok());
+  EXPECT_FALSE(
+      RunTyped("Equal", {F32({2}, {1, 2}), S32({2}, {1, 2})}, TensorType::kU8, {2}, {}, &out).ok());
   EXPECT_FALSE(
       RunTyped("Less", {F32({2}, {1, 2}), F32({2}, {1, 2})}, TensorType::kF32, {2}, {}, &out).ok());
 }
@@ -213,10 +212,9 @@ TEST(NotTest, HandComputed) {
 
 TEST(WhereTest, HandComputedF32) {
   // cond [2,1] picks rows: row 0 from a, row 1 from b ([1,3] broadcast down).
-  const auto got = As<float>(RunNode("Where",
-                                 {U8({2, 1}, {1, 0}), F32({2, 3}, {1, 2, 3, 4, 5, 6}),
-                                  F32({1, 3}, {-1, -2, -3})},
-                                 TensorType::kF32, {2, 3}));
+  const auto got = As<float>(RunNode(
+      "Where", {U8({2, 1}, {1, 0}), F32({2, 3}, {1, 2, 3, 4, 5, 6}), F32({1, 3}, {-1, -2, -3})},
+      TensorType::kF32, {2, 3}));
   EXPECT_EQ(got, (std::vector<float>{1, 2, 3, -1, -2, -3}));
 }
 
@@ -227,17 +225,17 @@ TEST(WhereTest, BroadcastOfThreeAgainstNaiveLoop) {
   std::vector<int32_t> a(static_cast<size_t>(Count(as))), b(static_cast<size_t>(Count(bs)));
   for (size_t i = 0; i < a.size(); ++i) a[i] = (1 << 30) + static_cast<int32_t>(i);
   for (size_t i = 0; i < b.size(); ++i) b[i] = -static_cast<int32_t>(i) - 1;
-  const auto got = As<int32_t>(RunNode("Where", {U8(cs, c), S32(as, a), S32(bs, b)},
-                                   TensorType::kS32, ys));
+  const auto got =
+      As<int32_t>(RunNode("Where", {U8(cs, c), S32(as, a), S32(bs, b)}, TensorType::kS32, ys));
   std::vector<int32_t> want;
   ForEachIndex(ys, [&](const S& idx) {
     want.push_back(c[static_cast<size_t>(At(cs, idx))] ? a[static_cast<size_t>(At(as, idx))]
-                                                        : b[static_cast<size_t>(At(bs, idx))]);
+                                                       : b[static_cast<size_t>(At(bs, idx))]);
   });
   EXPECT_EQ(got, want);
   // U8 branches take the 1-byte path.
-  const auto u = As<uint8_t>(
-      RunNode("Where", {U8({3}, {1, 0, 2}), U8({3}, {10, 20, 30}), U8({1}, {7})}, TensorType::kU8, {3}));
+  const auto u = As<uint8_t>(RunNode(
+      "Where", {U8({3}, {1, 0, 2}), U8({3}, {10, 20, 30}), U8({1}, {7})}, TensorType::kU8, {3}));
   EXPECT_EQ(u, (std::vector<uint8_t>{10, 7, 30}));  // any nonzero condition is true
 }
 
@@ -257,9 +255,9 @@ Typed Cast(const Typed& x, TensorType to) {
 TEST(CastTest, FloatToIntegerTruncatesTowardZeroAndSaturates) {
   const S s = {8};
   const std::vector<float> x = {2.9f, -2.9f, kNaN, 3e9f, -3e9f, kInfF, -0.5f, 2147483520.f};
-  EXPECT_EQ(As<int32_t>(Cast(F32(s, x), TensorType::kS32)),
-            (std::vector<int32_t>{2, -2, 0, 2147483647, -2147483647 - 1, 2147483647, 0,
-                                  2147483520}));
+  EXPECT_EQ(
+      As<int32_t>(Cast(F32(s, x), TensorType::kS32)),
+      (std::vector<int32_t>{2, -2, 0, 2147483647, -2147483647 - 1, 2147483647, 0, 2147483520}));
   EXPECT_EQ(As<uint8_t>(Cast(F32({4}, {255.9f, 300.f, -1.f, 7.5f}), TensorType::kU8)),
             (std::vector<uint8_t>{255, 255, 0, 7}));
   EXPECT_EQ(As<int8_t>(Cast(F32({3}, {-128.5f, 127.9f, -200.f}), TensorType::kS8)),
@@ -277,8 +275,7 @@ TEST(CastTest, IntegerNarrowingWrapsAndWideningSignExtends) {
   EXPECT_EQ(As<int32_t>(Cast(S16({2}, {-5, 32767}), TensorType::kS32)),
             (std::vector<int32_t>{-5, 32767}));
   EXPECT_EQ(As<int8_t>(Cast(U8({2}, {200, 1}), TensorType::kS8)), (std::vector<int8_t>{-56, 1}));
-  EXPECT_EQ(As<int32_t>(Cast(U8({2}, {200, 1}), TensorType::kS32)),
-            (std::vector<int32_t>{200, 1}));
+  EXPECT_EQ(As<int32_t>(Cast(U8({2}, {200, 1}), TensorType::kS32)), (std::vector<int32_t>{200, 1}));
   EXPECT_EQ(As<int16_t>(Cast(S8({2}, {-1, 5}), TensorType::kS16)), (std::vector<int16_t>{-1, 5}));
 }
 
@@ -292,17 +289,17 @@ TEST(CastTest, IntegerToFloatRoundsToNearestEven) {
 TEST(CastTest, F32ToF16RoundsToNearestEvenBitExact) {
   const float one = 1.f, ulp = std::ldexp(1.f, -10);  // binary16 spacing at 1
   const std::vector<float> x = {
-      one,                          // 0x3C00
-      65504.f,                      // largest finite: 0x7BFF
-      65520.f,                      // halfway to 65536: rounds to even, which overflows: +inf
-      one + ulp / 2,                // tie: to even 0x3C00
-      one + 3 * ulp / 2,            // tie: to even 0x3C02
-      std::ldexp(1.f, -24),         // smallest subnormal 0x0001
-      std::ldexp(1.f, -25),         // tie between 0 and 0x0001: 0
-      3 * std::ldexp(1.f, -25),     // tie between 0x0001 and 0x0002: 0x0002
-      -0.f,                         // 0x8000
-      -kInfF,                       // 0xFC00
-      0.333333343f,                 // 0x3555
+      one,                       // 0x3C00
+      65504.f,                   // largest finite: 0x7BFF
+      65520.f,                   // halfway to 65536: rounds to even, which overflows: +inf
+      one + ulp / 2,             // tie: to even 0x3C00
+      one + 3 * ulp / 2,         // tie: to even 0x3C02
+      std::ldexp(1.f, -24),      // smallest subnormal 0x0001
+      std::ldexp(1.f, -25),      // tie between 0 and 0x0001: 0
+      3 * std::ldexp(1.f, -25),  // tie between 0x0001 and 0x0002: 0x0002
+      -0.f,                      // 0x8000
+      -kInfF,                    // 0xFC00
+      0.333333343f,              // 0x3555
   };
   const std::vector<uint16_t> want = {0x3C00, 0x7BFF, 0x7C00, 0x3C00, 0x3C02, 0x0001,
                                       0x0000, 0x0002, 0x8000, 0xFC00, 0x3555};

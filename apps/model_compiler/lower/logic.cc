@@ -40,8 +40,8 @@ Result<Value> EmitBroadcast(Lowerer& ctx, const Node& n, const std::string& op,
   }
   EDGERT_ASSIGN_OR_RETURN(BroadcastOperands ops,
                           StoreBroadcastOperands(ctx, n, values, out_shape.size(), bool_input));
-  const int out = ctx.NewTensor(out_name, Permute(out_shape, ops.target),
-                                same_dtype ? ops.dtype : out_dtype);
+  const int out =
+      ctx.NewTensor(out_name, Permute(out_shape, ops.target), same_dtype ? ops.dtype : out_dtype);
   ctx.Emit(name, op, ops.tensors, {out}, {}, n.op_type());
   Value v;
   v.tensor = out;
@@ -123,9 +123,9 @@ Status LowerCast(Lowerer& ctx, const Node& n) {
     Value zero;
     zero.is_const = true;
     zero.c = x.dtype == TensorType::kF32 ? Const::FromFloats({}, {0.f}) : Const::FromInts({}, {0});
-    EDGERT_ASSIGN_OR_RETURN(const Value z, EmitBroadcast(ctx, n, "Equal", {&x, &zero}, -1, false,
-                                                         TensorType::kU8, n.output(0) + "_is_zero",
-                                                         ctx.cur_name_ + "/equal_zero"));
+    EDGERT_ASSIGN_OR_RETURN(const Value z,
+                            EmitBroadcast(ctx, n, "Equal", {&x, &zero}, -1, false, TensorType::kU8,
+                                          n.output(0) + "_is_zero", ctx.cur_name_ + "/equal_zero"));
     const int out = ctx.NewTensor(n.output(0), Permute(z.shape, z.perm), TensorType::kU8);
     ctx.Emit(ctx.cur_name_, "Not", {z.tensor}, {out}, {}, "Cast");
     ctx.SetAct(n.output(0), out, z.shape, z.perm);

@@ -7,6 +7,7 @@
 #include <limits>
 #include <type_traits>
 
+#include "edgert_internal/half.h"
 #include "engine/broadcast.h"
 
 namespace edgert::engine {
@@ -159,30 +160,33 @@ class WhereKernel : public Kernel {
 // integer's range undefined: here it saturates to the range and NaN becomes 0, never C++'s
 // undefined behaviour.
 
-static_assert(sizeof(_Float16) == 2, "_Float16 is IEEE binary16");
+// An F16 element: its binary16 bits, converted through float (edgert_internal/half.h). Every
+// integer an F16 can hold below infinity is exact in float, so int -> float -> F16 rounds once.
+struct Half {
+  uint16_t bits;
+};
 
 template <typename To, typename From>
 To Convert(From x) {
-  if constexpr (std::is_floating_point_v<From> || std::is_same_v<From, _Float16>) {
-    if constexpr (std::is_integral_v<To>) {
-      const float f = static_cast<float>(x);
-      if (std::isnan(f)) return 0;
-      const float t = std::trunc(f);
-      // The bounds as floats: the low one is exact (-2^k), the high one (2^k - 1) may round up
-      // to 2^k, hence >= for it.
-      if (t <= static_cast<float>(std::numeric_limits<To>::min()))
-        return std::numeric_limits<To>::min();
-      if (t >= static_cast<float>(std::numeric_limits<To>::max()))
-        return std::numeric_limits<To>::max();
-      return static_cast<To>(t);
-    } else {
-      return static_cast<To>(x);
-    }
-  } else if constexpr (std::is_integral_v<To>) {
+  if constexpr (std::is_same_v<From, Half>) {
+    return Convert<To>(HalfToFloat(x.bits));
+  } else if constexpr (std::is_same_v<To, Half>) {
+    return Half{FloatToHalf(Convert<float>(x))};
+  } else if constexpr (std::is_floating_point_v<From> && std::is_integral_v<To>) {
+    if (std::isnan(x)) return 0;
+    const float t = std::trunc(x);
+    // The bounds as floats: the low one is exact (-2^k), the high one (2^k - 1) may round up
+    // to 2^k, hence >= for it.
+    if (t <= static_cast<float>(std::numeric_limits<To>::min()))
+      return std::numeric_limits<To>::min();
+    if (t >= static_cast<float>(std::numeric_limits<To>::max()))
+      return std::numeric_limits<To>::max();
+    return static_cast<To>(t);
+  } else if constexpr (std::is_integral_v<From> && std::is_integral_v<To>) {
     // Modulo 2^bits of To (well defined for unsigned), then read back as To: the low bits.
     return static_cast<To>(static_cast<std::make_unsigned_t<To>>(x));
   } else {
-    return static_cast<To>(x);
+    return static_cast<To>(x);  // to float: round to nearest even
   }
 }
 
@@ -201,7 +205,7 @@ CastFn CastTo(fb::DType to) {
     case fb::DType_F32:
       return CastLoop<float, From>;
     case fb::DType_F16:
-      return CastLoop<_Float16, From>;
+      return CastLoop<Half, From>;
     case fb::DType_S32:
       return CastLoop<int32_t, From>;
     case fb::DType_S16:
@@ -219,7 +223,7 @@ CastFn CastFrom(fb::DType from, fb::DType to) {
     case fb::DType_F32:
       return CastTo<float>(to);
     case fb::DType_F16:
-      return CastTo<_Float16>(to);
+      return CastTo<Half>(to);
     case fb::DType_S32:
       return CastTo<int32_t>(to);
     case fb::DType_S16:
@@ -272,8 +276,8 @@ std::vector<KernelRegistration> LogicKernels() {
       // Found by the condition's dtype (input 0), whatever the branches are.
       {fb::OpType_Where, u, Make<WhereKernel>},
   };
-  for (fb::DType d : {fb::DType_F32, fb::DType_F16, fb::DType_S32, fb::DType_S16, fb::DType_S8,
-                      fb::DType_U8})
+  for (fb::DType d :
+       {fb::DType_F32, fb::DType_F16, fb::DType_S32, fb::DType_S16, fb::DType_S8, fb::DType_U8})
     r.push_back({fb::OpType_Cast, d, Make<CastKernel>});
   return r;
 }
