@@ -311,7 +311,9 @@ Status LowerBinary(Lowerer& ctx, const Node& n) {
   const int ta = ops.tensors[0];
   const int tb = ops.tensors[1];
   const int out = ctx.NewTensor(n.output(0), Permute(out_shape, target), ops.dtype);
-  ctx.Emit(ctx.cur_name_, op, {ta, tb}, {out}, {}, op);
+  std::vector<AttrDef> attrs;
+  if (op == "Mod") attrs.push_back(AttrDef::Int("fmod", AttrInt(n, "fmod", 0)));
+  ctx.Emit(ctx.cur_name_, op, {ta, tb}, {out}, attrs, op);
   ctx.SetAct(n.output(0), out, out_shape, target);
   return Status::Ok();
 }

@@ -775,7 +775,7 @@ Status LowerPad(Lowerer& ctx, const Node& n) {
   std::vector<int64_t> ir_pads = Permute(begin, perm);
   const Shape pe = Permute(end, perm);
   ir_pads.insert(ir_pads.end(), pe.begin(), pe.end());
-  const int out = ctx.NewTensor(n.output(0), Permute(out_shape, perm));
+  const int out = ctx.NewTensor(n.output(0), Permute(out_shape, perm), x.dtype);
   ctx.Emit(ctx.cur_name_, "Pad", {in}, {out},
            {AttrDef::Ints("pads", ir_pads), AttrDef::String("mode", mode),
             AttrDef::Float("value", value)},
