@@ -233,5 +233,25 @@ TEST(DtypeTest, ConcatMaterializesConstantsInTheActivationsDtype) {
   EXPECT_EQ(got, (std::vector<int32_t>{-3, 4, (1 << 30) + 1}));
 }
 
+TEST(DtypeTest, Float16ConstantsMeetingAFloat16InputStayBitExact) {
+  // 0x3555 (0.333251953125) and 0xFBFF (-65504) survive FLOAT16 -> constant -> F16 unchanged.
+  onnx::ModelProto m = Model({{"x", TP::FLOAT16, {2}}}, {{"y", TP::FLOAT16, {4}}});
+  auto* t = m.mutable_graph()->add_initializer();
+  t->set_name("k");
+  t->set_data_type(TP::FLOAT16);
+  t->add_dims(2);
+  t->add_int32_data(0x3555);
+  t->add_int32_data(0xFBFF);
+  IntAttr(Add(m, "Concat", {"x", "k"}, "y", "cat"), "axis", 0);
+  auto def = Compile(m);
+  ASSERT_TRUE(def.ok()) << def.status().ToString();
+  EXPECT_EQ(def->inputs[0].desc.type, TensorType::kF16);
+  const auto out = RunModel(*def, {Raw(std::vector<uint16_t>{0x3C00, 0x8001})});
+  std::vector<uint16_t> got(4);
+  ASSERT_EQ(out.size(), 8u);
+  std::memcpy(got.data(), out.data(), 8);
+  EXPECT_EQ(got, (std::vector<uint16_t>{0x3C00, 0x8001, 0x3555, 0xFBFF}));
+}
+
 }  // namespace
 }  // namespace edgert::compiler

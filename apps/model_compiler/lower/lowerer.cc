@@ -13,6 +13,7 @@
 #include <type_traits>
 
 #include "common/file_read.h"
+#include "edgert_internal/half.h"
 #include "model_compiler/lower/op_table.h"
 
 namespace edgert::compiler {
@@ -187,8 +188,17 @@ int Lowerer::ConstTensorAs(const std::string& name, const Const& c, const Perm& 
   if (dtype == TensorType::kF32)
     return ConstTensor(name, Permute(c.shape, want), TransposeData(c.Floats(), c.shape, want));
   const int t = NewTensor(name, Permute(c.shape, want), dtype);
-  const std::vector<int64_t> v = TransposeData(c.Ints(), c.shape, want);
   std::vector<uint8_t>& data = m_.tensors[static_cast<size_t>(t)].data;
+  if (dtype == TensorType::kF16) {
+    const std::vector<float> f = TransposeData(c.Floats(), c.shape, want);
+    data.resize(f.size() * 2);
+    for (size_t k = 0; k < f.size(); ++k) {
+      const uint16_t h = FloatToHalf(f[k]);
+      std::memcpy(data.data() + 2 * k, &h, 2);
+    }
+    return t;
+  }
+  const std::vector<int64_t> v = TransposeData(c.Ints(), c.shape, want);
   switch (dtype) {
     case TensorType::kS32:
       PutAs<int32_t>(v, &data);

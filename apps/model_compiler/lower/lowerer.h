@@ -113,7 +113,8 @@ class Lowerer {
   int NewTensor(const std::string& name, Shape stored, TensorType dtype = TensorType::kF32);
   int ConstTensor(const std::string& name, Shape stored, const std::vector<float>& data);
   // Constant `c` (logical order) transposed to `want`, as a tensor of `dtype` (integers are
-  // converted from the exact int64 values, floats truncated toward zero).
+  // converted from the exact int64 values, floats truncated toward zero; F16 rounded to nearest
+  // even).
   int ConstTensorAs(const std::string& name, const Const& c, const Perm& want, TensorType dtype);
   int Emit(const std::string& name, const std::string& op, std::vector<int> inputs,
            std::vector<int> outputs, std::vector<AttrDef> attrs, const std::string& source_op);
