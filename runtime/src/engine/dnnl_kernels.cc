@@ -639,6 +639,85 @@ class DnnlGeluKernel : public DnnlBandsKernel {
   }
 };
 
+// LayerNorm (IR.md) as oneDNN's layer normalization, which normalises over the last logical
+// dimension: the stored axes axis..rank-1 are dense, so x is a [rows, d] matrix with d =
+// prod(shape[axis:]), and scale/bias are d floats. Rows are cut into bands, one per thread of
+// the session's pthreadpool (the portable kernel runs on one thread).
+class DnnlLayerNormKernel : public DnnlBandsKernel {
+ public:
+  Status Setup(const NodeContext& ctx, pthreadpool_t pool) override {
+    EDGERT_RETURN_IF_ERROR(ctx.CheckArity(2, 3, 1));
+    const TensorRef* x = ctx.In(0);
+    const TensorRef* scale = ctx.In(1);
+    const TensorRef* bias = ctx.In(2);
+    const TensorRef* y = ctx.Out(0);
+    for (const TensorRef* t : {x, scale, bias, y})
+      if (t && t->dtype != fb::DType_F32) return ctx.Decline("onednn: f32 only");
+    EDGERT_RETURN_IF_ERROR(CheckOutShape(ctx, *y, x->shape));
+    const int rank = x->rank();
+    const int64_t axis = ctx.Int("axis", -1);
+    // Out-of-range axes, wrong scale shapes and negative epsilons are the portable kernel's
+    // errors to report.
+    if (axis < -rank || axis >= rank) return ctx.Decline("onednn: axis out of range");
+    const size_t a = static_cast<size_t>(axis < 0 ? axis + rank : axis);
+    const std::vector<int64_t> norm(x->shape.begin() + static_cast<std::ptrdiff_t>(a),
+                                    x->shape.end());
+    for (const TensorRef* p : {scale, bias})
+      if (p && p->shape != norm) return ctx.Decline("onednn: scale/bias shape");
+    const float eps = ctx.Float("epsilon", 1e-5f);
+    if (!(eps >= 0.f)) return ctx.Decline("onednn: epsilon");
+    int64_t d = 1;
+    for (int64_t v : norm) d *= v;
+    const int64_t rows = d ? x->elements() / d : 0;
+    if (rows == 0 || d == 0) return ctx.Decline("onednn: empty tensor");
+    where_ = ctx.Where();
+    std::string error;
+    const dnnl::engine* engine = CpuEngine(&error);
+    if (!engine) return ctx.Decline("onednn: " + error);
+    // Bands of at least 16k elements, as for Gelu.
+    const int64_t threads = pool ? static_cast<int64_t>(pthreadpool_get_threads_count(pool)) : 1;
+    const int64_t bands = std::max<int64_t>(1, std::min({threads, rows, rows * d / 16384}));
+    auto flags = dnnl::normalization_flags::use_scale;
+    if (bias) flags |= dnnl::normalization_flags::use_shift;
+    const dnnl::memory::desc cd({d}, dnnl::memory::data_type::f32, dnnl::memory::format_tag::a);
+    const OmpThreads omp(1);
+    try {
+      for (int64_t i = 0; i < bands; ++i) {
+        const int64_t lo = rows * i / bands, hi = rows * (i + 1) / bands;
+        const dnnl::memory::desc md({hi - lo, d}, dnnl::memory::data_type::f32,
+                                    dnnl::memory::format_tag::ab);
+        const dnnl::layer_normalization_forward::primitive_desc pd(
+            dnnl::layer_normalization_forward::desc(dnnl::prop_kind::forward_inference, md, eps,
+                                                    flags),
+            *engine);
+        const std::string impl = pd.impl_info_str();
+        if (impl.compare(0, 3, "ref") == 0)
+          return ctx.Decline("onednn has only its reference implementation (" + impl + ")");
+        Band band;
+        band.stream = dnnl::stream(*engine);
+        band.Add(DNNL_ARG_SRC, dnnl::memory(md, *engine, x->f32() + lo * d));
+        band.Add(DNNL_ARG_DST, dnnl::memory(md, *engine, y->f32() + lo * d));
+        band.Add(DNNL_ARG_SCALE, dnnl::memory(cd, *engine, scale->f32()));
+        if (bias) band.Add(DNNL_ARG_SHIFT, dnnl::memory(cd, *engine, bias->f32()));
+        // Inference computes the statistics itself; should an implementation still want
+        // somewhere to put them, it gets its own buffers.
+        if (pd.mean_desc().get_size() > 0) {
+          band.Add(DNNL_ARG_MEAN, dnnl::memory(pd.mean_desc(), *engine));
+          band.Add(DNNL_ARG_VARIANCE, dnnl::memory(pd.variance_desc(), *engine));
+        }
+        if (pd.scratchpad_desc().get_size() > 0)
+          band.Add(DNNL_ARG_SCRATCHPAD, dnnl::memory(pd.scratchpad_desc(), *engine));
+        band.prim = dnnl::primitive(pd);
+        bands_.push_back(std::move(band));
+      }
+    } catch (const dnnl::error& e) {
+      return ctx.Decline(std::string("onednn: ") + e.what());  // the portable kernel takes it
+    }
+    ++kernels_set_up;
+    return Status::Ok();
+  }
+};
+
 // EDGERT_DISABLE_DNNL=1 (read once) leaves every node to XNNPACK, for comparisons.
 bool DisabledByEnv() {
   static const bool disabled = EnvSet("EDGERT_DISABLE_DNNL");
@@ -654,6 +733,7 @@ class DnnlProviderImpl : public KernelProvider {
     Register(fb::OpType_FullyConnected, fb::DType_S8, Make<QConv2DKernel>);
     Register(fb::OpType_MatMul, fb::DType_F32, Make<DnnlMatMulKernel>);
     Register(fb::OpType_Gelu, fb::DType_F32, Make<DnnlGeluKernel>);
+    Register(fb::OpType_LayerNorm, fb::DType_F32, Make<DnnlLayerNormKernel>);
   }
 };
 
