@@ -32,6 +32,7 @@
 #include <mutex>
 #include <oneapi/dnnl/dnnl.hpp>
 
+#include "engine/fresh_memory.h"
 #include "engine/kernel.h"
 #include "engine/tensor_kernels.h"
 
@@ -259,6 +260,7 @@ class DnnlConvKernel : public DnnlBandsKernel {
   void Reset() {
     bands_.clear();
     weights_.clear();
+    weight_blocks_.clear();
     bias_.clear();
   }
 
@@ -289,7 +291,12 @@ class DnnlConvKernel : public DnnlBandsKernel {
         return weights;
       }
     }
-    dnnl::memory weights(md, *engine_);
+    // From huge pages shared with other kernels' weights (fresh_memory.h): first touch of
+    // page-by-page memory was most of a cold start's reorder time.
+    PooledBlock block = AllocateLongLived(md.get_size(), 64);
+    dnnl::memory weights =
+        block.data ? dnnl::memory(md, *engine_, block.data) : dnnl::memory(md, *engine_);
+    if (block.owner) weight_blocks_.push_back(std::move(block.owner));
     if (md != user_md) {
       dnnl::memory user(user_md, *engine_, w.data);
       dnnl::reorder(user, weights).execute(stream, user, weights);
@@ -302,6 +309,7 @@ class DnnlConvKernel : public DnnlBandsKernel {
     return weights;
   }
 
+  std::vector<std::shared_ptr<FreshMapping>> weight_blocks_;  // what weights_ may point into
   std::vector<dnnl::memory> weights_;
   std::vector<uint8_t> bias_;  // a copy of the constant bias
 };
