@@ -66,7 +66,8 @@ PooledBlock AllocateLongLived(size_t bytes, size_t alignment) {
       return {m, m->data() + offset};
     }
   }
-  std::shared_ptr<FreshMapping> fresh = FreshMapping::Create(bytes < kPoolChunk ? kPoolChunk : bytes);
+  std::shared_ptr<FreshMapping> fresh =
+      FreshMapping::Create(bytes < kPoolChunk ? kPoolChunk : bytes);
   if (!fresh) return {};
   // Carve later blocks from whichever mapping has more room left.
   if (!m || fresh->size() - bytes > m->size() - used) {
