@@ -127,7 +127,7 @@ std::vector<T> Values(const OpResult& r) {
 // returns {}) when it does not run on the portable provider.
 template <typename T>
 std::vector<T> RunOk(const std::string& op, const std::vector<Typed>& ins, const S& out_shape,
-                   std::vector<AttrDef> attrs = {}) {
+                     std::vector<AttrDef> attrs = {}) {
   OpResult r = RunTyped(op, ins, kType<T>, out_shape, std::move(attrs));
   EXPECT_TRUE(r.status.ok()) << r.status.ToString();
   EXPECT_EQ(r.provider, "portable");
@@ -206,9 +206,9 @@ TEST(IntBinaryTest, DivTruncatesTowardZero) {
   constexpr int32_t kMin = std::numeric_limits<int32_t>::min();
   // C / ONNX Runtime rule; INT32_MIN / -1 wraps to INT32_MIN (numpy gives the same).
   EXPECT_EQ(RunOk<int32_t>("Div",
-                         {In<int32_t>({7}, {7, -7, 7, -7, kMin, 5, 0}),
-                          In<int32_t>({7}, {2, 2, -2, -2, -1, 7, -3})},
-                         {7}),
+                           {In<int32_t>({7}, {7, -7, 7, -7, kMin, 5, 0}),
+                            In<int32_t>({7}, {2, 2, -2, -2, -1, 7, -3})},
+                           {7}),
             (std::vector<int32_t>{3, -3, -3, 3, kMin, 0, 0}));
   EXPECT_EQ(RunOk<int8_t>("Div", {In<int8_t>({3}, {-128, -7, 100}), In<int8_t>({1}, {-1})}, {3}),
             (std::vector<int8_t>{-128, 7, -100}));
@@ -216,9 +216,9 @@ TEST(IntBinaryTest, DivTruncatesTowardZero) {
             (std::vector<int16_t>{-10922, -2}));
   // The first 12 elements of ONNX test_div_uint8.
   EXPECT_EQ(RunOk<uint8_t>("Div",
-                         {In<uint8_t>({12}, {16, 6, 0, 12, 18, 3, 16, 17, 14, 18, 11, 4}),
-                          In<uint8_t>({12}, {11, 5, 23, 23, 23, 1, 12, 16, 21, 6, 22, 21})},
-                         {12}),
+                           {In<uint8_t>({12}, {16, 6, 0, 12, 18, 3, 16, 17, 14, 18, 11, 4}),
+                            In<uint8_t>({12}, {11, 5, 23, 23, 23, 1, 12, 16, 21, 6, 22, 21})},
+                           {12}),
             (std::vector<uint8_t>{1, 1, 0, 0, 0, 3, 1, 1, 0, 3, 0, 0}));
 }
 
@@ -228,8 +228,7 @@ TEST(IntBinaryTest, ZeroDivisorFailsRunNamingTheNode) {
                           TensorType::kS32, {3});
     ExpectError(r, StatusCode::kEngineError,
                 {std::string("'") + op + "_2' (" + op + ")", "division by zero", "'in1_dense'"});
-    r = RunTyped(op, {In<uint8_t>({2}, {1, 2}), In<uint8_t>({1}, {0}, true)}, TensorType::kU8,
-                 {2});
+    r = RunTyped(op, {In<uint8_t>({2}, {1, 2}), In<uint8_t>({1}, {0}, true)}, TensorType::kU8, {2});
     ExpectError(r, StatusCode::kEngineError, {"division by zero"});
   }
 }
@@ -243,15 +242,15 @@ TEST(IntBinaryTest, ModFollowsOnnxTestData) {
   EXPECT_EQ(RunOk<int32_t>("Mod", {In<int32_t>({6}, a), In<int32_t>({6}, b)}, {6}), python);
   const std::vector<int8_t> a8(a.begin(), a.end()), b8(b.begin(), b.end());
   EXPECT_EQ(RunOk<int8_t>("Mod", {In<int8_t>({6}, a8), In<int8_t>({6}, b8)}, {6},
-                        {AttrDef::Int("fmod", 0)}),
+                          {AttrDef::Int("fmod", 0)}),
             std::vector<int8_t>(python.begin(), python.end()));
   const std::vector<int16_t> a16(a.begin(), a.end()), b16(b.begin(), b.end());
   EXPECT_EQ(RunOk<int16_t>("Mod", {In<int16_t>({6}, a16), In<int16_t>({6}, b16)}, {6}),
             std::vector<int16_t>(python.begin(), python.end()));
   // test_mod_int64_fmod (fmod 1: the dividend's sign), as S32.
-  EXPECT_EQ(
-      RunOk<int32_t>("Mod", {In<int32_t>({6}, a), In<int32_t>({6}, b)}, {6}, {AttrDef::Int("fmod", 1)}),
-      (std::vector<int32_t>{0, 1, 5, 0, -1, 3}));
+  EXPECT_EQ(RunOk<int32_t>("Mod", {In<int32_t>({6}, a), In<int32_t>({6}, b)}, {6},
+                           {AttrDef::Int("fmod", 1)}),
+            (std::vector<int32_t>{0, 1, 5, 0, -1, 3}));
   // test_mod_uint8.
   EXPECT_EQ(RunOk<uint8_t>("Mod", {In<uint8_t>({3}, {4, 7, 5}), In<uint8_t>({3}, {2, 3, 8})}, {3}),
             (std::vector<uint8_t>{0, 1, 5}));
@@ -260,13 +259,13 @@ TEST(IntBinaryTest, ModFollowsOnnxTestData) {
   for (int32_t i = 0; i < 30; ++i) x[static_cast<size_t>(i)] = i;
   for (int32_t i = 0; i < 30; ++i) want[static_cast<size_t>(i)] = i - 7 * (i / 7);
   EXPECT_EQ(RunOk<int32_t>("Mod", {In<int32_t>({3, 2, 5}, x), In<int32_t>({1, 1, 1}, {7}, true)},
-                         {3, 2, 5}),
+                           {3, 2, 5}),
             want);
   // The one overflowing case of C's %: INT32_MIN % -1 is 0 in both rules.
   constexpr int32_t kMin = std::numeric_limits<int32_t>::min();
   for (int64_t f : {0, 1})
-    EXPECT_EQ(RunOk<int32_t>("Mod", {In<int32_t>({2}, {kMin, kMin}), In<int32_t>({2}, {-1, 3})}, {2},
-                           {AttrDef::Int("fmod", f)}),
+    EXPECT_EQ(RunOk<int32_t>("Mod", {In<int32_t>({2}, {kMin, kMin}), In<int32_t>({2}, {-1, 3})},
+                             {2}, {AttrDef::Int("fmod", f)}),
               (std::vector<int32_t>{0, f ? -2 : 1}));
 }
 
@@ -286,8 +285,8 @@ TEST(IntBinaryTest, FloatModIsFmodOnly) {
 }
 
 TEST(IntBinaryTest, RefusesMixedDTypesAndActivations) {
-  OpResult r = RunTyped("Add", {In<int32_t>({2}, {1, 2}), In<int8_t>({2}, {1, 2})},
-                        TensorType::kS32, {2});
+  OpResult r =
+      RunTyped("Add", {In<int32_t>({2}, {1, 2}), In<int8_t>({2}, {1, 2})}, TensorType::kS32, {2});
   ExpectError(r, StatusCode::kEngineError, {"'in1_dense' is S8, expected S32"});
   r = RunTyped("Add", {In<int32_t>({2}, {1, 2}), In<int32_t>({2}, {1, 2})}, TensorType::kS32, {2},
                {AttrDef::Float("activation_min", 0.f)});
@@ -306,15 +305,17 @@ TEST(IntBinaryTest, RefusesMixedDTypesAndActivations) {
 TEST(PowTypesTest, OnnxTestData) {
   // test_pow_types_int32_float32, _int32_int32, _float32_int32: [1, 2, 3] ^ [4, 5, 6].
   const std::vector<int32_t> want = {1, 32, 729};
-  EXPECT_EQ(RunOk<int32_t>("Pow", {In<int32_t>({3}, {1, 2, 3}), In<float>({3}, {4.f, 5.f, 6.f})},
-                         {3}),
-            want);
+  EXPECT_EQ(
+      RunOk<int32_t>("Pow", {In<int32_t>({3}, {1, 2, 3}), In<float>({3}, {4.f, 5.f, 6.f})}, {3}),
+      want);
   EXPECT_EQ(RunOk<int32_t>("Pow", {In<int32_t>({3}, {1, 2, 3}), In<int32_t>({3}, {4, 5, 6})}, {3}),
             want);
-  EXPECT_EQ(RunOk<float>("Pow", {In<float>({3}, {1.f, 2.f, 3.f}), In<int32_t>({3}, {4, 5, 6})}, {3}),
-            (std::vector<float>{1.f, 32.f, 729.f}));
-  EXPECT_EQ(RunOk<float>("Pow", {In<float>({2}, {2.f, -3.f}), In<uint8_t>({2}, {10, 3}, true)}, {2}),
-            (std::vector<float>{1024.f, -27.f}));
+  EXPECT_EQ(
+      RunOk<float>("Pow", {In<float>({3}, {1.f, 2.f, 3.f}), In<int32_t>({3}, {4, 5, 6})}, {3}),
+      (std::vector<float>{1.f, 32.f, 729.f}));
+  EXPECT_EQ(
+      RunOk<float>("Pow", {In<float>({2}, {2.f, -3.f}), In<uint8_t>({2}, {10, 3}, true)}, {2}),
+      (std::vector<float>{1024.f, -27.f}));
 }
 
 TEST(PowTypesTest, IntegerBaseEdges) {
@@ -323,15 +324,15 @@ TEST(PowTypesTest, IntegerBaseEdges) {
   // Integer exponent: exact with wraparound (numpy: int32(3) ** int32(21) = 1870418611);
   // negative exponents truncate 1 / x^-e toward zero.
   EXPECT_EQ(RunOk<int32_t>("Pow",
-                         {In<int32_t>({7}, {3, -2, 2, 1, -1, -1, 5}),
-                          In<int32_t>({7}, {21, 31, -1, -3, -3, -2, 0})},
-                         {7}),
+                           {In<int32_t>({7}, {3, -2, 2, 1, -1, -1, 5}),
+                            In<int32_t>({7}, {21, 31, -1, -3, -3, -2, 0})},
+                           {7}),
             (std::vector<int32_t>{1870418611, kMin, 0, 1, -1, 1, 1}));
   // Float exponent: pow in double, truncated toward zero, saturated; NaN gives 0.
   EXPECT_EQ(RunOk<int32_t>("Pow",
-                         {In<int32_t>({6}, {2, -2, 2, -2, -8, 10}),
-                          In<float>({6}, {0.5f, 31.f, 40.f, 33.f, 1.f / 3.f, -1.f})},
-                         {6}),
+                           {In<int32_t>({6}, {2, -2, 2, -2, -8, 10}),
+                            In<float>({6}, {0.5f, 31.f, 40.f, 33.f, 1.f / 3.f, -1.f})},
+                           {6}),
             (std::vector<int32_t>{1, kMin, kMax, kMin, 0, 0}));
   OpResult r = RunTyped("Pow", {In<int32_t>({2}, {2, 0}), In<int32_t>({2}, {-1, -1})},
                         TensorType::kS32, {2});
@@ -348,17 +349,17 @@ TEST(PowTypesTest, IntegerBaseEdges) {
 TEST(IntClampTest, BoundsInTheIntegerDomain) {
   const std::vector<int8_t> x8 = {-128, -6, -5, 0, 7, 8, 127};
   EXPECT_EQ(RunOk<int8_t>("Clamp", {In<int8_t>({7}, x8)}, {7},
-                        {AttrDef::Float("min", -5.f), AttrDef::Float("max", 7.f)}),
+                          {AttrDef::Float("min", -5.f), AttrDef::Float("max", 7.f)}),
             (std::vector<int8_t>{-5, -5, -5, 0, 7, 7, 7}));
   // test_clip_default_int8_min: min 0, no max.
   EXPECT_EQ(RunOk<int8_t>("Clamp", {In<int8_t>({7}, x8)}, {7}, {AttrDef::Float("min", 0.f)}),
             (std::vector<int8_t>{0, 0, 0, 0, 7, 8, 127}));
   // Fractional bounds round inwards; bounds beyond the dtype are its ends.
   EXPECT_EQ(RunOk<uint8_t>("Clamp", {In<uint8_t>({5}, {0, 2, 3, 200, 255})}, {5},
-                         {AttrDef::Float("min", 2.5f), AttrDef::Float("max", 300.f)}),
+                           {AttrDef::Float("min", 2.5f), AttrDef::Float("max", 300.f)}),
             (std::vector<uint8_t>{3, 3, 3, 200, 255}));
   EXPECT_EQ(RunOk<int32_t>("Clamp", {In<int32_t>({4}, {-2000000000, -1, 1000000001, 2000000000})},
-                         {4}, {AttrDef::Float("max", 1e9f)}),
+                           {4}, {AttrDef::Float("max", 1e9f)}),
             (std::vector<int32_t>{-2000000000, -1, 1000000000, 1000000000}));
   OpResult r = RunTyped("Clamp", {In<int32_t>({1}, {1})}, TensorType::kS32, {1},
                         {AttrDef::Float("min", 0.2f), AttrDef::Float("max", 0.8f)});
@@ -407,7 +408,7 @@ TEST(IntMaxPoolTest, PaddedWindowsEveryDType) {
   // Hand-computed: [1, 2, 2, 1] = [[-3, -1], [-2, -4]], kernel 2x2, pads 1 each side, stride 1:
   // every window sees only real cells, so padding never wins.
   EXPECT_EQ(RunOk<int8_t>("MaxPool2D", {In<int8_t>({1, 2, 2, 1}, {-3, -1, -2, -4})}, {1, 3, 3, 1},
-                        {AttrDef::Ints("kernel", {2, 2}), AttrDef::Ints("pads", {1, 1, 1, 1})}),
+                          {AttrDef::Ints("kernel", {2, 2}), AttrDef::Ints("pads", {1, 1, 1, 1})}),
             (std::vector<int8_t>{-3, -1, -1, -2, -1, -1, -2, -2, -4}));
   CheckMaxPool<int8_t>();
   CheckMaxPool<uint8_t>();
@@ -432,10 +433,10 @@ TEST(IntPadTest, ConstantEdgeReflectOnS32) {
                                                 4, 4, 4, 5, 6, 6, 6, 4, 4, 4, 5, 6, 6, 6}));
   // numpy.pad(x, ((0, 1), (1, 0)), constant_values=-7).
   EXPECT_EQ(RunOk<int32_t>("Pad", {In<int32_t>({2, 3}, x)}, {3, 4},
-                         {AttrDef::Ints("pads", {0, 1, 1, 0}), AttrDef::Float("value", -7.f)}),
+                           {AttrDef::Ints("pads", {0, 1, 1, 0}), AttrDef::Float("value", -7.f)}),
             (std::vector<int32_t>{-7, 1, 2, 3, -7, 4, 5, 6, -7, -7, -7, -7}));
   EXPECT_EQ(RunOk<uint8_t>("Pad", {In<uint8_t>({2}, {1, 2})}, {4},
-                         {AttrDef::Ints("pads", {1, 1}), AttrDef::Float("value", 255.f)}),
+                           {AttrDef::Ints("pads", {1, 1}), AttrDef::Float("value", 255.f)}),
             (std::vector<uint8_t>{255, 1, 2, 255}));
   // A fill the dtype cannot hold is an error, not a silent 0.
   OpResult r = RunTyped("Pad", {In<uint8_t>({2}, {1, 2})}, TensorType::kU8, {4},
@@ -446,6 +447,25 @@ TEST(IntPadTest, ConstantEdgeReflectOnS32) {
   ExpectError(r, StatusCode::kEngineError, {"is not a S32 value"});
 }
 
+// ---- ReduceSum / ReduceMax / ReduceMin on S32 ----
+
+TEST(IntReduceTest, S32SumMaxMin) {
+  // x [2, 3] = [[5, -2, 7], [-9, 4, 0]].
+  const std::vector<int32_t> x = {5, -2, 7, -9, 4, 0};
+  auto reduce = [&](const char* op, const S& axes, bool keep, const S& ys) {
+    return RunOk<int32_t>(op, {In<int32_t>({2, 3}, x)}, ys,
+                          {AttrDef::Ints("axes", axes), AttrDef::Int("keepdims", keep ? 1 : 0)});
+  };
+  EXPECT_EQ(reduce("ReduceSum", {1}, true, {2, 1}), (std::vector<int32_t>{10, -5}));
+  EXPECT_EQ(reduce("ReduceMax", {1}, true, {2, 1}), (std::vector<int32_t>{7, 4}));
+  EXPECT_EQ(reduce("ReduceMin", {0}, false, {3}), (std::vector<int32_t>{-9, -2, 0}));
+  EXPECT_EQ(reduce("ReduceSum", {0, 1}, false, {}), (std::vector<int32_t>{5}));
+  // The sum wraps around: 2147483647 + 2 = -2147483647 modulo 2^32.
+  EXPECT_EQ(RunOk<int32_t>("ReduceSum", {In<int32_t>({3}, {2147483647, 1, 1})}, {1},
+                           {AttrDef::Ints("axes", {0})}),
+            (std::vector<int32_t>{-2147483647}));
+}
+
 // ---- plain S8 versus quantized S8 (int8 provider) ----
 
 TEST(IntVersusQuantizedTest, PlainS8NodesRunOnThePortableKernels) {
@@ -454,10 +474,10 @@ TEST(IntVersusQuantizedTest, PlainS8NodesRunOnThePortableKernels) {
   EXPECT_EQ(RunOk<int8_t>("Add", {In<int8_t>({2}, {100, -100}), In<int8_t>({2}, {100, -100})}, {2}),
             (std::vector<int8_t>{-56, 56}));
   EXPECT_EQ(RunOk<int8_t>("Clamp", {In<int8_t>({2}, {-9, 9})}, {2},
-                        {AttrDef::Float("min", -1.f), AttrDef::Float("max", 1.f)}),
+                          {AttrDef::Float("min", -1.f), AttrDef::Float("max", 1.f)}),
             (std::vector<int8_t>{-1, 1}));
   EXPECT_EQ(RunOk<int8_t>("MaxPool2D", {In<int8_t>({1, 1, 2, 1}, {-5, -6})}, {1, 1, 1, 1},
-                        {AttrDef::Ints("kernel", {1, 2})}),
+                          {AttrDef::Ints("kernel", {1, 2})}),
             (std::vector<int8_t>{-5}));
 }
 

@@ -83,14 +83,15 @@ class BinaryLoopKernel : public Kernel {
  public:
   Status Run(pthreadpool_t) override {
     const Derived& d = static_cast<const Derived&>(*this);
-    const bool ok = plan_.ForEachRow(
-        reinterpret_cast<const A*>(a_->data), reinterpret_cast<const B*>(b_->data),
-        reinterpret_cast<Y*>(y_->data),
-        [&d](const A* a, int64_t sa, const B* b, int64_t sb, Y* y, int64_t n) {
-          bool row_ok = true;
-          for (int64_t i = 0; i < n; ++i) row_ok &= d.Op(a[i * sa], b[i * sb], &y[i]);
-          return row_ok;
-        });
+    const bool ok =
+        plan_.ForEachRow(reinterpret_cast<const A*>(a_->data), reinterpret_cast<const B*>(b_->data),
+                         reinterpret_cast<Y*>(y_->data),
+                         [&d](const A* a, int64_t sa, const B* b, int64_t sb, Y* y, int64_t n) {
+                           bool row_ok = true;
+                           for (int64_t i = 0; i < n; ++i)
+                             row_ok &= d.Op(a[i * sa], b[i * sb], &y[i]);
+                           return row_ok;
+                         });
     if (!ok) return EngineError(where_ + ": " + d.Failure());
     return Status::Ok();
   }
@@ -166,7 +167,7 @@ class IntBinaryKernel : public BinaryLoopKernel<IntBinaryKernel<T, kOp>, T, T, T
           if (kOp == IntOp::kDiv) {
             r = a / b;  // toward zero
           } else {
-            r = a % b;  // the dividend's sign (C, fmod 1)
+            r = a % b;                                           // the dividend's sign (C, fmod 1)
             if (!fmod_ && r != 0 && (r < 0) != (b < 0)) r += b;  // the divisor's sign
           }
           break;
@@ -226,10 +227,10 @@ class PowImpl : public BinaryLoopKernel<PowImpl<B, E>, B, E, B> {
 
   bool Op(B x, E e, B* y) const {
     if constexpr (std::is_floating_point_v<B>) {
-      const float v = std::is_floating_point_v<E>
-                          ? std::pow(x, static_cast<float>(e))
-                          : static_cast<float>(std::pow(static_cast<double>(x),
-                                                        static_cast<double>(e)));
+      const float v =
+          std::is_floating_point_v<E>
+              ? std::pow(x, static_cast<float>(e))
+              : static_cast<float>(std::pow(static_cast<double>(x), static_cast<double>(e)));
       *y = std::min(std::max(v, lo_), hi_);
       return true;
     } else if constexpr (std::is_floating_point_v<E>) {

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <type_traits>
 
 #include "engine/broadcast.h"
 #include "engine/copy_plan.h"
@@ -681,14 +682,27 @@ class SoftmaxKernel : public Kernel {
 
 enum class ReduceOp { kMean, kSum, kMax, kMin };
 
-// ReduceMean/Sum/Max/Min over the `axes` of the stored shape, accumulated in double.
-template <ReduceOp kOp>
+// A whole-number double modulo 2^32 as S32 (the two's complement wraparound of an integer sum);
+// beyond +-9.2e18, infinities included, the S32 end of that sign.
+inline int32_t WrapToS32(double v) {
+  if (v >= 9.2e18) return std::numeric_limits<int32_t>::max();
+  if (v <= -9.2e18) return std::numeric_limits<int32_t>::min();
+  return static_cast<int32_t>(
+      static_cast<uint32_t>(static_cast<uint64_t>(static_cast<int64_t>(v))));
+}
+
+// ReduceMean/Sum/Max/Min over the `axes` of the stored shape, accumulated in double. T is F32's
+// float, or int32_t for S32 Sum/Max/Min (exact while |sum| < 2^53; the sum wraps around to S32).
+template <ReduceOp kOp, typename T = float>
 class ReduceKernel : public Kernel {
  public:
   Status Setup(const NodeContext& ctx, pthreadpool_t) override {
     EDGERT_RETURN_IF_ERROR(ctx.CheckArity(1, 1, 1));
     in_ = ctx.In(0);
     out_ = ctx.Out(0);
+    if (in_->dtype != out_->dtype)
+      return ctx.Error("output '" + out_->name + "' is " + fb::EnumNameDType(out_->dtype) +
+                       ", expected the input's " + fb::EnumNameDType(in_->dtype));
     const int rank = in_->rank();
     std::vector<bool> reduced(static_cast<size_t>(rank), false);
     std::vector<int64_t> axes = ctx.Ints("axes", {});
@@ -729,7 +743,7 @@ class ReduceKernel : public Kernel {
                         : kOp == ReduceOp::kMin ? static_cast<double>(kInf)
                                                 : 0.0;
     std::fill(acc_.begin(), acc_.end(), init);
-    const float* x = in_->f32();
+    const T* x = reinterpret_cast<const T*>(in_->data);
     const int64_t total = in_->elements();
     if (rank_ == 0) {
       if (total) acc_[0] = x[0];
@@ -755,11 +769,16 @@ class ReduceKernel : public Kernel {
         }
       }
     }
-    float* y = out_->f32();
-    const double inv = kOp != ReduceOp::kMean ? 1.0
-                       : count_               ? 1.0 / static_cast<double>(count_)
-                                              : 0.0;
-    for (size_t i = 0; i < acc_.size(); ++i) y[i] = static_cast<float>(acc_[i] * inv);
+    T* y = reinterpret_cast<T*>(out_->data);
+    if constexpr (std::is_same_v<T, float>) {
+      const double inv = kOp != ReduceOp::kMean ? 1.0
+                         : count_               ? 1.0 / static_cast<double>(count_)
+                                                : 0.0;
+      for (size_t i = 0; i < acc_.size(); ++i) y[i] = static_cast<float>(acc_[i] * inv);
+    } else {
+      // Max/Min of an empty axis have no value: the dtype's end, as the f32 kernel's +-inf.
+      for (size_t i = 0; i < acc_.size(); ++i) y[i] = WrapToS32(acc_[i]);
+    }
     return Status::Ok();
   }
 
@@ -908,6 +927,10 @@ class PortableProviderImpl : public KernelProvider {
     Register(fb::OpType_ReduceSum, f, Make<ReduceKernel<ReduceOp::kSum>>);
     Register(fb::OpType_ReduceMax, f, Make<ReduceKernel<ReduceOp::kMax>>);
     Register(fb::OpType_ReduceMin, f, Make<ReduceKernel<ReduceOp::kMin>>);
+    const fb::DType s32 = fb::DType_S32;
+    Register(fb::OpType_ReduceSum, s32, Make<ReduceKernel<ReduceOp::kSum, int32_t>>);
+    Register(fb::OpType_ReduceMax, s32, Make<ReduceKernel<ReduceOp::kMax, int32_t>>);
+    Register(fb::OpType_ReduceMin, s32, Make<ReduceKernel<ReduceOp::kMin, int32_t>>);
     for (const KernelRegistration& k : ElemKernels()) Register(k.op, k.dtype, k.factory);
     Register(fb::OpType_GlobalAvgPool, f, Make<GlobalPoolKernel<false>>);
     Register(fb::OpType_GlobalMaxPool, f, Make<GlobalPoolKernel<true>>);
