@@ -1,14 +1,12 @@
 #pragma once
 
-// Numpy broadcasting of up to three operands over stored shapes, planned at setup: shared by the
-// binary arithmetic kernels (portable_kernels.cc) and the comparisons and Where
-// (logic_kernels.cc). Shapes are aligned from the right; size-1 output dimensions are dropped and
-// dimensions contiguous in every operand merged, so the innermost row is as long as possible and
-// each operand steps through it by 1 (dense) or 0 (broadcast).
+// Numpy broadcasting of two (or, for Where, three) stored shapes for elementwise kernels (the
+// portable f32 ops of portable_kernels.cc, the integer ops of int_kernels.cc and the comparisons
+// and Where of logic_kernels.cc share it). Setup plans the loop once:
+// broadcast dimensions step 0, size-1 dimensions are dropped and contiguous neighbours merged, so
+// Run walks rows of the innermost dimension with an input step of 0 or 1 each.
 
-#include <algorithm>
 #include <cstdint>
-#include <string>
 #include <vector>
 
 #include "engine/copy_plan.h"
@@ -16,94 +14,58 @@
 
 namespace edgert::engine {
 
-class BroadcastPlan {
- public:
-  static constexpr int kMaxOperands = 3;
+struct BroadcastPlan {
+  int rank = 0;  // 0: one element
+  int64_t shape[kMaxRank] = {};
+  int64_t stride_a[kMaxRank] = {};  // in elements
+  int64_t stride_b[kMaxRank] = {};
+  int64_t stride_c[kMaxRank] = {};  // the third input of Init3; all 0 after Init
 
-  // Plans `ins` (1 to 3 tensors) into `out`, whose shape must be their broadcast shape. Errors
-  // (ctx.Error) name the shapes that do not broadcast.
-  Status Init(const NodeContext& ctx, const std::vector<const TensorRef*>& ins,
-              const TensorRef& out) {
-    operands_ = static_cast<int>(ins.size());
-    int rank = 0;
-    for (const TensorRef* t : ins) rank = std::max(rank, t->rank());
-    if (rank > kMaxRank) return ctx.Error("rank above 8");
-    std::vector<std::vector<int64_t>> s;
-    for (const TensorRef* t : ins) {
-      std::vector<int64_t> p(t->shape);
-      p.insert(p.begin(), static_cast<size_t>(rank - t->rank()), 1);
-      s.push_back(std::move(p));
-    }
-    std::vector<int64_t> shape(static_cast<size_t>(rank), 1);
-    for (size_t d = 0; d < shape.size(); ++d)
-      for (size_t k = 0; k < s.size(); ++k) {
-        if (s[k][d] == shape[d] || s[k][d] == 1) continue;
-        if (shape[d] != 1) {
-          std::string names;
-          for (const TensorRef* t : ins)
-            names += (names.empty() ? "" : " and ") + ShapeToString(t->shape);
-          return ctx.Error("shapes " + names + " do not broadcast");
-        }
-        shape[d] = s[k][d];
-      }
-    EDGERT_RETURN_IF_ERROR(CheckOutShape(ctx, out, shape));
-    std::vector<std::vector<int64_t>> dense;
-    for (const auto& p : s) dense.push_back(DenseStrides(p, 1));
-    rank_ = 0;
-    for (size_t d = 0; d < shape.size(); ++d) {
-      if (shape[d] == 1) continue;
-      int64_t st[kMaxOperands] = {};
-      for (size_t k = 0; k < s.size(); ++k) st[k] = s[k][d] == 1 ? 0 : dense[k][d];
-      if (rank_ > 0) {
-        const int j = rank_ - 1;
-        bool merge = true;
-        for (int k = 0; k < operands_; ++k) merge = merge && stride_[k][j] == st[k] * shape[d];
-        if (merge) {
-          shape_[j] *= shape[d];
-          for (int k = 0; k < operands_; ++k) stride_[k][j] = st[k];
-          continue;
-        }
-      }
-      shape_[rank_] = shape[d];
-      for (int k = 0; k < operands_; ++k) stride_[k][rank_] = st[k];
-      ++rank_;
-    }
-    return Status::Ok();
+  // Plans y = a op b. Ranks may differ (leading 1s are implied). An error (ctx.Error) when the
+  // shapes do not broadcast, the rank is above kMaxRank or y's shape is not the broadcast shape.
+  Status Init(const NodeContext& ctx, const TensorRef& a, const TensorRef& b, const TensorRef& y);
+  // Plans y = f(a, b, c) the same way (Where: c the condition).
+  Status Init3(const NodeContext& ctx, const TensorRef& a, const TensorRef& b, const TensorRef& c,
+               const TensorRef& y);
+
+  // Calls row(a, step_a, b, step_b, y, n) for every row of n output elements in order; the steps
+  // are 0 (a broadcast scalar) or 1. Element types may differ (Pow's exponent). Stops at, and
+  // returns, the first false `row` returns; true when every row ran.
+  template <typename A, typename B, typename Y, typename Row>
+  bool ForEachRow(const A* a, const B* b, Y* y, Row&& row) const {
+    const uint8_t* none = nullptr;  // stride_c is 0: never moves
+    return ForEachRow3(a, b, none, y,
+                       [&row](const A* pa, int64_t sa, const B* pb, int64_t sb, const uint8_t*,
+                              int64_t, Y* py, int64_t n) { return row(pa, sa, pb, sb, py, n); });
   }
 
-  // The step of operand k along the innermost row: 1 (dense) or 0 (broadcast).
-  int64_t inner_stride(int k) const { return rank_ == 0 ? 0 : stride_[k][rank_ - 1]; }
-
-  // Calls row(offsets, out_offset, n) for every innermost row of the output, in order:
-  // offsets[k] is operand k's element offset of the row's first element.
-  template <typename Row>
-  void ForEachRow(Row&& row) const {
-    int64_t off[kMaxOperands] = {};
-    if (rank_ == 0) {
-      row(off, int64_t{0}, int64_t{1});
-      return;
-    }
-    const int inner = rank_ - 1;
-    const int64_t n = shape_[inner];
+  // The same over three inputs (a plan from Init3): row(a, step_a, b, step_b, c, step_c, y, n).
+  template <typename A, typename B, typename C, typename Y, typename Row>
+  bool ForEachRow3(const A* a, const B* b, const C* c, Y* y, Row&& row) const {
+    if (rank == 0) return row(a, int64_t{0}, b, int64_t{0}, c, int64_t{0}, y, int64_t{1});
+    const int inner = rank - 1;
+    const int64_t n = shape[inner];
     int64_t idx[kMaxRank] = {};
-    for (int64_t o = 0;; o += n) {
-      row(off, o, n);
+    for (;;) {
+      if (!row(a, stride_a[inner], b, stride_b[inner], c, stride_c[inner], y, n)) return false;
+      y += n;
       int d = inner - 1;
       for (; d >= 0; --d) {
-        for (int k = 0; k < operands_; ++k) off[k] += stride_[k][d];
-        if (++idx[d] < shape_[d]) break;
-        for (int k = 0; k < operands_; ++k) off[k] -= stride_[k][d] * shape_[d];
+        a += stride_a[d];
+        b += stride_b[d];
+        c += stride_c[d];
+        if (++idx[d] < shape[d]) break;
+        a -= stride_a[d] * shape[d];
+        b -= stride_b[d] * shape[d];
+        c -= stride_c[d] * shape[d];
         idx[d] = 0;
       }
-      if (d < 0) return;
+      if (d < 0) return true;
     }
   }
 
  private:
-  int operands_ = 0;
-  int rank_ = 0;
-  int64_t shape_[kMaxRank] = {};
-  int64_t stride_[kMaxOperands][kMaxRank] = {};
+  Status Plan(const NodeContext& ctx, const std::vector<const TensorRef*>& ins, const TensorRef& y);
 };
 
 }  // namespace edgert::engine

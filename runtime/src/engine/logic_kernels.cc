@@ -44,19 +44,15 @@ class CompareKernel : public Kernel {
     out_ = ctx.Out(0);
     EDGERT_RETURN_IF_ERROR(CheckInputs(ctx, 0, 2, a_->dtype));
     EDGERT_RETURN_IF_ERROR(CheckOutDType(ctx, fb::DType_U8));
-    return plan_.Init(ctx, {a_, b_}, *out_);
+    return plan_.Init(ctx, *a_, *b_, *out_);
   }
   Status Run(pthreadpool_t) override {
-    const T* a = reinterpret_cast<const T*>(a_->data);
-    const T* b = reinterpret_cast<const T*>(b_->data);
-    uint8_t* y = out_->data;
-    const int64_t sa = plan_.inner_stride(0), sb = plan_.inner_stride(1);
-    plan_.ForEachRow([&](const int64_t* off, int64_t o, int64_t n) {
-      const T* pa = a + off[0];
-      const T* pb = b + off[1];
-      uint8_t* py = y + o;
-      for (int64_t i = 0; i < n; ++i) py[i] = Cmp(pa[i * sa], pb[i * sb]) ? 1 : 0;
-    });
+    plan_.ForEachRow(reinterpret_cast<const T*>(a_->data), reinterpret_cast<const T*>(b_->data),
+                     out_->data,
+                     [](const T* a, int64_t sa, const T* b, int64_t sb, uint8_t* y, int64_t n) {
+                       for (int64_t i = 0; i < n; ++i) y[i] = Cmp(a[i * sa], b[i * sb]) ? 1 : 0;
+                       return true;
+                     });
     return Status::Ok();
   }
 
@@ -124,7 +120,7 @@ class WhereKernel : public Kernel {
       default:
         return ctx.Error("element size " + std::to_string(a_->element_size));
     }
-    return plan_.Init(ctx, {c_, a_, b_}, *out_);
+    return plan_.Init3(ctx, *a_, *b_, *c_, *out_);
   }
   Status Run(pthreadpool_t) override {
     (this->*run_)();
@@ -134,19 +130,13 @@ class WhereKernel : public Kernel {
  private:
   template <typename T>
   void RunT() const {
-    const uint8_t* c = c_->data;
-    const T* a = reinterpret_cast<const T*>(a_->data);
-    const T* b = reinterpret_cast<const T*>(b_->data);
-    T* y = reinterpret_cast<T*>(out_->data);
-    const int64_t sc = plan_.inner_stride(0), sa = plan_.inner_stride(1),
-                  sb = plan_.inner_stride(2);
-    plan_.ForEachRow([&](const int64_t* off, int64_t o, int64_t n) {
-      const uint8_t* pc = c + off[0];
-      const T* pa = a + off[1];
-      const T* pb = b + off[2];
-      T* py = y + o;
-      for (int64_t i = 0; i < n; ++i) py[i] = pc[i * sc] ? pa[i * sa] : pb[i * sb];
-    });
+    plan_.ForEachRow3(reinterpret_cast<const T*>(a_->data), reinterpret_cast<const T*>(b_->data),
+                      c_->data, reinterpret_cast<T*>(out_->data),
+                      [](const T* a, int64_t sa, const T* b, int64_t sb, const uint8_t* c,
+                         int64_t sc, T* y, int64_t n) {
+                        for (int64_t i = 0; i < n; ++i) y[i] = c[i * sc] ? a[i * sa] : b[i * sb];
+                        return true;
+                      });
   }
   TensorRef *c_ = nullptr, *a_ = nullptr, *b_ = nullptr, *out_ = nullptr;
   void (WhereKernel::*run_)() const = nullptr;

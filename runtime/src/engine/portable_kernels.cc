@@ -5,10 +5,12 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <type_traits>
 
 #include "engine/broadcast.h"
 #include "engine/copy_plan.h"
 #include "engine/elem_kernels.h"
+#include "engine/int_kernels.h"
 #include "engine/kernel.h"
 #include "engine/logic_kernels.h"
 #include "engine/resize_coords.h"
@@ -391,9 +393,11 @@ class PadKernel : public GatherKernel {
         maps[d].push_back(PadSource(j, pads[d], in->shape[d], mode));
     }
     EDGERT_RETURN_IF_ERROR(CheckShape(ctx, *out, want));
-    const float value = ctx.Float("value", 0.f);
+    // An Int8 node pads with the quantized 0 (the int8 provider's wrapper checked `value`).
     uint8_t fill[8] = {};
-    if (in->dtype == fb::DType_F32) std::memcpy(fill, &value, 4);
+    const bool int8_node = ctx.node && ctx.node->precision() == fb::Precision_Int8;
+    if (mode == 0 && !int8_node)
+      EDGERT_RETURN_IF_ERROR(PadFillBytes(ctx, in->dtype, ctx.Float("value", 0.f), fill));
     plan_.Init(std::move(maps), DenseStrides(in->shape, static_cast<int64_t>(in->element_size)),
                in->element_size, fill);
     src_ = in->data;
@@ -563,9 +567,10 @@ class UnaryKernel : public Kernel {
   float a_ = 0.f, b_ = 0.f;
 };
 
-enum class BinaryOp { kAdd, kSub, kMul, kDiv, kPRelu, kPow };
+enum class BinaryOp { kAdd, kSub, kMul, kDiv, kPRelu };
 
 // Numpy broadcasting over (possibly different-rank) stored shapes, then the activation clamp.
+// F32 only: the integer forms are int_kernels.cc's, Pow (mixed dtypes) too.
 template <BinaryOp kOp>
 class BinaryKernel : public Kernel {
  public:
@@ -574,21 +579,24 @@ class BinaryKernel : public Kernel {
     a_ = ctx.In(0);
     b_ = ctx.In(1);
     out_ = ctx.Out(0);
+    for (const TensorRef* t : {a_, b_, out_})
+      if (t->dtype != fb::DType_F32)
+        return ctx.Error("'" + t->name + "' is " + fb::EnumNameDType(t->dtype) +
+                         ", expected F32 like input 0");
     Range act;
     EDGERT_RETURN_IF_ERROR(ReadActivationRange(ctx, &act));
     lo_ = act.lo;
     hi_ = act.hi;
-    return plan_.Init(ctx, {a_, b_}, *out_);
+    return plan_.Init(ctx, *a_, *b_, *out_);
   }
 
   Status Run(pthreadpool_t) override {
-    const float* a = a_->f32();
-    const float* b = b_->f32();
-    float* o = out_->f32();
-    const int64_t sa = plan_.inner_stride(0), sb = plan_.inner_stride(1);
-    plan_.ForEachRow([&](const int64_t* off, int64_t out_off, int64_t n) {
-      Row(a + off[0], sa, b + off[1], sb, o + out_off, n);
-    });
+    plan_.ForEachRow(
+        a_->f32(), b_->f32(), out_->f32(),
+        [this](const float* a, int64_t sa, const float* b, int64_t sb, float* o, int64_t n) {
+          Row(a, sa, b, sb, o, n);
+          return true;
+        });
     return Status::Ok();
   }
 
@@ -605,8 +613,6 @@ class BinaryKernel : public Kernel {
         return x / y;
       case BinaryOp::kPRelu:
         return x < 0.f ? x * y : x;
-      case BinaryOp::kPow:
-        return std::pow(x, y);
     }
     return 0.f;
   }
@@ -677,14 +683,27 @@ class SoftmaxKernel : public Kernel {
 
 enum class ReduceOp { kMean, kSum, kMax, kMin };
 
-// ReduceMean/Sum/Max/Min over the `axes` of the stored shape, accumulated in double.
-template <ReduceOp kOp>
+// A whole-number double modulo 2^32 as S32 (the two's complement wraparound of an integer sum);
+// beyond +-9.2e18, infinities included, the S32 end of that sign.
+inline int32_t WrapToS32(double v) {
+  if (v >= 9.2e18) return std::numeric_limits<int32_t>::max();
+  if (v <= -9.2e18) return std::numeric_limits<int32_t>::min();
+  return static_cast<int32_t>(
+      static_cast<uint32_t>(static_cast<uint64_t>(static_cast<int64_t>(v))));
+}
+
+// ReduceMean/Sum/Max/Min over the `axes` of the stored shape, accumulated in double. T is F32's
+// float, or int32_t for S32 Sum/Max/Min (exact while |sum| < 2^53; the sum wraps around to S32).
+template <ReduceOp kOp, typename T = float>
 class ReduceKernel : public Kernel {
  public:
   Status Setup(const NodeContext& ctx, pthreadpool_t) override {
     EDGERT_RETURN_IF_ERROR(ctx.CheckArity(1, 1, 1));
     in_ = ctx.In(0);
     out_ = ctx.Out(0);
+    if (in_->dtype != out_->dtype)
+      return ctx.Error("output '" + out_->name + "' is " + fb::EnumNameDType(out_->dtype) +
+                       ", expected the input's " + fb::EnumNameDType(in_->dtype));
     const int rank = in_->rank();
     std::vector<bool> reduced(static_cast<size_t>(rank), false);
     std::vector<int64_t> axes = ctx.Ints("axes", {});
@@ -725,7 +744,7 @@ class ReduceKernel : public Kernel {
                         : kOp == ReduceOp::kMin ? static_cast<double>(kInf)
                                                 : 0.0;
     std::fill(acc_.begin(), acc_.end(), init);
-    const float* x = in_->f32();
+    const T* x = reinterpret_cast<const T*>(in_->data);
     const int64_t total = in_->elements();
     if (rank_ == 0) {
       if (total) acc_[0] = x[0];
@@ -751,11 +770,16 @@ class ReduceKernel : public Kernel {
         }
       }
     }
-    float* y = out_->f32();
-    const double inv = kOp != ReduceOp::kMean ? 1.0
-                       : count_               ? 1.0 / static_cast<double>(count_)
-                                              : 0.0;
-    for (size_t i = 0; i < acc_.size(); ++i) y[i] = static_cast<float>(acc_[i] * inv);
+    T* y = reinterpret_cast<T*>(out_->data);
+    if constexpr (std::is_same_v<T, float>) {
+      const double inv = kOp != ReduceOp::kMean ? 1.0
+                         : count_               ? 1.0 / static_cast<double>(count_)
+                                                : 0.0;
+      for (size_t i = 0; i < acc_.size(); ++i) y[i] = static_cast<float>(acc_[i] * inv);
+    } else {
+      // Max/Min of an empty axis have no value: the dtype's end, as the f32 kernel's +-inf.
+      for (size_t i = 0; i < acc_.size(); ++i) y[i] = WrapToS32(acc_[i]);
+    }
     return Status::Ok();
   }
 
@@ -904,13 +928,17 @@ class PortableProviderImpl : public KernelProvider {
     Register(fb::OpType_ReduceSum, f, Make<ReduceKernel<ReduceOp::kSum>>);
     Register(fb::OpType_ReduceMax, f, Make<ReduceKernel<ReduceOp::kMax>>);
     Register(fb::OpType_ReduceMin, f, Make<ReduceKernel<ReduceOp::kMin>>);
-    Register(fb::OpType_Pow, f, Make<BinaryKernel<BinaryOp::kPow>>);
+    const fb::DType s32 = fb::DType_S32;
+    Register(fb::OpType_ReduceSum, s32, Make<ReduceKernel<ReduceOp::kSum, int32_t>>);
+    Register(fb::OpType_ReduceMax, s32, Make<ReduceKernel<ReduceOp::kMax, int32_t>>);
+    Register(fb::OpType_ReduceMin, s32, Make<ReduceKernel<ReduceOp::kMin, int32_t>>);
     for (const KernelRegistration& k : ElemKernels()) Register(k.op, k.dtype, k.factory);
     Register(fb::OpType_GlobalAvgPool, f, Make<GlobalPoolKernel<false>>);
     Register(fb::OpType_GlobalMaxPool, f, Make<GlobalPoolKernel<true>>);
     Register(fb::OpType_MaxPool2D, f, Make<Pool2DKernel<true>>);
     Register(fb::OpType_AvgPool2D, f, Make<Pool2DKernel<false>>);
     for (const KernelRegistration& r : TensorKernels()) Register(r.op, r.dtype, r.factory);
+    for (const KernelRegistration& r : IntKernels()) Register(r.op, r.dtype, r.factory);
     for (const KernelRegistration& r : LogicKernels()) Register(r.op, r.dtype, r.factory);
   }
 };
