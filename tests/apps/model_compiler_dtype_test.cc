@@ -150,20 +150,20 @@ TEST(DtypeTest, PreprocessingOnANonFloatInputIsRefusedNamingIt) {
 }
 
 TEST(DtypeTest, TheGuardRefusesEveryMismatchedNodeInOneError) {
-  // Two integer Adds (no integer Add kernel is enabled) and a Sigmoid downstream of one of them,
-  // which is skipped rather than reported as a missing input.
+  // An integer Softmax and an integer Exp (F32-only ops) and a Sigmoid downstream of one of
+  // them, which is skipped rather than reported as a missing input.
   onnx::ModelProto m = Model({{"a", TP::INT32, {4}}, {"b", TP::UINT8, {4}}},
                              {{"y", TP::FLOAT, {4}}, {"z", TP::UINT8, {4}}});
-  Add(m, "Add", {"a", "a"}, "s", "add_s32");
+  Add(m, "Softmax", {"a"}, "s", "softmax_s32");
   Add(m, "Sigmoid", {"s"}, "y", "after");
-  Add(m, "Add", {"b", "b"}, "z", "add_u8");
+  Add(m, "Exp", {"b"}, "z", "exp_u8");
   auto def = Compile(m);
   ASSERT_FALSE(def.ok());
   EXPECT_EQ(def.status().code(), StatusCode::kUnsupported);
   const std::string& msg = def.status().message();
   EXPECT_NE(msg.find("2 node(s)"), std::string::npos) << msg;
-  EXPECT_NE(msg.find("node 'add_s32' (Add): input 0 'a' is S32"), std::string::npos) << msg;
-  EXPECT_NE(msg.find("node 'add_u8' (Add): input 0 'b' is U8"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("node 'softmax_s32' (Softmax): input 0 'a' is S32"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("node 'exp_u8' (Exp): input 0 'b' is U8"), std::string::npos) << msg;
   EXPECT_EQ(msg.find("after"), std::string::npos) << msg;
 }
 

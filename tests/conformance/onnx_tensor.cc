@@ -82,6 +82,12 @@ Result<FloatTensor> ToFloat(const onnx::TensorProto& t) {
       else
         for (int32_t v : t.int32_data()) out.values.push_back(static_cast<float>(v));
       break;
+    case TP::INT16:
+      if (raw)
+        FromRaw<int16_t>(t.raw_data(), &out.values);
+      else
+        for (int32_t v : t.int32_data()) out.values.push_back(static_cast<float>(v));
+      break;
     case TP::INT8:
       if (raw)
         FromRaw<int8_t>(t.raw_data(), &out.values);

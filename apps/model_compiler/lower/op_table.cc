@@ -84,7 +84,7 @@ std::vector<OnnxOp> MakeTable() {
   // One row per op: op, model opsets, lower, fold, fold_always, constant inputs, constraints.
   // clang-format off
   std::vector<OnnxOp> t = {
-      {"Add", 7, kMax, LowerBinary, FoldBinary, false, {}, "numpy broadcasting"},
+      {"Add", 7, kMax, LowerBinary, FoldBinary, false, {}, "numpy broadcasting", dt::kF32 | dt::kS32 | dt::kS16 | dt::kS8 | dt::kU8},
       {"ArgMax", 1, kMax, LowerArgMinMax, nullptr, false, {},
        "keepdims, select_last_index; an S32 output"},
       {"ArgMin", 1, kMax, LowerArgMinMax, nullptr, false, {},
@@ -100,7 +100,7 @@ std::vector<OnnxOp> MakeTable() {
        "between FLOAT, FLOAT16, INT8/16/32/64, UINT8 and BOOL (INT64 narrowed to S32; to BOOL from "
        "FLOAT, INT32/64, UINT8, BOOL)", dt::kAny},
       {"Clip", 6, kMax, LowerClamp, nullptr, false, {{1, "min"}, {2, "max"}},
-       "fused into the producer when it can be"},
+       "fused into the producer when it can be", dt::kF32 | dt::kS32 | dt::kS16 | dt::kS8 | dt::kU8},
       {"Concat", 4, kMax, LowerConcat, FoldConcat, false, {}, "", dt::kAny},
       {"Constant", 1, kMax, nullptr, FoldConstant, true, {}, "value, value_float(s), value_int(s)"},
       {"ConstantOfShape", 9, kMax, nullptr, FoldConstantOfShape, false, {{0, "the shape"}},
@@ -111,7 +111,7 @@ std::vector<OnnxOp> MakeTable() {
        {{1, "the weight"}, {2, "the bias"}},
        "1-D or 2-D (3-D or 4-D input); groups, dilations, pads, auto_pad, output_padding, "
        "output_shape"},
-      {"Div", 7, kMax, LowerBinary, FoldBinary, false, {}, "numpy broadcasting"},
+      {"Div", 7, kMax, LowerBinary, FoldBinary, false, {}, "numpy broadcasting", dt::kF32 | dt::kS32 | dt::kS16 | dt::kS8 | dt::kU8},
       {"Dropout", 1, kMax, LowerIdentity, FoldIdentity, false,
        {{1, "ratio", false}, {2, "training_mode"}},
        "inference: the data output is the input; training_mode false (or true with ratio 0); no "
@@ -133,11 +133,11 @@ std::vector<OnnxOp> MakeTable() {
        "numpy matmul, batch dims broadcast; a 2-D constant B runs as FullyConnected"},
       {"MaxPool", 1, kMax, LowerPool, nullptr, false, {},
        "1-D or 2-D (3-D or 4-D input); pads, auto_pad, ceil_mode, dilations; no Indices "
-       "output"},
+       "output", dt::kF32 | dt::kS32 | dt::kS16 | dt::kS8 | dt::kU8},
       {"Mul", 7, kMax, LowerBinary, FoldBinary, false, {},
-       "numpy broadcasting; x*sigmoid(x) becomes one Swish node"},
+       "numpy broadcasting; x*sigmoid(x) becomes one Swish node", dt::kF32 | dt::kS32 | dt::kS16 | dt::kS8 | dt::kU8},
       {"Pad", 2, kMax, LowerPad, nullptr, false, {{1, "pads"}, {2, "constant_value"}, {3, "axes"}},
-       "constant, reflect and edge modes"},
+       "constant, reflect and edge modes", dt::kAny},
       {"PRelu", 6, kMax, LowerPRelu, nullptr, false, {{1, "slope", false}},
        "slope broadcasts to X (numpy; at opset 6 a [C] slope is one per channel)"},
       {"ReduceMean", 1, kMax, LowerReduce, nullptr, false, {{1, "axes"}},
@@ -159,7 +159,7 @@ std::vector<OnnxOp> MakeTable() {
       {"Softmax", 1, kMax, LowerSoftmax, nullptr, false, {}, "any axis"},
       {"Split", 2, kMax, LowerSplit, nullptr, false, {{1, "split"}}, "", dt::kAny},
       {"Squeeze", 1, kMax, LowerReshapeLike, FoldReshapeLike, false, {{1, "axes"}}, "", dt::kAny},
-      {"Sub", 7, kMax, LowerBinary, FoldBinary, false, {}, "numpy broadcasting"},
+      {"Sub", 7, kMax, LowerBinary, FoldBinary, false, {}, "numpy broadcasting", dt::kF32 | dt::kS32 | dt::kS16 | dt::kS8 | dt::kU8},
       {"Tanh", 6, kMax, LowerUnary, nullptr, false, {}, ""},
       {"Tile", 6, kMax, LowerTile, FoldTile, false, {{1, "repeats"}}, "", dt::kAny},
       {"Transpose", 1, kMax, LowerTranspose, FoldTranspose, false, {},
@@ -175,7 +175,7 @@ std::vector<OnnxOp> MakeTable() {
        "output", dt::kF32 | dt::kS32},
       {"Less", 7, kMax, LowerCompare, FoldCompareOrMod, false, {}, "numpy broadcasting; a BOOL "
        "output", dt::kF32 | dt::kS32},
-      {"Mod", 10, kMax, nullptr, FoldCompareOrMod, false, {}, "folded (constants only); fmod"},
+      {"Mod", 10, kMax, LowerBinary, FoldCompareOrMod, false, {}, "fmod; F32 needs fmod 1", dt::kF32 | dt::kS32 | dt::kS16 | dt::kS8 | dt::kU8},
       {"Not", 1, kMax, LowerNot, FoldNot, false, {}, "", dt::kU8},
       {"Where", 9, kMax, LowerWhere, FoldWhere, false, {}, "numpy broadcasting of the three",
        dt::kF32 | dt::kS32 | dt::kU8},
