@@ -143,8 +143,8 @@ std::vector<OnnxOp> MakeTable() {
        "allowzero"},
       {"Resize", 10, 17, LowerResize, nullptr, false,
        {{1, "roi (scales at opset 10)"}, {2, "scales"}, {3, "sizes"}},
-       "4-D, H and W only; nearest and linear; every coordinate mode but tf_crop_and_resize; no "
-       "antialias or axes"},
+       "4-D, H and W only; nearest, linear and cubic; every coordinate mode (tf_crop_and_resize: "
+       "roi crops H and W only); no antialias or axes"},
       {"Shape", 1, kMax, nullptr, FoldShape, true, {}, "folded: needs a static input shape"},
       {"Sigmoid", 6, kMax, LowerUnary, nullptr, false, {}, ""},
       {"Slice", 1, kMax, LowerSlice, FoldSlice, false,
