@@ -2,8 +2,8 @@
 // independent reimplementation of the ONNX specification's reference (it picks the neighbours as
 // the k nearest indices of the edge-padded row, as onnx/reference/ops/op_resize.py does, where
 // the kernel computes floor(x) - 1 .. floor(x) + 2). Each test quotes the resize(...) call that
-// produced its literal, printed as ', '.join('%.9g' % v for v in y.ravel()). Shapes are tiny so qemu runs them too. Compiled into engine_ops_test and
-// engine_ops_portable_test.
+// produced its literal, printed as ', '.join('%.9g' % v for v in y.ravel()). Shapes are tiny so
+// qemu runs them too. Compiled into engine_ops_test and engine_ops_portable_test.
 //
 // clang-format off
 // import numpy as np
@@ -83,16 +83,19 @@ std::vector<AttrDef> Attrs(const std::string& mode, const std::string& ctm, floa
 TEST(ResizeCubicTest, HalfPixelUpsample) {
   // resize(inp((1, 3, 3, 2)), (6, 4), (2.0, f(1.5)), 'cubic', 'half_pixel')
   const S xs = {1, 3, 3, 2};
-  auto got = RunOp("Resize", {Var(xs, Inp(xs))}, {{1, 6, 4, 2}}, Attrs("cubic", "half_pixel", 2.f, 1.5f));
-  ExpectClose(got[0], D{
-      -1.07828776, -0.70328776, -0.708496094, -0.333496094, -0.0904405382, 0.284559462,
-      0.392198351, 0.767198351, -1.04117839, -0.666178385, -0.671386719, -0.303390503,
-      -0.0533311632, 0.332390679, 0.429307726, 0.868292914, -0.981608073, -0.606608073,
-      -0.611816406, -0.257827759, 0.00623914931, 0.413404677, 0.488878038, 1.0558336, -0.89860026,
-      -0.52360026, -0.528808594, -0.108673096, 0.0892469618, 0.395150644, 0.571885851,
-      0.534536856, -0.839029948, -0.464029948, -0.469238281, 0.0598449707, 0.148817274,
-      0.28793674, 0.631456163, -0.40121799, -0.801920573, -0.426920573, -0.432128906, 0.163101196,
-      0.185926649, 0.22378427, 0.668565538, -0.968413176}, 1e-5, 1e-5);
+  auto got =
+      RunOp("Resize", {Var(xs, Inp(xs))}, {{1, 6, 4, 2}}, Attrs("cubic", "half_pixel", 2.f, 1.5f));
+  ExpectClose(
+      got[0],
+      D{-1.07828776,   -0.70328776,  -0.708496094,  -0.333496094, -0.0904405382, 0.284559462,
+        0.392198351,   0.767198351,  -1.04117839,   -0.666178385, -0.671386719,  -0.303390503,
+        -0.0533311632, 0.332390679,  0.429307726,   0.868292914,  -0.981608073,  -0.606608073,
+        -0.611816406,  -0.257827759, 0.00623914931, 0.413404677,  0.488878038,   1.0558336,
+        -0.89860026,   -0.52360026,  -0.528808594,  -0.108673096, 0.0892469618,  0.395150644,
+        0.571885851,   0.534536856,  -0.839029948,  -0.464029948, -0.469238281,  0.0598449707,
+        0.148817274,   0.28793674,   0.631456163,   -0.40121799,  -0.801920573,  -0.426920573,
+        -0.432128906,  0.163101196,  0.185926649,   0.22378427,   0.668565538,   -0.968413176},
+      1e-5, 1e-5);
 }
 
 TEST(ResizeCubicTest, AlignCornersDownsampleExcludeOutside) {
@@ -102,21 +105,27 @@ TEST(ResizeCubicTest, AlignCornersDownsampleExcludeOutside) {
   attrs.push_back(AttrDef::Float("cubic_coeff_a", -0.5f));
   attrs.push_back(AttrDef::Int("exclude_outside", 1));
   auto got = RunOp("Resize", {Var(xs, Inp(xs))}, {{1, 3, 4, 1}}, attrs);
-  ExpectClose(got[0], D{
-      -1, -0.375000025, 0.24999995, 0.874999963, -0.750000015, -0.12500004, 0.578703588,
-      -0.999999714, -0.500000015, 0.12499996, 0.828703592, -0.749999841}, 1e-5, 1e-5);
+  ExpectClose(got[0],
+              D{-1, -0.375000025, 0.24999995, 0.874999963, -0.750000015, -0.12500004, 0.578703588,
+                -0.999999714, -0.500000015, 0.12499996, 0.828703592, -0.749999841},
+              1e-5, 1e-5);
 }
 
 TEST(ResizeCubicTest, AsymmetricBatchOfTwo) {
   // resize(inp((2, 2, 3, 1)), (3, 7), (1.5, 2.5), 'cubic', 'asymmetric')
   const S xs = {2, 2, 3, 1};
-  auto got = RunOp("Resize", {Var(xs, Inp(xs))}, {{2, 3, 7, 1}}, Attrs("cubic", "asymmetric", 1.5f, 2.5f));
-  ExpectClose(got[0], D{
-      -1, -0.8815, -0.727, -0.523, -0.3685, -0.25, -0.2095, -0.229166667, -0.110666667,
-      0.0438333333, 0.247833333, 0.402333333, 0.520833333, 0.561333333, 0.25, 0.3685, 0.523,
-      0.727, 0.8815, 1, 1.0405, -0.875, -0.7565, -0.602, -0.398, -0.2435, -0.125, -0.0845,
-      -0.104166667, 0.0143333333, 0.168833333, 0.372833333, 0.527333333, 0.645833333, 0.686333333,
-      0.375, 0.4935, 0.648, 0.852, 1.0065, 1.125, 1.1655}, 1e-5, 1e-5);
+  auto got =
+      RunOp("Resize", {Var(xs, Inp(xs))}, {{2, 3, 7, 1}}, Attrs("cubic", "asymmetric", 1.5f, 2.5f));
+  ExpectClose(got[0], D{-1,          -0.8815,     -0.727,       -0.523,       -0.3685,
+                        -0.25,       -0.2095,     -0.229166667, -0.110666667, 0.0438333333,
+                        0.247833333, 0.402333333, 0.520833333,  0.561333333,  0.25,
+                        0.3685,      0.523,       0.727,        0.8815,       1,
+                        1.0405,      -0.875,      -0.7565,      -0.602,       -0.398,
+                        -0.2435,     -0.125,      -0.0845,      -0.104166667, 0.0143333333,
+                        0.168833333, 0.372833333, 0.527333333,  0.645833333,  0.686333333,
+                        0.375,       0.4935,      0.648,        0.852,        1.0065,
+                        1.125,       1.1655},
+              1e-5, 1e-5);
 }
 
 TEST(ResizeCubicTest, PytorchHalfPixelToOneRowExcludeOutside) {
@@ -125,8 +134,7 @@ TEST(ResizeCubicTest, PytorchHalfPixelToOneRowExcludeOutside) {
   auto attrs = Attrs("cubic", "pytorch_half_pixel", 0.25f, 0.5f);
   attrs.push_back(AttrDef::Int("exclude_outside", 1));
   auto got = RunOp("Resize", {Var(xs, Inp(xs))}, {{1, 1, 2, 2}}, attrs);
-  ExpectClose(got[0], D{
-      -0.721428571, -0.346428571, -0.182142857, 0.192857143}, 1e-5, 1e-5);
+  ExpectClose(got[0], D{-0.721428571, -0.346428571, -0.182142857, 0.192857143}, 1e-5, 1e-5);
 }
 
 // tf_crop_and_resize: roi [h_start, w_start, h_end, w_end]; rows whose source coordinate leaves
@@ -145,18 +153,20 @@ TEST(ResizeCropTest, CubicLinearAndNearest) {
   //        roi=((f(0.2), f(1.3)), (f(0.1), f(0.6))), extrap=7.5)
   auto got = RunOp("Resize", {Var(xs, Inp(xs))}, {{1, 3, 3, 1}},
                    CropAttrs("cubic", {0.2f, 0.1f, 1.3f, 0.6f}, 7.5f));
-  ExpectClose(got[0], D{
-      0.14469877, 0.327117486, -0.618220084, -0.256202952, 0.0780569289, 0.509156326, 7.5, 7.5,
-      7.5}, 1e-5, 1e-5);
+  ExpectClose(got[0],
+              D{0.14469877, 0.327117486, -0.618220084, -0.256202952, 0.0780569289, 0.509156326, 7.5,
+                7.5, 7.5},
+              1e-5, 1e-5);
   // The same with 'linear' and 'nearest', roi=((f(-0.2), f(0.9)), (f(0.1), f(0.6))), extrap=-3.0
   got = RunOp("Resize", {Var(xs, Inp(xs))}, {{1, 3, 3, 1}},
               CropAttrs("linear", {-0.2f, 0.1f, 0.9f, 0.6f}, -3.f));
-  ExpectClose(got[0], D{
-      -3, -3, -3, 0.581250027, 0.761562458, -0.471250161, -0.449999954, -0.168749941, 0.112500072}, 1e-5, 1e-5);
+  ExpectClose(got[0],
+              D{-3, -3, -3, 0.581250027, 0.761562458, -0.471250161, -0.449999954, -0.168749941,
+                0.112500072},
+              1e-5, 1e-5);
   got = RunOp("Resize", {Var(xs, Inp(xs))}, {{1, 3, 3, 1}},
               CropAttrs("nearest", {-0.2f, 0.1f, 0.9f, 0.6f}, -3.f));
-  ExpectClose(got[0], D{
-      -3, -3, -3, 0.5, 0.875, -0.875, -0.75, -0.375, 0}, 0, 0);
+  ExpectClose(got[0], D{-3, -3, -3, 0.5, 0.875, -0.875, -0.75, -0.375, 0}, 0, 0);
 }
 
 }  // namespace
