@@ -108,8 +108,8 @@ std::vector<OnnxOp> MakeTable() {
       {"Div", 7, kMax, LowerBinary, FoldBinary, false, {}, "numpy broadcasting"},
       {"Dropout", 1, kMax, LowerIdentity, FoldIdentity, false,
        {{1, "ratio", false}, {2, "training_mode"}},
-       "inference: the data output is the input; training_mode false (or true with ratio 0); no "
-       "mask output read"},
+       "inference: the data output is the input, the mask a constant all true; training_mode "
+       "false (or true with ratio 0)"},
       {"Expand", 8, kMax, LowerExpand, FoldExpand, false, {{1, "the shape"}},
        "numpy broadcasting both ways"},
       {"Flatten", 1, kMax, LowerReshapeLike, FoldReshapeLike, false, {}, ""},
