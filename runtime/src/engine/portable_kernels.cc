@@ -432,7 +432,7 @@ class ResizeKernel : public Kernel {
       return Status::Ok();
     }
     if (in_->dtype != fb::DType_F32) return ctx.Decline("linear and cubic resize need F32");
-    // Every output row and column gets kTaps input indices and weights (2 for linear, 4 for
+    // Every output row and column gets its input indices and weights (2 for linear, 4 for
     // cubic), or is marked as extrapolated (tf_crop_and_resize outside the input).
     const int taps = mode_ == ResizeMode::kCubic ? 4 : 2;
     auto make = [&](int axis, int64_t in, int64_t out, std::vector<Tap>* v) {
