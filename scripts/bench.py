@@ -12,7 +12,9 @@ each round's median, and the ratio is edgert / ORT (below 1.0 means edgert is fa
 
 --startup measures time to first result in fresh processes (warm file cache, cold process):
 edgert's load + session setup + first inference (perf --json, with its phase breakdown) against
-ORT's InferenceSession.create + first run, at 1 intra thread, over --rounds processes each.
+ORT's InferenceSession.create + first run, at 1 intra thread, over --rounds processes each. It
+also prints the load average and each perf process's CPU time (user + system, whole process),
+which a busy machine inflates far less than wall times.
 
 vit (torchvision's VisionTransformer code, ViT-S/16 width, 6 layers) and convnext_tiny
 (torchvision) are f32 rows only: --int8, --startup, --profile and --scaling skip them. A model
@@ -24,6 +26,7 @@ numbers depend on the machine and its load.
 import argparse
 import json
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -44,6 +47,7 @@ def run(cmd):
 
 
 def edgert(perf, model_bin, inp, intra, sessions, frames, warmup, profile_dir=None, cache_dir=None):
+    """perf --json's report, plus "process_cpu_ms": the process's user + system CPU time."""
     cmd = [perf, "--model_file", model_bin, "--input_file", inp, "--intra_threads", str(intra),
            "--thread_num", str(sessions), "--frame_count", str(frames), "--warmup", str(warmup),
            "--json"]
@@ -51,7 +55,12 @@ def edgert(perf, model_bin, inp, intra, sessions, frames, warmup, profile_dir=No
         cmd += ["--cache_dir", cache_dir]
     if profile_dir:
         cmd += ["--profile_path", profile_dir]
-    return json.loads(run(cmd))
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    report = json.loads(run(cmd))
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    report["process_cpu_ms"] = 1000 * (after.ru_utime - before.ru_utime + after.ru_stime -
+                                       before.ru_stime)
+    return report
 
 
 def ort(model_onnx, inp, threads, frames, warmup):
@@ -66,10 +75,13 @@ def startup(a, results):
 
     Each model twice: without a start-up cache, and with a --cache_dir that one untimed run has
     filled (the checksum stamp and oneDNN's reordered weights)."""
+    # Wall times on a shared machine grow with its load; the process's CPU time (its threads'
+    # user + system time, including what the dynamic loader does before main) much less.
     print("\nstart-up, fresh process each round (warm file cache), 1 intra thread, median ms;"
-          " '+cache': perf --cache_dir, filled by an untimed run:")
-    print(f"{'model':<27}{'edgert':>9}{'load':>7}{'setup':>7}{'1st run':>8}{'ORT':>9}{'ratio':>7}"
-          "   edgert phases (median ms)")
+          " '+cache': perf --cache_dir, filled by an untimed run; load average "
+          + " ".join(f"{x:.2f}" for x in os.getloadavg()) + ":")
+    print(f"{'model':<27}{'edgert':>9}{'load':>7}{'setup':>7}{'1st run':>8}{'CPU':>7}{'ORT':>9}"
+          f"{'ratio':>7}   edgert phases (median ms)")
     for name in [n for n in a.models.split(",") if n not in F32_ONLY]:
         for variant, onnx in (("", name + ".onnx"), ("_int8", name + "_int8_quantized_model.onnx")):
             model_bin = os.path.join(a.models_dir, name + variant + ".bin")
@@ -105,10 +117,11 @@ def startup_row(label, runs, ort_ms, results):
                     "edgert_load_ms": med("load_time_ms"),
                     "edgert_setup_ms": med("session_setup_ms"),
                     "edgert_first_inference_ms": med("first_inference_ms"),
+                    "edgert_process_cpu_ms": med("process_cpu_ms"),
                     "edgert_phases_ms": phases, "ort_create_first_run_ms": o,
                     "edgert_rounds": [r["startup_ms"] for r in runs], "ort_rounds": ort_ms})
     print(f"{label:<27}{e:>9.1f}{med('load_time_ms'):>7.1f}{med('session_setup_ms'):>7.1f}"
-          f"{med('first_inference_ms'):>8.1f}{o:>9.1f}{e / o:>7.3f}   "
+          f"{med('first_inference_ms'):>8.1f}{med('process_cpu_ms'):>7.1f}{o:>9.1f}{e / o:>7.3f}   "
           + ", ".join(f"{k} {v:.1f}" for k, v in phases.items()), flush=True)
 
 

@@ -160,7 +160,7 @@ fi
 # semantics) on NAME.input.bin (natively only; digits_int8 is the small qemu case). Each twice:
 # NAME_int8 with 8-bit weights (XNNPACK's int8 kernels) and NAME_int8_rr with reduce_range
 # (7-bit weights, which x86 hosts run on oneDNN's int8 kernels; see the README).
-for n in mobilenet_v2 resnet18 convnext_o17; do
+for n in mobilenet_v2 resnet18 convnext_o17 vit_o17; do
   [ -f "$DIR/$n.onnx" ] || continue
   if [ ! -d "$DIR/${n}_cal" ] || [ "$DIR/$n.onnx" -nt "$DIR/${n}_cal" ]; then
     /usr/bin/python3 - "$DIR/$n.onnx" "$DIR/${n}_cal" <<'PY'

@@ -586,6 +586,66 @@ TEST(FusionTest, NearMissLayerNormsStayUnfusedAndCorrect) {
   }
 }
 
+// ConvNeXt's block tail as torch exports it: Linear on NHWC as MatMul + Add (bias), permute back
+// to NCHW, then the layer scale, a [C, 1, 1] Mul. x is [1, 6, 3, 4] NCHW, W [6, 8].
+struct LinearTail {
+  std::vector<float> x = Pseudo(72, -2.f, 2.f, 21), w = Pseudo(48, -1.f, 1.f, 22),
+                     b = Pseudo(8, -1.f, 1.f, 23), ls = Pseudo(8, 0.1f, 2.f, 24);
+  Onnx Graph(const std::vector<int64_t>& bias_shape, bool mm_is_output) const {
+    Onnx o;
+    o.Input("x", {1, 6, 3, 4}).Output("y");
+    if (mm_is_output) o.Output("mm");
+    o.Init("w", {6, 8}, w).Init("b", bias_shape, b).Init("ls", {8, 1, 1}, ls);
+    AttrInts(o.Node("Transpose", {"x"}, {"xt"}), "perm", {0, 2, 3, 1});
+    o.Node("MatMul", {"xt", "w"}, {"mm"});
+    o.Node("Add", {"mm", "b"}, {"fc"});
+    AttrInts(o.Node("Transpose", {"fc"}, {"fct"}), "perm", {0, 3, 1, 2});
+    o.Node("Mul", {"fct", "ls"}, {"y"});
+    return o;
+  }
+  // y in NCHW [1, 8, 3, 4], in float64; `b_per_row`: the bias varies along H (shape [3, 1, 1]).
+  std::vector<double> Ref(bool b_per_row) const {
+    std::vector<double> y(96);
+    for (size_t h = 0; h < 3; ++h)
+      for (size_t wi = 0; wi < 4; ++wi)
+        for (size_t n = 0; n < 8; ++n) {
+          double acc = b_per_row ? b[h] : b[n];
+          for (size_t c = 0; c < 6; ++c) acc += double{x[c * 12 + h * 4 + wi]} * w[c * 8 + n];
+          y[n * 12 + h * 4 + wi] = acc * ls[n];
+        }
+    return y;
+  }
+};
+
+TEST(FusionTest, LinearBiasAndLayerScaleFoldIntoFullyConnected) {
+  const LinearTail t;
+  const ModelDef m = CompileOk(t.Graph({8}, false));
+  EXPECT_EQ(Ops(m), (std::vector<std::string>{"InputAdapter", "FullyConnected", "OutputAdapter"}));
+  const NodeDef* fc = FindOp(m, "FullyConnected");
+  ASSERT_NE(fc, nullptr);
+  EXPECT_EQ(fc->source_op, "MatMul+Add+Mul");
+  ExpectNear(RunCompiled(m, {t.x}), t.Ref(false), 1e-5);
+}
+
+TEST(FusionTest, NearMissLinearTailsStayUnfusedAndCorrect) {
+  const LinearTail t;
+  {
+    SCOPED_TRACE("the bias varies along H, not along the output channels");
+    LinearTail r = t;
+    r.b.resize(3);
+    const ModelDef m = CompileOk(r.Graph({3, 1, 1}, false));
+    EXPECT_NE(FindOp(m, "Add"), nullptr);
+    ExpectNear(RunCompiled(m, {r.x}), r.Ref(true), 1e-5);
+  }
+  {
+    SCOPED_TRACE("the MatMul result is also a graph output");
+    const ModelDef m = CompileOk(t.Graph({8}, true));
+    EXPECT_NE(FindOp(m, "Add"), nullptr);
+    EXPECT_NE(FindOp(m, "Mul"), nullptr);
+    ExpectNear(RunCompiled(m, {t.x}), t.Ref(false), 1e-5);
+  }
+}
+
 double RefGelu(double v, bool tanh_form) {
   if (tanh_form) return 0.5 * v * (1 + std::tanh(std::sqrt(2 / M_PI) * (v + 0.044715 * v * v * v)));
   return 0.5 * v * (1 + std::erf(v / std::sqrt(2.0)));

@@ -10,6 +10,10 @@
 // random mobilenet is not a case here; the trained digits CNN is the small (qemu) case.
 // convnext_o17_int8(_rr) is the small ConvNeXt (opset 17: LayerNormalization, GELU) with its
 // convolutions and MatMuls int8 and LayerNorm, GELU, Add, Mul left f32 (also under qemu).
+// vit_o17_int8(_rr) is the small ViT (opset 17): its patch convolution and every constant-B
+// MatMul (QKV and output projections, MLP) int8; LayerNorm, Softmax, GELU, the run-time
+// attention MatMuls, the class-token Concat/Gather and the residual Adds stay f32 (also under
+// qemu).
 // digits_fx is the trained digits CNN quantized by PyTorch FX and exported by torch as QDQ
 // (scripts/gen_fx_quant.py), compiled as is: its scales reach DequantizeLinear through Identity,
 // Cast and ConstantOfShape chains that the QDQ import folds.
@@ -48,13 +52,15 @@ TEST_P(Int8WholeModelTest, MatchesOnnxRuntime) {
 
 #ifdef EDGERT_WHOLEMODEL_TINY_ONLY
 INSTANTIATE_TEST_SUITE_P(Models, Int8WholeModelTest,
-                         ::testing::Values("digits_int8", "digits_fx", "convnext_o17_int8"));
+                         ::testing::Values("digits_int8", "digits_fx", "convnext_o17_int8",
+                                           "vit_o17_int8"));
 #else
 INSTANTIATE_TEST_SUITE_P(Models, Int8WholeModelTest,
                          ::testing::Values("mobilenet_v2_int8", "resnet18_int8",
                                            "mobilenet_v2_int8_rr", "resnet18_int8_rr",
                                            "digits_int8", "digits_fx", "convnext_o17_int8",
-                                           "convnext_o17_int8_rr"));
+                                           "convnext_o17_int8_rr", "vit_o17_int8",
+                                           "vit_o17_int8_rr"));
 
 template <typename T>
 std::vector<T> ReadAll(const std::string& path) {

@@ -230,5 +230,36 @@ TEST(ElemGeluTest, OneDnnTakesBothFormsWhereBuiltInAcrossBands) {
   }
 }
 
+// Where oneDNN is built in it takes LayerNorm (over the last axis, and over the last two with a
+// run-time scale and no bias), cut into row bands on 2 threads (39,400 elements: two bands);
+// against float64, and the provider is checked, as for Gelu.
+TEST(ElemLayerNormTest, OneDnnTakesItWhereBuiltInAcrossBands) {
+#ifdef EDGERT_PORTABLE_ONLY
+  const bool dnnl = false;
+#else
+  const bool dnnl = engine::DnnlProvider() != nullptr;
+#endif
+  const S xs = {2, 100, 197};
+  const V x = RandomFloats(39400, 78, -3.f, 5.f);
+  const V g = RandomFloats(197, 79, 0.5f, 1.5f);
+  const V b = RandomFloats(197, 80, -1.f, 1.f);
+  const V g2 = RandomFloats(19700, 81, -1.f, 1.f);
+  for (int threads : {1, 2}) {
+    SCOPED_TRACE(threads);
+    SessionOptions options;
+    options.num_threads = threads;
+    size_t before = engine::DnnlKernelCountForTesting();
+    ExpectClose(RunOp("LayerNorm", {Var(xs, x), Const({197}, g), Const({197}, b)}, {xs},
+                      {AttrDef::Int("axis", -1), AttrDef::Float("epsilon", 1e-5f)}, options)[0],
+                RefLayerNorm(x, 197, g, &b, 1e-5), 2e-5, 1e-4);
+    EXPECT_EQ(engine::DnnlKernelCountForTesting() - before, dnnl ? 1u : 0u);
+    before = engine::DnnlKernelCountForTesting();
+    ExpectClose(RunOp("LayerNorm", {Var(xs, x), Var({100, 197}, g2), Absent()}, {xs},
+                      {AttrDef::Int("axis", 1), AttrDef::Float("epsilon", 0.25f)}, options)[0],
+                RefLayerNorm(x, 19700, g2, nullptr, 0.25), 2e-5, 1e-4);
+    EXPECT_EQ(engine::DnnlKernelCountForTesting() - before, dnnl ? 1u : 0u);
+  }
+}
+
 }  // namespace
 }  // namespace edgert::test

@@ -234,7 +234,9 @@ Status LowerBinary(Lowerer& ctx, const Node& n) {
   const Shape& out_shape = args.out_shape;
   const size_t r = out_shape.size();
   if (op == "Mul" && FuseSwish(ctx, n, a, b)) return Status::Ok();
-  if ((op == "Mul" || op == "Add") && FuseLayerNormAffine(ctx, n, a, b)) return Status::Ok();
+  if ((op == "Mul" || op == "Add") &&
+      (FuseLayerNormAffine(ctx, n, a, b) || FuseFullyConnectedAffine(ctx, n, a, b)))
+    return Status::Ok();
   if (op == "Mul") {
     EDGERT_ASSIGN_OR_RETURN(const bool gelu, FuseGelu(ctx, n));
     if (gelu) return Status::Ok();

@@ -260,6 +260,79 @@ bool FuseLayerNormAffine(Lowerer& ctx, const Node& n, const Value& a, const Valu
   return false;
 }
 
+namespace {
+
+// The IR node producing `name` when it may absorb its consumer, also through ONNX Transposes
+// that moved no data (they only changed the layout's `perm`): each value on the way has one
+// reader and is no graph output, and the IR tensor has no other ONNX name. -1 otherwise.
+int FusibleThroughTransposes(const Lowerer& ctx, const std::string& name) {
+  const int direct = ctx.FusibleProducer(name);
+  if (direct >= 0) return direct;
+  auto it = ctx.values_.find(name);
+  if (it == ctx.values_.end() || it->second.is_const) return -1;
+  const int t = it->second.tensor;
+  int names = 1;
+  std::string cur = name;
+  while (const Node* tr = Inner(ctx, cur, "Transpose")) {
+    cur = tr->input(0);
+    auto in = ctx.values_.find(cur);
+    if (in == ctx.values_.end() || in->second.is_const || in->second.tensor != t) return -1;
+    ++names;
+    if (ctx.Uses(cur) != 1 || ctx.IsGraphOutput(cur)) return -1;
+    if (ctx.Aliases(t) == names) return ctx.ProducerNode(t);
+  }
+  return -1;
+}
+
+}  // namespace
+
+bool FuseFullyConnectedAffine(Lowerer& ctx, const Node& n, const Value& a, const Value& b) {
+  const std::string& op = n.op_type();
+  for (int k = 0; k < 2; ++k) {
+    const Value& act = k == 0 ? a : b;
+    const Value& c = k == 0 ? b : a;
+    if (act.is_const || !c.is_const || c.shape.size() > act.shape.size()) continue;
+    const int p = FusibleThroughTransposes(ctx, n.input(k));
+    if (p < 0 || ctx.m_.nodes[p].op != "FullyConnected" || ctx.m_.nodes[p].int8) continue;
+    NodeDef& fc = ctx.m_.nodes[p];
+    if (FindIrAttr(fc, "activation_min") || FindIrAttr(fc, "activation_max")) continue;
+    TensorDef& wt = ctx.m_.tensors[fc.inputs[1]];
+    if (wt.data.empty() || wt.dtype != TensorType::kF32 || wt.quant.quantized()) continue;
+    // The constant may vary only along the logical dim stored last (FC's output channels).
+    const size_t r = act.shape.size();
+    const size_t ch = static_cast<size_t>(act.perm[r - 1]);
+    const int64_t n_out = act.shape[ch];
+    Shape full(r - c.shape.size(), 1);
+    full.insert(full.end(), c.shape.begin(), c.shape.end());
+    bool fits = true;
+    for (size_t i = 0; i < r; ++i) fits = fits && (full[i] == 1 || (i == ch && full[i] == n_out));
+    if (!fits) continue;
+    const std::vector<float> cf = c.c.Floats();
+    std::vector<float> v(static_cast<size_t>(n_out));
+    for (int64_t o = 0; o < n_out; ++o) v[o] = cf.size() == 1 ? cf[0] : cf[o];
+    std::vector<float> bias(v.size(), 0.f);
+    if (fc.inputs[2] >= 0) bias = TensorFloats(ctx.m_.tensors[fc.inputs[2]]);
+    if (op == "Mul") {
+      std::vector<float> w = TensorFloats(wt);
+      const size_t per = w.size() / v.size();  // weights are [N, K]
+      for (size_t o = 0; o < v.size(); ++o)
+        for (size_t j = 0; j < per; ++j) w[o * per + j] *= v[o];
+      SetTensorFloats(wt, w);
+      for (size_t o = 0; o < v.size(); ++o) bias[o] *= v[o];
+    } else {
+      for (size_t o = 0; o < v.size(); ++o) bias[o] += v[o];
+    }
+    if (fc.inputs[2] >= 0) {
+      SetTensorFloats(ctx.m_.tensors[fc.inputs[2]], bias);
+    } else {
+      fc.inputs[2] = ctx.ConstTensor(wt.name + "_bias", {n_out}, bias);
+    }
+    ctx.Rebind(n.input(k), n.output(0), p, op);
+    return true;
+  }
+  return false;
+}
+
 Result<bool> FuseGelu(Lowerer& ctx, const Node& n) {
   // The three factors of the two Muls: 0.5, x and 1 + f(x), in any order.
   for (int k = 0; k < 2; ++k) {

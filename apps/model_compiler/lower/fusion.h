@@ -41,6 +41,13 @@ Result<bool> FuseLayerNorm(Lowerer& ctx, const Node& n);
 // bias (Add; only when it has none yet).
 bool FuseLayerNormAffine(Lowerer& ctx, const Node& n, const Value& a, const Value& b);
 
+// Add or Mul of a FullyConnected node's output (its only reader, also through Transposes that
+// moved no data: ConvNeXt's layer scale follows the permute back to NCHW) and a constant that
+// varies only along FC's output channels: Add folds into the bias, Mul into the weight rows and
+// the bias. Only on f32 FC nodes without a fused activation range. torch exports Linear on
+// inputs of rank > 2 as MatMul + Add, so every such Linear's bias is one of these Adds.
+bool FuseFullyConnectedAffine(Lowerer& ctx, const Node& n, const Value& a, const Value& b);
+
 // GELU written out, matched at its last Mul: the erf form 0.5 * x * (1 + Erf(x / sqrt(2))) (or
 // x * 0.7071...; the 0.5 multiplied first or last) and the tanh form
 // 0.5 * x * (1 + Tanh(sqrt(2/pi) * (x + 0.044715 * x^3))), x^3 as Pow(x, 3) or x*x*x: one Gelu

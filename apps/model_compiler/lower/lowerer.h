@@ -102,6 +102,12 @@ class Lowerer {
   // The IR node that produced `name` when it may absorb its consumer: the tensor has one ONNX
   // consumer, one ONNX name and is no graph output; else -1.
   int FusibleProducer(const std::string& name) const;
+  // The bookkeeping FusibleProducer reads, for fusions that look through layout-only nodes:
+  // the ONNX names bound to IR tensor t, its producing IR node (-1 for inputs and constants),
+  // and whether ONNX value `name` is a graph output.
+  int Aliases(int t) const { return aliases_[static_cast<size_t>(t)]; }
+  int ProducerNode(int t) const { return producer_[static_cast<size_t>(t)]; }
+  bool IsGraphOutput(const std::string& name) const { return graph_outputs_.count(name) > 0; }
   // How many node inputs and graph outputs read ONNX value `name`.
   int Uses(const std::string& name) const {
     auto it = uses_.find(name);

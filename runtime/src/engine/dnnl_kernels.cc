@@ -31,7 +31,9 @@
 #include <limits>
 #include <mutex>
 #include <oneapi/dnnl/dnnl.hpp>
+#include <vector>
 
+#include "engine/fresh_memory.h"
 #include "engine/kernel.h"
 #include "engine/tensor_kernels.h"
 
@@ -112,6 +114,75 @@ struct ConvSpec {
 // names an ISA whose int8 dot products accumulate in 32 bits: the VNNI ones and AMX.
 bool ImplHasVnni(const std::string& impl) {
   return impl.find("vnni") != std::string::npos || impl.find("amx") != std::string::npos;
+}
+
+// Copies f32 weights from a plain layout `from` (no inner blocks, e.g. ohwi) into `to`, a blocked
+// layout with at most one inner block and no extra data (the Acdb16a..Acdb64a and debcA16a
+// layouts oneDNN's f32 convolutions want here), zeroing the padding of the blocked dim. oneDNN's
+// reorder primitive does the same, but it JIT-compiles a kernel per shape first: in a cold
+// mobilenet_v2 start that was 28 kernels, 8-30 ms, plus 7 ms of copying. Returns false, copying
+// nothing, for any other pair of layouts; the caller then uses oneDNN's reorder.
+bool CopyToBlockedLayout(const dnnl::memory::desc& from, const void* src,
+                         const dnnl::memory::desc& to, void* dst) {
+  const dnnl_memory_desc_t& f = from.data;
+  const dnnl_memory_desc_t& t = to.data;
+  constexpr int kMaxDims = 5;
+  const int n = t.ndims;
+  if (n < 1 || n > kMaxDims || f.ndims != n || f.data_type != dnnl_f32 || t.data_type != dnnl_f32 ||
+      f.format_kind != dnnl_blocked || t.format_kind != dnnl_blocked || f.extra.flags != 0 ||
+      t.extra.flags != 0 || f.offset0 != 0 || t.offset0 != 0 ||
+      f.format_desc.blocking.inner_nblks != 0 || t.format_desc.blocking.inner_nblks > 1)
+    return false;
+  const dnnl_blocking_desc_t& tb = t.format_desc.blocking;
+  const int blocked = tb.inner_nblks == 1 ? static_cast<int>(tb.inner_idxs[0]) : -1;
+  const int64_t block = tb.inner_nblks == 1 ? tb.inner_blks[0] : 1;
+  if (block < 1 || (blocked >= 0 && (blocked >= n || t.padded_dims[blocked] % block != 0)))
+    return false;
+  for (int d = 0; d < n; ++d)
+    if (f.dims[d] != t.dims[d] || f.padded_dims[d] != f.dims[d] || f.padded_offsets[d] != 0 ||
+        t.padded_offsets[d] != 0 || (d != blocked && t.padded_dims[d] != t.dims[d]))
+      return false;
+  // Per dim and index: the offset it adds in `to` and in `from` (-1: padding, written as zero).
+  // Dims are right-aligned into kMaxDims (the leading ones of extent 1), then the longest moved
+  // innermost, so the inner loop is long (a 1x1 convolution's W and H are 1).
+  std::array<int, kMaxDims> dim_of{};
+  int longest = kMaxDims - 1;
+  for (int i = 0; i < kMaxDims; ++i) {
+    dim_of[i] = i - (kMaxDims - n);
+    if (dim_of[i] >= 0 && t.padded_dims[dim_of[i]] > t.padded_dims[dim_of[longest]]) longest = i;
+  }
+  std::rotate(dim_of.begin() + longest, dim_of.begin() + longest + 1, dim_of.end());
+  std::array<std::vector<int64_t>, kMaxDims> to_off, from_off;
+  for (int i = 0; i < kMaxDims; ++i) {
+    const int d = dim_of[i];
+    const int64_t extent = d < 0 ? 1 : t.padded_dims[d];
+    to_off[i].assign(static_cast<size_t>(extent), 0);
+    from_off[i].assign(static_cast<size_t>(extent), 0);
+    for (int64_t x = 0; d >= 0 && x < extent; ++x) {
+      to_off[i][static_cast<size_t>(x)] =
+          d == blocked ? x / block * tb.strides[d] + x % block : x * tb.strides[d];
+      from_off[i][static_cast<size_t>(x)] =
+          x < f.dims[d] ? x * f.format_desc.blocking.strides[d] : -1;
+    }
+  }
+  const auto* in = static_cast<const float*>(src);
+  auto* out = static_cast<float*>(dst);
+  const std::vector<int64_t>& to4 = to_off[4];
+  const std::vector<int64_t>& from4 = from_off[4];
+  for (size_t a = 0; a < to_off[0].size(); ++a)
+    for (size_t b = 0; b < to_off[1].size(); ++b)
+      for (size_t c = 0; c < to_off[2].size(); ++c)
+        for (size_t d = 0; d < to_off[3].size(); ++d) {
+          const int64_t fo[4] = {from_off[0][a], from_off[1][b], from_off[2][c], from_off[3][d]};
+          float* o = out + (to_off[0][a] + to_off[1][b] + to_off[2][c] + to_off[3][d]);
+          if (fo[0] < 0 || fo[1] < 0 || fo[2] < 0 || fo[3] < 0) {
+            for (size_t e = 0; e < to4.size(); ++e) o[to4[e]] = 0.f;
+            continue;
+          }
+          const float* i = in + (fo[0] + fo[1] + fo[2] + fo[3]);
+          for (size_t e = 0; e < to4.size(); ++e) o[to4[e]] = from4[e] < 0 ? 0.f : i[from4[e]];
+        }
+  return true;
 }
 
 // Primitives that each compute one band of a node's output, a band per thread of the session's
@@ -259,6 +330,7 @@ class DnnlConvKernel : public DnnlBandsKernel {
   void Reset() {
     bands_.clear();
     weights_.clear();
+    weight_blocks_.clear();
     bias_.clear();
   }
 
@@ -289,8 +361,15 @@ class DnnlConvKernel : public DnnlBandsKernel {
         return weights;
       }
     }
-    dnnl::memory weights(md, *engine_);
-    if (md != user_md) {
+    // From huge pages shared with other kernels' weights (fresh_memory.h): first touch of
+    // page-by-page memory was most of a cold start's reorder time.
+    PooledBlock block = AllocateLongLived(md.get_size(), 64);
+    dnnl::memory weights =
+        block.data ? dnnl::memory(md, *engine_, block.data) : dnnl::memory(md, *engine_);
+    if (block.owner) weight_blocks_.push_back(std::move(block.owner));
+    if (md != user_md && CopyToBlockedLayout(user_md, w.data, md, weights.get_data_handle())) {
+      // copied without a reorder primitive
+    } else if (md != user_md) {
       dnnl::memory user(user_md, *engine_, w.data);
       dnnl::reorder(user, weights).execute(stream, user, weights);
       stream.wait();
@@ -302,6 +381,7 @@ class DnnlConvKernel : public DnnlBandsKernel {
     return weights;
   }
 
+  std::vector<std::shared_ptr<FreshMapping>> weight_blocks_;  // what weights_ may point into
   std::vector<dnnl::memory> weights_;
   std::vector<uint8_t> bias_;  // a copy of the constant bias
 };
@@ -639,6 +719,85 @@ class DnnlGeluKernel : public DnnlBandsKernel {
   }
 };
 
+// LayerNorm (IR.md) as oneDNN's layer normalization, which normalises over the last logical
+// dimension: the stored axes axis..rank-1 are dense, so x is a [rows, d] matrix with d =
+// prod(shape[axis:]), and scale/bias are d floats. Rows are cut into bands, one per thread of
+// the session's pthreadpool (the portable kernel runs on one thread).
+class DnnlLayerNormKernel : public DnnlBandsKernel {
+ public:
+  Status Setup(const NodeContext& ctx, pthreadpool_t pool) override {
+    EDGERT_RETURN_IF_ERROR(ctx.CheckArity(2, 3, 1));
+    const TensorRef* x = ctx.In(0);
+    const TensorRef* scale = ctx.In(1);
+    const TensorRef* bias = ctx.In(2);
+    const TensorRef* y = ctx.Out(0);
+    for (const TensorRef* t : {x, scale, bias, y})
+      if (t && t->dtype != fb::DType_F32) return ctx.Decline("onednn: f32 only");
+    EDGERT_RETURN_IF_ERROR(CheckOutShape(ctx, *y, x->shape));
+    const int rank = x->rank();
+    const int64_t axis = ctx.Int("axis", -1);
+    // Out-of-range axes, wrong scale shapes and negative epsilons are the portable kernel's
+    // errors to report.
+    if (axis < -rank || axis >= rank) return ctx.Decline("onednn: axis out of range");
+    const size_t a = static_cast<size_t>(axis < 0 ? axis + rank : axis);
+    const std::vector<int64_t> norm(x->shape.begin() + static_cast<std::ptrdiff_t>(a),
+                                    x->shape.end());
+    for (const TensorRef* p : {scale, bias})
+      if (p && p->shape != norm) return ctx.Decline("onednn: scale/bias shape");
+    const float eps = ctx.Float("epsilon", 1e-5f);
+    if (!(eps >= 0.f)) return ctx.Decline("onednn: epsilon");
+    int64_t d = 1;
+    for (int64_t v : norm) d *= v;
+    const int64_t rows = d ? x->elements() / d : 0;
+    if (rows == 0 || d == 0) return ctx.Decline("onednn: empty tensor");
+    where_ = ctx.Where();
+    std::string error;
+    const dnnl::engine* engine = CpuEngine(&error);
+    if (!engine) return ctx.Decline("onednn: " + error);
+    // Bands of at least 16k elements, as for Gelu.
+    const int64_t threads = pool ? static_cast<int64_t>(pthreadpool_get_threads_count(pool)) : 1;
+    const int64_t bands = std::max<int64_t>(1, std::min({threads, rows, rows * d / 16384}));
+    auto flags = dnnl::normalization_flags::use_scale;
+    if (bias) flags |= dnnl::normalization_flags::use_shift;
+    const dnnl::memory::desc cd({d}, dnnl::memory::data_type::f32, dnnl::memory::format_tag::a);
+    const OmpThreads omp(1);
+    try {
+      for (int64_t i = 0; i < bands; ++i) {
+        const int64_t lo = rows * i / bands, hi = rows * (i + 1) / bands;
+        const dnnl::memory::desc md({hi - lo, d}, dnnl::memory::data_type::f32,
+                                    dnnl::memory::format_tag::ab);
+        const dnnl::layer_normalization_forward::primitive_desc pd(
+            dnnl::layer_normalization_forward::desc(dnnl::prop_kind::forward_inference, md, eps,
+                                                    flags),
+            *engine);
+        const std::string impl = pd.impl_info_str();
+        if (impl.compare(0, 3, "ref") == 0)
+          return ctx.Decline("onednn has only its reference implementation (" + impl + ")");
+        Band band;
+        band.stream = dnnl::stream(*engine);
+        band.Add(DNNL_ARG_SRC, dnnl::memory(md, *engine, x->f32() + lo * d));
+        band.Add(DNNL_ARG_DST, dnnl::memory(md, *engine, y->f32() + lo * d));
+        band.Add(DNNL_ARG_SCALE, dnnl::memory(cd, *engine, scale->f32()));
+        if (bias) band.Add(DNNL_ARG_SHIFT, dnnl::memory(cd, *engine, bias->f32()));
+        // Inference computes the statistics itself; should an implementation still want
+        // somewhere to put them, it gets its own buffers.
+        if (pd.mean_desc().get_size() > 0) {
+          band.Add(DNNL_ARG_MEAN, dnnl::memory(pd.mean_desc(), *engine));
+          band.Add(DNNL_ARG_VARIANCE, dnnl::memory(pd.variance_desc(), *engine));
+        }
+        if (pd.scratchpad_desc().get_size() > 0)
+          band.Add(DNNL_ARG_SCRATCHPAD, dnnl::memory(pd.scratchpad_desc(), *engine));
+        band.prim = dnnl::primitive(pd);
+        bands_.push_back(std::move(band));
+      }
+    } catch (const dnnl::error& e) {
+      return ctx.Decline(std::string("onednn: ") + e.what());  // the portable kernel takes it
+    }
+    ++kernels_set_up;
+    return Status::Ok();
+  }
+};
+
 // EDGERT_DISABLE_DNNL=1 (read once) leaves every node to XNNPACK, for comparisons.
 bool DisabledByEnv() {
   static const bool disabled = EnvSet("EDGERT_DISABLE_DNNL");
@@ -654,6 +813,7 @@ class DnnlProviderImpl : public KernelProvider {
     Register(fb::OpType_FullyConnected, fb::DType_S8, Make<QConv2DKernel>);
     Register(fb::OpType_MatMul, fb::DType_F32, Make<DnnlMatMulKernel>);
     Register(fb::OpType_Gelu, fb::DType_F32, Make<DnnlGeluKernel>);
+    Register(fb::OpType_LayerNorm, fb::DType_F32, Make<DnnlLayerNormKernel>);
   }
 };
 

@@ -439,6 +439,21 @@ class WrapKernel : public Kernel {
   const char* inner_provider_ = nullptr;
 };
 
+// The int8 provider's S8 kernels serve nodes of precision Int8 only (quantized values). KeyDType
+// (session.cc) looks every S8-typed node up as S8, so a plain, non-quantized S8 tensor of a Float
+// node reaches these entries too: they decline it, and the portable provider's integer kernels
+// (int_kernels.cc) run it.
+template <typename K>
+class Int8NodesOnly : public K {
+ public:
+  using K::K;
+  Status Setup(const NodeContext& ctx, pthreadpool_t pool) override {
+    if (!ctx.node || ctx.node->precision() != fb::Precision_Int8)
+      return ctx.Decline("not an Int8 node");
+    return K::Setup(ctx, pool);
+  }
+};
+
 class Int8ProviderImpl : public KernelProvider {
  public:
   Int8ProviderImpl() : KernelProvider("int8") {
@@ -446,16 +461,16 @@ class Int8ProviderImpl : public KernelProvider {
     RegisterAllDTypes(fb::OpType_Dequantize, Make<ConvertKernel<Conv::kDequantize>>);
     RegisterAllDTypes(fb::OpType_Requantize, Make<ConvertKernel<Conv::kRequantize>>);
     const fb::DType s8 = fb::DType_S8;
-    Register(fb::OpType_Conv2D, s8, Make<QConvKernel, false>);
-    Register(fb::OpType_FullyConnected, s8, Make<QConvKernel, true>);
-    Register(fb::OpType_Add, s8, Make<QBinaryKernel<Bin::kAdd>>);
-    Register(fb::OpType_Sub, s8, Make<QBinaryKernel<Bin::kSub>>);
-    Register(fb::OpType_Mul, s8, Make<QBinaryKernel<Bin::kMul>>);
-    Register(fb::OpType_MaxPool2D, s8, Make<QMaxPoolKernel>);
-    Register(fb::OpType_GlobalAvgPool, s8, Make<QGlobalAvgPoolKernel>);
-    Register(fb::OpType_Sigmoid, s8, Make<QSigmoidKernel<false>>);
-    Register(fb::OpType_Tanh, s8, Make<QSigmoidKernel<true>>);
-    Register(fb::OpType_Clamp, s8, Make<QClampKernel>);
+    Register(fb::OpType_Conv2D, s8, Make<Int8NodesOnly<QConvKernel>, false>);
+    Register(fb::OpType_FullyConnected, s8, Make<Int8NodesOnly<QConvKernel>, true>);
+    Register(fb::OpType_Add, s8, Make<Int8NodesOnly<QBinaryKernel<Bin::kAdd>>>);
+    Register(fb::OpType_Sub, s8, Make<Int8NodesOnly<QBinaryKernel<Bin::kSub>>>);
+    Register(fb::OpType_Mul, s8, Make<Int8NodesOnly<QBinaryKernel<Bin::kMul>>>);
+    Register(fb::OpType_MaxPool2D, s8, Make<Int8NodesOnly<QMaxPoolKernel>>);
+    Register(fb::OpType_GlobalAvgPool, s8, Make<Int8NodesOnly<QGlobalAvgPoolKernel>>);
+    Register(fb::OpType_Sigmoid, s8, Make<Int8NodesOnly<QSigmoidKernel<false>>>);
+    Register(fb::OpType_Tanh, s8, Make<Int8NodesOnly<QSigmoidKernel<true>>>);
+    Register(fb::OpType_Clamp, s8, Make<Int8NodesOnly<QClampKernel>>);
     for (fb::OpType op : {fb::OpType_Reshape, fb::OpType_Copy, fb::OpType_Transpose,
                           fb::OpType_Slice, fb::OpType_Concat, fb::OpType_Split, fb::OpType_Pad})
       Register(op, s8, Make<WrapKernel, false>);

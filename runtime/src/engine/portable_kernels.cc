@@ -5,9 +5,12 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <type_traits>
 
+#include "engine/broadcast.h"
 #include "engine/copy_plan.h"
 #include "engine/elem_kernels.h"
+#include "engine/int_kernels.h"
 #include "engine/kernel.h"
 #include "engine/resize_coords.h"
 #include "engine/tensor_kernels.h"
@@ -389,9 +392,11 @@ class PadKernel : public GatherKernel {
         maps[d].push_back(PadSource(j, pads[d], in->shape[d], mode));
     }
     EDGERT_RETURN_IF_ERROR(CheckShape(ctx, *out, want));
-    const float value = ctx.Float("value", 0.f);
+    // An Int8 node pads with the quantized 0 (the int8 provider's wrapper checked `value`).
     uint8_t fill[8] = {};
-    if (in->dtype == fb::DType_F32) std::memcpy(fill, &value, 4);
+    const bool int8_node = ctx.node && ctx.node->precision() == fb::Precision_Int8;
+    if (mode == 0 && !int8_node)
+      EDGERT_RETURN_IF_ERROR(PadFillBytes(ctx, in->dtype, ctx.Float("value", 0.f), fill));
     plan_.Init(std::move(maps), DenseStrides(in->shape, static_cast<int64_t>(in->element_size)),
                in->element_size, fill);
     src_ = in->data;
@@ -602,9 +607,10 @@ class UnaryKernel : public Kernel {
   float a_ = 0.f, b_ = 0.f;
 };
 
-enum class BinaryOp { kAdd, kSub, kMul, kDiv, kPRelu, kPow };
+enum class BinaryOp { kAdd, kSub, kMul, kDiv, kPRelu };
 
 // Numpy broadcasting over (possibly different-rank) stored shapes, then the activation clamp.
+// F32 only: the integer forms are int_kernels.cc's, Pow (mixed dtypes) too.
 template <BinaryOp kOp>
 class BinaryKernel : public Kernel {
  public:
@@ -613,72 +619,25 @@ class BinaryKernel : public Kernel {
     a_ = ctx.In(0);
     b_ = ctx.In(1);
     out_ = ctx.Out(0);
+    for (const TensorRef* t : {a_, b_, out_})
+      if (t->dtype != fb::DType_F32)
+        return ctx.Error("'" + t->name + "' is " + fb::EnumNameDType(t->dtype) +
+                         ", expected F32 like input 0");
     Range act;
     EDGERT_RETURN_IF_ERROR(ReadActivationRange(ctx, &act));
     lo_ = act.lo;
     hi_ = act.hi;
-    const int rank = std::max(a_->rank(), b_->rank());
-    if (rank > kMaxRank) return ctx.Error("rank above 8");
-    std::vector<int64_t> sa(a_->shape), sb(b_->shape);
-    sa.insert(sa.begin(), static_cast<size_t>(rank - a_->rank()), 1);
-    sb.insert(sb.begin(), static_cast<size_t>(rank - b_->rank()), 1);
-    std::vector<int64_t> shape(static_cast<size_t>(rank));
-    for (size_t d = 0; d < shape.size(); ++d) {
-      if (sa[d] != sb[d] && sa[d] != 1 && sb[d] != 1)
-        return ctx.Error("shapes " + ShapeToString(a_->shape) + " and " + ShapeToString(b_->shape) +
-                         " do not broadcast");
-      shape[d] = sa[d] == 1 ? sb[d] : sa[d];
-    }
-    EDGERT_RETURN_IF_ERROR(CheckShape(ctx, *out_, shape));
-    std::vector<int64_t> da = DenseStrides(sa, 1), db = DenseStrides(sb, 1);
-    // Broadcast dimensions step 0; then drop size-1 dims and merge contiguous neighbours.
-    rank_ = 0;
-    for (size_t d = 0; d < shape.size(); ++d) {
-      const int64_t stride_a = sa[d] == 1 ? 0 : da[d];
-      const int64_t stride_b = sb[d] == 1 ? 0 : db[d];
-      if (shape[d] == 1) continue;
-      if (rank_ > 0) {
-        const int j = rank_ - 1;
-        if (stride_a_[j] == stride_a * shape[d] && stride_b_[j] == stride_b * shape[d]) {
-          shape_[j] *= shape[d];
-          stride_a_[j] = stride_a;
-          stride_b_[j] = stride_b;
-          continue;
-        }
-      }
-      shape_[rank_] = shape[d];
-      stride_a_[rank_] = stride_a;
-      stride_b_[rank_] = stride_b;
-      ++rank_;
-    }
-    return Status::Ok();
+    return plan_.Init(ctx, *a_, *b_, *out_);
   }
 
   Status Run(pthreadpool_t) override {
-    const float* a = a_->f32();
-    const float* b = b_->f32();
-    float* o = out_->f32();
-    if (rank_ == 0) {
-      Row(a, 0, b, 0, o, 1);
-      return Status::Ok();
-    }
-    const int inner = rank_ - 1;
-    const int64_t n = shape_[inner];
-    int64_t idx[kMaxRank] = {};
-    for (;;) {
-      Row(a, stride_a_[inner], b, stride_b_[inner], o, n);
-      o += n;
-      int d = inner - 1;
-      for (; d >= 0; --d) {
-        a += stride_a_[d];
-        b += stride_b_[d];
-        if (++idx[d] < shape_[d]) break;
-        a -= stride_a_[d] * shape_[d];
-        b -= stride_b_[d] * shape_[d];
-        idx[d] = 0;
-      }
-      if (d < 0) return Status::Ok();
-    }
+    plan_.ForEachRow(
+        a_->f32(), b_->f32(), out_->f32(),
+        [this](const float* a, int64_t sa, const float* b, int64_t sb, float* o, int64_t n) {
+          Row(a, sa, b, sb, o, n);
+          return true;
+        });
+    return Status::Ok();
   }
 
  private:
@@ -694,8 +653,6 @@ class BinaryKernel : public Kernel {
         return x / y;
       case BinaryOp::kPRelu:
         return x < 0.f ? x * y : x;
-      case BinaryOp::kPow:
-        return std::pow(x, y);
     }
     return 0.f;
   }
@@ -718,10 +675,7 @@ class BinaryKernel : public Kernel {
 
   TensorRef *a_ = nullptr, *b_ = nullptr, *out_ = nullptr;
   float lo_ = -kInf, hi_ = kInf;
-  int rank_ = 0;
-  int64_t shape_[kMaxRank] = {};
-  int64_t stride_a_[kMaxRank] = {};
-  int64_t stride_b_[kMaxRank] = {};
+  BroadcastPlan plan_;
 };
 
 class SoftmaxKernel : public Kernel {
@@ -769,14 +723,27 @@ class SoftmaxKernel : public Kernel {
 
 enum class ReduceOp { kMean, kSum, kMax, kMin };
 
-// ReduceMean/Sum/Max/Min over the `axes` of the stored shape, accumulated in double.
-template <ReduceOp kOp>
+// A whole-number double modulo 2^32 as S32 (the two's complement wraparound of an integer sum);
+// beyond +-9.2e18, infinities included, the S32 end of that sign.
+inline int32_t WrapToS32(double v) {
+  if (v >= 9.2e18) return std::numeric_limits<int32_t>::max();
+  if (v <= -9.2e18) return std::numeric_limits<int32_t>::min();
+  return static_cast<int32_t>(
+      static_cast<uint32_t>(static_cast<uint64_t>(static_cast<int64_t>(v))));
+}
+
+// ReduceMean/Sum/Max/Min over the `axes` of the stored shape, accumulated in double. T is F32's
+// float, or int32_t for S32 Sum/Max/Min (exact while |sum| < 2^53; the sum wraps around to S32).
+template <ReduceOp kOp, typename T = float>
 class ReduceKernel : public Kernel {
  public:
   Status Setup(const NodeContext& ctx, pthreadpool_t) override {
     EDGERT_RETURN_IF_ERROR(ctx.CheckArity(1, 1, 1));
     in_ = ctx.In(0);
     out_ = ctx.Out(0);
+    if (in_->dtype != out_->dtype)
+      return ctx.Error("output '" + out_->name + "' is " + fb::EnumNameDType(out_->dtype) +
+                       ", expected the input's " + fb::EnumNameDType(in_->dtype));
     const int rank = in_->rank();
     std::vector<bool> reduced(static_cast<size_t>(rank), false);
     std::vector<int64_t> axes = ctx.Ints("axes", {});
@@ -817,7 +784,7 @@ class ReduceKernel : public Kernel {
                         : kOp == ReduceOp::kMin ? static_cast<double>(kInf)
                                                 : 0.0;
     std::fill(acc_.begin(), acc_.end(), init);
-    const float* x = in_->f32();
+    const T* x = reinterpret_cast<const T*>(in_->data);
     const int64_t total = in_->elements();
     if (rank_ == 0) {
       if (total) acc_[0] = x[0];
@@ -843,11 +810,16 @@ class ReduceKernel : public Kernel {
         }
       }
     }
-    float* y = out_->f32();
-    const double inv = kOp != ReduceOp::kMean ? 1.0
-                       : count_               ? 1.0 / static_cast<double>(count_)
-                                              : 0.0;
-    for (size_t i = 0; i < acc_.size(); ++i) y[i] = static_cast<float>(acc_[i] * inv);
+    T* y = reinterpret_cast<T*>(out_->data);
+    if constexpr (std::is_same_v<T, float>) {
+      const double inv = kOp != ReduceOp::kMean ? 1.0
+                         : count_               ? 1.0 / static_cast<double>(count_)
+                                                : 0.0;
+      for (size_t i = 0; i < acc_.size(); ++i) y[i] = static_cast<float>(acc_[i] * inv);
+    } else {
+      // Max/Min of an empty axis have no value: the dtype's end, as the f32 kernel's +-inf.
+      for (size_t i = 0; i < acc_.size(); ++i) y[i] = WrapToS32(acc_[i]);
+    }
     return Status::Ok();
   }
 
@@ -996,13 +968,17 @@ class PortableProviderImpl : public KernelProvider {
     Register(fb::OpType_ReduceSum, f, Make<ReduceKernel<ReduceOp::kSum>>);
     Register(fb::OpType_ReduceMax, f, Make<ReduceKernel<ReduceOp::kMax>>);
     Register(fb::OpType_ReduceMin, f, Make<ReduceKernel<ReduceOp::kMin>>);
-    Register(fb::OpType_Pow, f, Make<BinaryKernel<BinaryOp::kPow>>);
+    const fb::DType s32 = fb::DType_S32;
+    Register(fb::OpType_ReduceSum, s32, Make<ReduceKernel<ReduceOp::kSum, int32_t>>);
+    Register(fb::OpType_ReduceMax, s32, Make<ReduceKernel<ReduceOp::kMax, int32_t>>);
+    Register(fb::OpType_ReduceMin, s32, Make<ReduceKernel<ReduceOp::kMin, int32_t>>);
     for (const KernelRegistration& k : ElemKernels()) Register(k.op, k.dtype, k.factory);
     Register(fb::OpType_GlobalAvgPool, f, Make<GlobalPoolKernel<false>>);
     Register(fb::OpType_GlobalMaxPool, f, Make<GlobalPoolKernel<true>>);
     Register(fb::OpType_MaxPool2D, f, Make<Pool2DKernel<true>>);
     Register(fb::OpType_AvgPool2D, f, Make<Pool2DKernel<false>>);
     for (const KernelRegistration& r : TensorKernels()) Register(r.op, r.dtype, r.factory);
+    for (const KernelRegistration& r : IntKernels()) Register(r.op, r.dtype, r.factory);
   }
 };
 

@@ -17,6 +17,7 @@
 
 #include "edgert/tensor_io.h"
 #include "engine/arena_planner.h"
+#include "engine/fresh_memory.h"
 #include "engine/kernel.h"
 #include "engine/shape_check.h"
 #include "model_impl.h"
@@ -41,22 +42,18 @@ double Ms(Clock::time_point a, Clock::time_point b) {
 }
 
 // The activation arena: zeroed, 64-byte aligned bytes, faulted in and in cache before the first
-// Run. Arenas of 1 MiB and more are an anonymous mapping whose pages the kernel maps in one call
-// (MADV_POPULATE_WRITE) before the memset: posix_memalign + memset faulted mobilenet_v2 f32's
-// 16 MB in page by page, 20-26 ms; populate + memset takes about 12. Skipping the memset (the
-// pages are zero already) saved 10 ms more at setup but cost as much in the first Run, whose
-// writes then missed the cache: 14.5 ms instead of 5.7 for a 5.5 ms steady state. (Transparent
-// huge pages stalled 30-120 ms whenever the kernel had to compact memory first.)
+// Run. Arenas of 1 MiB and more are a FreshMapping (huge pages where the system allows,
+// fresh_memory.h), faulted in with MADV_POPULATE_WRITE and then memset so the first Run starts in
+// cache: skipping the memset once saved 10 ms at setup but cost as much in the first Run (14.5 ms
+// instead of 5.7 for a 5.5 ms steady state). With 4 KiB pages, filling mobilenet_v2 f32's
+// 6.3 MiB took ~12 ms on a quiet 2-core VM and ~22 CPU-ms under load; with huge pages about 1.
 class Arena {
  public:
   Arena() = default;
   Arena(const Arena&) = delete;
   Arena& operator=(const Arena&) = delete;
   ~Arena() {
-    if (mapped_)
-      munmap(data_, mapped_);
-    else
-      std::free(data_);
+    if (!mapping_) std::free(data_);
   }
   // Reserves the bytes (their address is then fixed); false when they cannot be had. Blocks
   // under 1 MiB are zeroed here, larger ones by Fill.
@@ -68,26 +65,27 @@ class Arena {
       std::memset(data_, 0, bytes);
       return true;
     }
-    void* p = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (p == MAP_FAILED) return false;
-    data_ = static_cast<uint8_t*>(p);  // page-aligned, and zero: fresh anonymous pages
-    mapped_ = bytes;
+    mapping_ = engine::FreshMapping::Create(bytes);
+    if (!mapping_) return false;
+    data_ = mapping_->data();  // 2 MiB-aligned, and zero: fresh anonymous pages
+    filled_ = bytes;
     return true;
   }
   // Faults a mapped arena in and brings it into cache. First touch of fresh memory is the
-  // costly part (mobilenet_v2 f32's 6.3 MiB: ~12 ms on a 2-core VM), so the session runs this on
-  // one of the threads that set kernels up, alongside them.
+  // costly part, so the session runs this on one of the threads that set kernels up, alongside
+  // them.
   void Fill() {
-    if (!mapped_) return;
-    madvise(data_, mapped_, kPopulateWrite);  // fails before Linux 5.14: memset faults them then
-    std::memset(data_, 0, mapped_);
+    if (!mapping_) return;
+    madvise(data_, filled_, kPopulateWrite);  // fails before Linux 5.14: memset faults them then
+    std::memset(data_, 0, filled_);
   }
   uint8_t* data() const { return data_; }
 
  private:
   static constexpr int kPopulateWrite = 23;  // MADV_POPULATE_WRITE (Linux 5.14), not in glibc 2.36
+  std::shared_ptr<engine::FreshMapping> mapping_;  // null for a posix_memalign block
   uint8_t* data_ = nullptr;
-  size_t mapped_ = 0;  // bytes mapped; 0 for a posix_memalign block
+  size_t filled_ = 0;  // bytes of the mapping in use
 };
 
 // The threads that set kernels up: options.setup_threads, or one per CPU this process may run

@@ -169,6 +169,8 @@ class BinaryKernel : public F32XnnKernel {
     const TensorRef* a = ctx.In(0);
     const TensorRef* b = ctx.In(1);
     const TensorRef* y = ctx.Out(0);
+    if (b->dtype != fb::DType_F32 || y->dtype != fb::DType_F32)
+      return ctx.Decline("operands are not all F32");
     if (a->rank() > XNN_MAX_TENSOR_DIMS || b->rank() > XNN_MAX_TENSOR_DIMS)
       return ctx.Decline("rank above " + std::to_string(XNN_MAX_TENSOR_DIMS));
     const int rank = std::max(a->rank(), b->rank());
