@@ -151,6 +151,9 @@ Result<std::vector<std::vector<uint8_t>>> LoadInputs(const Model& model,
   if (files.size() != model.input_count()) {
     std::string names;
     for (const auto& d : model.inputs()) names += (names.empty() ? "'" : ", '") + d.name + "'";
+    if (files.empty())
+      return InvalidArgument("--input_file is required: model '" + model.name() + "' has " +
+                             std::to_string(model.input_count()) + " input(s): " + names);
     return InvalidArgument("--input_file has " + std::to_string(files.size()) +
                            " file(s); model '" + model.name() + "' has " +
                            std::to_string(model.input_count()) + " input(s): " + names);

@@ -34,7 +34,8 @@ Result<std::vector<uint8_t>> LoadModelInput(const Model& model, size_t i, const 
 
 // One aligned buffer per input of `model`, loaded with LoadModelInput from the comma list
 // `input_file` (one file per input, in model input order). A file count that differs from the
-// model's input count is kInvalidArgument naming the inputs. `what_happened`, when given,
+// model's input count is kInvalidArgument naming the inputs; a model without inputs takes an
+// empty `input_file` (its outputs are constants). `what_happened`, when given,
 // receives one line per input.
 Result<std::vector<std::vector<uint8_t>>> LoadInputs(
     const Model& model, const std::string& input_file,

@@ -25,7 +25,6 @@ constexpr const char* kTool = "infer";
 
 Status Validate(const InferParams& p) {
   if (p.model.model_file.empty()) return InvalidArgument("--model_file is required");
-  if (p.input.input_file.empty()) return InvalidArgument("--input_file is required");
   if (p.run.frame_count < 1) return InvalidArgument("--frame_count must be >= 1");
   EDGERT_RETURN_IF_ERROR(CheckThreadCount("--intra_threads", p.run.intra_threads));
   if (p.dump.dump_format != "bin" && p.dump.dump_format != "txt")
@@ -227,7 +226,7 @@ int Infer(const InferParams& p, std::ostream& out) {
 int RunInfer(int argc, char** argv, std::ostream& out) {
   InferParams p;
   po::options_description input_opts("Input");
-  AddInputFileOption(input_opts, &p.input.input_file, "required");
+  AddInputFileOption(input_opts, &p.input.input_file, "required unless the model has no inputs");
   po::options_description run_opts("Run");
   run_opts.add_options()("frame_count",
                          po::value(&p.run.frame_count)->default_value(p.run.frame_count),

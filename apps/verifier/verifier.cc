@@ -456,8 +456,6 @@ Status Validate(const po::variables_map& vm, VerifierParams& p) {
   if (!dump_mode && p.model.model_file.empty())
     return InvalidArgument(
         "give --model_file with --input_file and --ref_file/--ref_dir, or --compare_dir A B");
-  if (!dump_mode && p.input_file.empty())
-    return InvalidArgument("--input_file is required with --model_file");
   if (!dump_mode && p.ref_file.empty() == p.ref_dir.empty())
     return InvalidArgument("give exactly one of --ref_file and --ref_dir");
   // Written so that NaN fails every range check.
@@ -565,7 +563,8 @@ int RunVerifier(int argc, char** argv, std::ostream& out) {
   VerifierParams p;
   po::options_description run_opts("Run and compare");
   AddModelOptions(run_opts, p.model);
-  AddInputFileOption(run_opts, &p.input_file, "required with --model_file");
+  AddInputFileOption(run_opts, &p.input_file,
+                     "required with --model_file, unless the model has no inputs");
   run_opts.add_options()(
       "ref_file", po::value(&p.ref_file)->value_name("FILES"),
       "comma list of reference outputs in model output order: np.tofile float32, valid shape")(

@@ -359,10 +359,11 @@ PYBIND11_MODULE(_edgert, m) {
       .def_property_readonly("name", &PyModel::name)
       .def_property_readonly("inputs", &PyModel::inputs)
       .def_property_readonly("outputs", &PyModel::outputs)
-      .def("forward", &PyModel::Forward, py::arg("x"), py::arg("intra_threads") = py::none(),
-           py::arg("dump_dir") = py::none(),
+      .def("forward", &PyModel::Forward, py::arg("x") = py::tuple(),
+           py::arg("intra_threads") = py::none(), py::arg("dump_dir") = py::none(),
            "Runs the model on one array or a list of arrays (one per input, valid or aligned "
-           "size, the input's dtype) and returns a list of Output")
+           "size, the input's dtype; none for a model without inputs) and returns a list of "
+           "Output")
       .def("__repr__", [](const PyModel& p) { return "<edgert.Model '" + p.name() + "'>"; });
 
   m.def("load", &Load, py::arg("path"), py::arg("cache_dir") = "",

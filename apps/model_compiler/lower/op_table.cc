@@ -114,8 +114,8 @@ std::vector<OnnxOp> MakeTable() {
       {"Div", 7, kMax, LowerBinary, FoldBinary, false, {}, "numpy broadcasting", dt::kF32 | dt::kS32 | dt::kS16 | dt::kS8 | dt::kU8},
       {"Dropout", 1, kMax, LowerIdentity, FoldIdentity, false,
        {{1, "ratio", false}, {2, "training_mode"}},
-       "inference: the data output is the input; training_mode false (or true with ratio 0); no "
-       "mask output read", dt::kAny},
+       "inference: the data output is the input, the mask a constant all true; training_mode "
+       "false (or true with ratio 0)", dt::kAny},
       {"Expand", 8, kMax, LowerExpand, FoldExpand, false, {{1, "the shape"}},
        "numpy broadcasting both ways", dt::kAny},
       {"Flatten", 1, kMax, LowerReshapeLike, FoldReshapeLike, false, {}, "", dt::kAny},
@@ -149,8 +149,8 @@ std::vector<OnnxOp> MakeTable() {
        "allowzero", dt::kAny},
       {"Resize", 10, 17, LowerResize, nullptr, false,
        {{1, "roi (scales at opset 10)"}, {2, "scales"}, {3, "sizes"}},
-       "4-D, H and W only; nearest and linear; every coordinate mode but tf_crop_and_resize; no "
-       "antialias or axes"},
+       "4-D, H and W only; nearest, linear and cubic; every coordinate mode (tf_crop_and_resize: "
+       "roi crops H and W only); no antialias or axes"},
       {"Shape", 1, kMax, nullptr, FoldShape, true, {}, "folded: needs a static input shape",
        dt::kAny},
       {"Sigmoid", 6, kMax, LowerUnary, nullptr, false, {}, ""},

@@ -1,4 +1,4 @@
-// Resize and Upsample (nearest and linear, 4-D NCHW, H and W only).
+// Resize and Upsample (nearest, linear and cubic, 4-D NCHW, H and W only).
 
 #include <cmath>
 #include <set>
@@ -14,10 +14,10 @@ Status LowerResize(Lowerer& ctx, const Node& n) {
   const bool upsample = n.op_type() == "Upsample";
   std::string mode = AttrStr(n, "mode", "nearest");
   if (mode == "bilinear") mode = "linear";
-  if (mode != "nearest" && mode != "linear")
-    return ctx.NotSupported("mode '" + mode + "' (nearest and linear only)");
+  if (mode != "nearest" && mode != "linear" && mode != "cubic")
+    return ctx.NotSupported("mode '" + mode + "' (nearest, linear and cubic only)");
   std::string ctm = "asymmetric", nearest = "floor";
-  std::vector<float> scales;
+  std::vector<float> scales, roi;
   Shape sizes;
   if (upsample) {
     if (ctx.opset_ < 9) {
@@ -32,12 +32,19 @@ Status LowerResize(Lowerer& ctx, const Node& n) {
   } else {
     ctm = AttrStr(n, "coordinate_transformation_mode", "half_pixel");
     nearest = AttrStr(n, "nearest_mode", "round_prefer_floor");
-    if (ctm == "tf_crop_and_resize") return ctx.NotSupported("tf_crop_and_resize");
-    const std::set<std::string> ctms = {"half_pixel", "asymmetric", "align_corners",
-                                        "pytorch_half_pixel", "tf_half_pixel_for_nn"};
+    const std::set<std::string> ctms = {"half_pixel",           "asymmetric",
+                                        "align_corners",        "pytorch_half_pixel",
+                                        "tf_half_pixel_for_nn", "tf_crop_and_resize"};
     if (!ctms.count(ctm)) return ctx.NotSupported("coordinate_transformation_mode '" + ctm + "'");
     EDGERT_RETURN_IF_ERROR(ctx.FloatsIfGiven(n, 2, "scales", &scales));
     EDGERT_RETURN_IF_ERROR(ctx.IntsIfGiven(n, 3, "sizes", &sizes));
+    if (ctm == "tf_crop_and_resize") {
+      EDGERT_RETURN_IF_ERROR(ctx.FloatsIfGiven(n, 1, "roi", &roi));
+      if (roi.size() != 8) return ctx.Bad("tf_crop_and_resize needs a roi of 8 values");
+      // The kernel crops H and W only: N and C must span their whole extent.
+      if (roi[0] != 0.f || roi[1] != 0.f || roi[4] != 1.f || roi[5] != 1.f)
+        return ctx.NotSupported("a roi that crops N or C");
+    }
     if (AttrInt(n, "antialias", 0) != 0) return ctx.NotSupported("antialias");
     if (FindAttr(n, "axes")) return ctx.NotSupported("the axes attribute");
   }
@@ -63,6 +70,15 @@ Status LowerResize(Lowerer& ctx, const Node& n) {
                                 AttrDef::String("coordinate_transformation_mode", ctm),
                                 AttrDef::Floats("scales", {scales[2], scales[3]})};
   if (mode == "nearest") attrs.push_back(AttrDef::String("nearest_mode", nearest));
+  if (mode == "cubic") {
+    attrs.push_back(AttrDef::Float("cubic_coeff_a", AttrFloat(n, "cubic_coeff_a", -0.75f)));
+    attrs.push_back(AttrDef::Int("exclude_outside", AttrInt(n, "exclude_outside", 0)));
+  }
+  if (ctm == "tf_crop_and_resize") {
+    attrs.push_back(AttrDef::Floats("roi", {roi[2], roi[3], roi[6], roi[7]}));
+    attrs.push_back(
+        AttrDef::Float("extrapolation_value", AttrFloat(n, "extrapolation_value", 0.f)));
+  }
   ctx.Emit(ctx.cur_name_, "Resize", {in}, {out}, attrs, n.op_type());
   ctx.SetAct(n.output(0), out, out_shape, kNHWC);
   return Status::Ok();

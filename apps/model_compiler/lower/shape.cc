@@ -297,10 +297,9 @@ Status EmitReshape(Lowerer& ctx, const Value& x, const Shape& out_shape,
 // Dropout runs as inference: the data output is the input. Training mode is refused unless the
 // ratio is a constant 0, where it too is the identity (ONNX: mask all true, scale 1/(1-0));
 // torch writes that for attention dropout with p=0 (torchvision's Swin) when exported with
-// TrainingMode.PRESERVE. A mask output that something reads is refused.
+// TrainingMode.PRESERVE. The mask output is then all true whatever the data: a constant bool
+// (0/1 integers, as comparisons fold) of the data's shape.
 Status CheckDropout(Lowerer& ctx, const Node& n) {
-  if (n.output_size() > 1 && !n.output(1).empty() && ctx.Uses(n.output(1)) > 0)
-    return ctx.NotSupported("the mask output '" + n.output(1) + "' (training only)");
   if (ctx.Has(n, 2)) {
     EDGERT_ASSIGN_OR_RETURN(Const t, ctx.ConstIn(n, 2, "training_mode"));
     if (t.size() > 0 && t.At(0) != 0) {
@@ -309,6 +308,13 @@ Status CheckDropout(Lowerer& ctx, const Node& n) {
       if (r.size() != 1 || r.At(0) != 0)
         return ctx.NotSupported("training_mode true with a ratio other than 0");
     }
+  }
+  if (n.output_size() > 1 && !n.output(1).empty()) {
+    EDGERT_ASSIGN_OR_RETURN(const Value* x, ctx.In(n, 0));
+    int64_t count = 1;
+    for (int64_t d : x->shape) count *= d;
+    ctx.SetConst(n.output(1),
+                 Const::FromInts(x->shape, std::vector<int64_t>(static_cast<size_t>(count), 1)));
   }
   return Status::Ok();
 }

@@ -420,37 +420,51 @@ class ResizeKernel : public Kernel {
                        ShapeToString(in_->shape) + " -> " + ShapeToString(out_->shape));
     ResizeParams p;
     EDGERT_RETURN_IF_ERROR(ParseResize(ctx, *in_, *out_, &p));
-    linear_ = p.linear;
+    mode_ = p.mode;
+    extrapolation_ = p.extrapolation_value;
     const int64_t ih = in_->shape[1], iw = in_->shape[2];
     const int64_t oh = out_->shape[1], ow = out_->shape[2];
-    if (!linear_) {
+    if (mode_ == ResizeMode::kNearest) {
       std::vector<std::vector<int64_t>> maps(4);
       for (int64_t n = 0; n < in_->shape[0]; ++n) maps[0].push_back(n);
       for (int64_t y = 0; y < oh; ++y) maps[1].push_back(NearestIndex(p, 0, y, ih, oh));
       for (int64_t x = 0; x < ow; ++x) maps[2].push_back(NearestIndex(p, 1, x, iw, ow));
       for (int64_t c = 0; c < in_->shape[3]; ++c) maps[3].push_back(c);
       uint8_t fill[8] = {};
+      if (in_->dtype == fb::DType_F32) std::memcpy(fill, &extrapolation_, sizeof(float));
       gather_.Init(std::move(maps),
                    DenseStrides(in_->shape, static_cast<int64_t>(in_->element_size)),
                    in_->element_size, fill);
       return Status::Ok();
     }
-    if (in_->dtype != fb::DType_F32) return ctx.Decline("linear resize needs F32");
-    auto taps = [&](int axis, int64_t in, int64_t out, std::vector<Tap>* v) {
+    if (in_->dtype != fb::DType_F32) return ctx.Decline("linear and cubic resize need F32");
+    // Every output row and column gets its input indices and weights (2 for linear, 4 for
+    // cubic), or is marked as extrapolated (tf_crop_and_resize outside the input).
+    const int taps = mode_ == ResizeMode::kCubic ? 4 : 2;
+    auto make = [&](int axis, int64_t in, int64_t out, std::vector<Tap>* v) {
       for (int64_t o = 0; o < out; ++o) {
         float x = OriginalCoord(p, axis, o, in, out);
-        x = x > 0.f ? std::min(x, static_cast<float>(in - 1)) : 0.f;  // NaN-safe
-        const auto x0 = static_cast<int64_t>(std::floor(x));
-        v->push_back({x0, std::min(x0 + 1, in - 1), x - static_cast<float>(x0)});
+        Tap t;
+        t.outside = Extrapolates(p, x, in);
+        if (taps == 4) {
+          CubicTaps(p, x, in, t.i, t.w);
+        } else {
+          x = x > 0.f ? std::min(x, static_cast<float>(in - 1)) : 0.f;  // NaN-safe
+          const auto x0 = static_cast<int64_t>(std::floor(x));
+          t.i[0] = x0;
+          t.i[1] = std::min(x0 + 1, in - 1);
+          t.w[0] = x - static_cast<float>(x0);
+        }
+        v->push_back(t);
       }
     };
-    taps(0, ih, oh, &ty_);
-    taps(1, iw, ow, &tx_);
+    make(0, ih, oh, &ty_);
+    make(1, iw, ow, &tx_);
     return Status::Ok();
   }
 
   Status Run(pthreadpool_t) override {
-    if (!linear_) {
+    if (mode_ == ResizeMode::kNearest) {
       gather_.Run(in_->data, out_->data);
       return Status::Ok();
     }
@@ -462,21 +476,15 @@ class ResizeKernel : public Kernel {
       const float* img = in + b * ih * iw * c;
       for (int64_t y = 0; y < oh; ++y) {
         const Tap& ty = ty_[static_cast<size_t>(y)];
-        const float* r0 = img + ty.i0 * iw * c;
-        const float* r1 = img + ty.i1 * iw * c;
         for (int64_t x = 0; x < ow; ++x) {
           const Tap& tx = tx_[static_cast<size_t>(x)];
-          const float* a = r0 + tx.i0 * c;
-          const float* bb = r0 + tx.i1 * c;
-          const float* cc = r1 + tx.i0 * c;
-          const float* d = r1 + tx.i1 * c;
           float* o = out + ((b * oh + y) * ow + x) * c;
-          const float wx = tx.w, wy = ty.w;
-          for (int64_t k = 0; k < c; ++k) {
-            const float top = a[k] + (bb[k] - a[k]) * wx;
-            const float bot = cc[k] + (d[k] - cc[k]) * wx;
-            o[k] = top + (bot - top) * wy;
-          }
+          if (ty.outside || tx.outside)
+            std::fill(o, o + c, extrapolation_);
+          else if (mode_ == ResizeMode::kCubic)
+            Cubic(img, iw, c, ty, tx, o);
+          else
+            Linear(img, iw, c, ty, tx, o);
         }
       }
     }
@@ -485,11 +493,44 @@ class ResizeKernel : public Kernel {
 
  private:
   struct Tap {
-    int64_t i0, i1;
-    float w;
+    int64_t i[4] = {0, 0, 0, 0};
+    float w[4] = {0.f, 0.f, 0.f, 0.f};  // linear: w[0] is the fraction towards i[1]
+    bool outside = false;
   };
+  static void Linear(const float* img, int64_t iw, int64_t c, const Tap& ty, const Tap& tx,
+                     float* o) {
+    const float* r0 = img + ty.i[0] * iw * c;
+    const float* r1 = img + ty.i[1] * iw * c;
+    const float* a = r0 + tx.i[0] * c;
+    const float* bb = r0 + tx.i[1] * c;
+    const float* cc = r1 + tx.i[0] * c;
+    const float* d = r1 + tx.i[1] * c;
+    const float wx = tx.w[0], wy = ty.w[0];
+    for (int64_t k = 0; k < c; ++k) {
+      const float top = a[k] + (bb[k] - a[k]) * wx;
+      const float bot = cc[k] + (d[k] - cc[k]) * wx;
+      o[k] = top + (bot - top) * wy;
+    }
+  }
+  // Separable 4x4: each input row is interpolated along W, then the rows along H (the order
+  // ONNX's reference and ONNX Runtime use).
+  static void Cubic(const float* img, int64_t iw, int64_t c, const Tap& ty, const Tap& tx,
+                    float* o) {
+    std::fill(o, o + c, 0.f);
+    for (int j = 0; j < 4; ++j) {
+      const float* row = img + ty.i[j] * iw * c;
+      const float* p0 = row + tx.i[0] * c;
+      const float* p1 = row + tx.i[1] * c;
+      const float* p2 = row + tx.i[2] * c;
+      const float* p3 = row + tx.i[3] * c;
+      const float wy = ty.w[j];
+      for (int64_t k = 0; k < c; ++k)
+        o[k] += wy * (tx.w[0] * p0[k] + tx.w[1] * p1[k] + tx.w[2] * p2[k] + tx.w[3] * p3[k]);
+    }
+  }
   TensorRef *in_ = nullptr, *out_ = nullptr;
-  bool linear_ = false;
+  ResizeMode mode_ = ResizeMode::kNearest;
+  float extrapolation_ = 0.f;
   GatherPlan gather_;
   std::vector<Tap> ty_, tx_;
 };

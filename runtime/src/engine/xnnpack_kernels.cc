@@ -315,7 +315,7 @@ class ResizeKernel : public F32XnnKernel {
       return ctx.Decline("not a 4-D NHWC resize");
     ResizeParams p;
     EDGERT_RETURN_IF_ERROR(ParseResize(ctx, *x, *y, &p));
-    if (!p.linear) return ctx.Decline("nearest resize");
+    if (p.mode != ResizeMode::kLinear) return ctx.Decline("not a linear resize");
     uint32_t flags = 0;
     switch (p.coord) {
       case CoordMode::kAlignCorners:
