@@ -2,6 +2,8 @@
 
 #include <cstring>
 
+#include "edgert_internal/half.h"
+
 namespace edgert {
 namespace {
 
@@ -85,33 +87,6 @@ void Convert(const uint8_t* row, int64_t count, float* out) {
     std::memcpy(&v, row + i * static_cast<int64_t>(sizeof(T)), sizeof(T));
     out[i] = static_cast<float>(v);
   }
-}
-
-float HalfToFloat(uint16_t h) {
-  const uint32_t sign = (h & 0x8000u) << 16;
-  const uint32_t exp = (h >> 10) & 0x1f;
-  const uint32_t man = h & 0x3ff;
-  uint32_t bits;
-  if (exp == 0) {
-    if (man == 0) {
-      bits = sign;
-    } else {  // subnormal: renormalize
-      int e = -1;
-      uint32_t m = man;
-      do {
-        ++e;
-        m <<= 1;
-      } while ((m & 0x400u) == 0);
-      bits = sign | ((127 - 15 - e) << 23) | ((m & 0x3ffu) << 13);
-    }
-  } else if (exp == 31) {
-    bits = sign | 0x7f800000u | (man << 13);
-  } else {
-    bits = sign | ((exp + 127 - 15) << 23) | (man << 13);
-  }
-  float f;
-  std::memcpy(&f, &bits, 4);
-  return f;
 }
 
 }  // namespace

@@ -3,6 +3,8 @@ if(EDGERT_BUILD_COMPILER)
   edgert_add_test(model_compiler_config_test apps/model_compiler_config_test.cc
                   LIBS model_compiler_lib)
   edgert_add_test(model_compiler_test apps/model_compiler_test.cc LIBS model_compiler_lib)
+  # Run-time integer and bool tensors: IO types, the dtype guard, Cast/compare/Where lowering.
+  edgert_add_test(model_compiler_dtype_test apps/model_compiler_dtype_test.cc LIBS model_compiler_lib)
   # Image inputs and norm_type: IoDesc, ColorConvert/Normalize nodes and attributes, errors.
   edgert_add_test(model_compiler_preprocess_test apps/model_compiler_preprocess_test.cc
                   LIBS model_compiler_lib)

@@ -53,10 +53,10 @@ class Onnx {
     }
     return *this;
   }
-  Onnx& Output(const std::string& name) {
+  Onnx& Output(const std::string& name, int elem = onnx::TensorProto::FLOAT) {
     auto* vi = m_.mutable_graph()->add_output();
     vi->set_name(name);
-    vi->mutable_type()->mutable_tensor_type()->set_elem_type(onnx::TensorProto::FLOAT);
+    vi->mutable_type()->mutable_tensor_type()->set_elem_type(elem);
     return *this;
   }
   Onnx& Init(const std::string& name, const std::vector<int64_t>& shape,
@@ -1347,7 +1347,7 @@ TEST(TensorOpsLoweringTest, ExpandAndTileOnRunTimeData) {
 TEST(TensorOpsLoweringTest, ArgMaxOverChannelsIsAnS32Output) {
   // A UNet head: Conv -> ArgMax over the channels (stored NHWC: axis 3), keepdims 0.
   Onnx o;
-  o.Input("x", {1, 2, 3, 4}).Output("y");
+  o.Input("x", {1, 2, 3, 4}).Output("y", onnx::TensorProto::INT64);
   o.Init("w", {5, 2, 1, 1}, Iota(10));
   o.Node("Conv", {"x", "w"}, {"c"});
   auto* a = o.Node("ArgMax", {"c"}, {"y"}, "am");

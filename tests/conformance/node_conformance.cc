@@ -15,7 +15,9 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <climits>
 #include <cmath>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -59,6 +61,104 @@ std::map<std::string, std::string> LoadSkips(const std::string& path) {
   return skips;
 }
 
+// Integer and bool data: the IR narrows INT64 to S32 (IR.md "Tensors and layout"), so int64
+// values outside int32 cannot be fed or expected; `what` names the tensor.
+Status CheckInt32Range(const std::vector<int64_t>& v, const std::string& what) {
+  for (size_t i = 0; i < v.size(); ++i)
+    if (v[i] < INT32_MIN || v[i] > INT32_MAX)
+      return Unsupported(what + " value " + std::to_string(v[i]) + " at " + std::to_string(i) +
+                         " is outside int32 (the IR narrows INT64 to S32)");
+  return Status::Ok();
+}
+
+template <typename T>
+void PutAll(const std::vector<int64_t>& v, std::vector<uint8_t>* out) {
+  out->resize(v.size() * sizeof(T));
+  for (size_t i = 0; i < v.size(); ++i) {
+    const T x = static_cast<T>(v[i]);
+    std::memcpy(out->data() + i * sizeof(T), &x, sizeof(T));
+  }
+}
+
+// Test data `t` as the valid-size bytes of a compiled input of type `type`.
+Result<std::vector<uint8_t>> InputBytes(const onnx::TensorProto& t, TensorType type,
+                                        const std::string& name) {
+  std::vector<uint8_t> bytes;
+  if (type == TensorType::kF32) {
+    auto f = ToFloat(t);
+    if (!f.ok()) return f.status();
+    bytes.resize(f->values.size() * sizeof(float));
+    if (!bytes.empty()) std::memcpy(bytes.data(), f->values.data(), bytes.size());
+    return bytes;
+  }
+  if (type == TensorType::kF16) {
+    if (t.data_type() != onnx::TensorProto::FLOAT16)
+      return Unsupported("input '" + name + "' is F16 but its data is not FLOAT16");
+    const std::vector<uint16_t> h = HalfBits(t);
+    bytes.resize(h.size() * 2);
+    if (!bytes.empty()) std::memcpy(bytes.data(), h.data(), bytes.size());
+    return bytes;
+  }
+  auto v = ToInts(t);
+  if (!v.ok()) return v.status();
+  EDGERT_RETURN_IF_ERROR(CheckInt32Range(*v, "input '" + name + "'"));
+  switch (type) {
+    case TensorType::kS32:
+      PutAll<int32_t>(*v, &bytes);
+      break;
+    case TensorType::kS16:
+      PutAll<int16_t>(*v, &bytes);
+      break;
+    case TensorType::kS8:
+      PutAll<int8_t>(*v, &bytes);
+      break;
+    case TensorType::kU8:
+      PutAll<uint8_t>(*v, &bytes);
+      break;
+    default:
+      return Unsupported("input '" + name + "' has a type the harness does not feed");
+  }
+  return bytes;
+}
+
+// An integer output's values, exactly: the valid elements of the aligned buffer, by stride.
+std::vector<int64_t> OutputInts(const TensorDesc& d, const void* aligned) {
+  const auto* base = static_cast<const uint8_t*>(aligned);
+  const size_t rank = d.valid_shape.size();
+  std::vector<int64_t> out, idx(rank, 0);
+  const int64_t n = d.element_count();
+  for (int64_t e = 0; e < n; ++e) {
+    int64_t off = 0;
+    for (size_t k = 0; k < rank; ++k) off += idx[k] * d.stride[k];
+    const uint8_t* p = base + off;
+    switch (d.type) {
+      case TensorType::kS32: {
+        int32_t x;
+        std::memcpy(&x, p, 4);
+        out.push_back(x);
+        break;
+      }
+      case TensorType::kS16: {
+        int16_t x;
+        std::memcpy(&x, p, 2);
+        out.push_back(x);
+        break;
+      }
+      case TensorType::kS8:
+        out.push_back(static_cast<int8_t>(*p));
+        break;
+      default:
+        out.push_back(*p);
+        break;
+    }
+    for (size_t k = rank; k-- > 0;) {
+      if (++idx[k] < d.valid_shape[k]) break;
+      idx[k] = 0;
+    }
+  }
+  return out;
+}
+
 Outcome RunOne(const fs::path& dir, const std::string& tmp_dir, bool verbose) {
   onnx::ModelProto model;
   {
@@ -91,7 +191,7 @@ Outcome RunOne(const fs::path& dir, const std::string& tmp_dir, bool verbose) {
   for (const fs::path& set : sets) {
     onnx::ModelProto m = model;
     auto* graph = m.mutable_graph();
-    std::vector<FloatTensor> feeds;
+    std::map<std::string, onnx::TensorProto> feeds;
     google::protobuf::RepeatedPtrField<onnx::ValueInfoProto> kept;
     int idx = 0;
     for (const auto& in : model.graph().input()) {
@@ -113,10 +213,7 @@ Outcome RunOne(const fs::path& dir, const std::string& tmp_dir, bool verbose) {
         continue;
       }
       *kept.Add() = in;
-      auto ft = ToFloat(*t);
-      if (!ft.ok()) return {Outcome::kFail, ft.status().ToString()};
-      ft->name = in.name();
-      feeds.push_back(*ft);
+      feeds[in.name()] = *t;
     }
     *graph->mutable_input() = kept;
     const std::string onnx_path = tmp_dir + "/model.onnx";
@@ -136,10 +233,11 @@ Outcome RunOne(const fs::path& dir, const std::string& tmp_dir, bool verbose) {
     const Model& cm = (*session)->model();
     for (size_t i = 0; i < cm.input_count(); ++i) {
       const auto& desc = cm.inputs()[i];
-      auto it = std::find_if(feeds.begin(), feeds.end(),
-                             [&](const FloatTensor& f) { return f.name == desc.name; });
+      auto it = feeds.find(desc.name);
       if (it == feeds.end()) return {Outcome::kFail, "no data for input '" + desc.name + "'"};
-      Status s = (*session)->SetInput(i, it->values.data(), it->values.size() * sizeof(float));
+      auto bytes = InputBytes(it->second, desc.type, desc.name);
+      if (!bytes.ok()) return {Outcome::kFail, bytes.status().ToString()};
+      Status s = (*session)->SetInput(i, bytes->data(), bytes->size());
       if (!s.ok()) return {Outcome::kFail, s.ToString()};
     }
     if (Status s = (*session)->Run(); !s.ok()) return {Outcome::kFail, "run: " + s.ToString()};
@@ -153,6 +251,28 @@ Outcome RunOne(const fs::path& dir, const std::string& tmp_dir, bool verbose) {
       for (size_t k = 0; k < cm.output_count(); ++k)
         if (cm.outputs()[k].name == name) oi = k;
       if (oi == cm.output_count()) return {Outcome::kFail, "missing output '" + name + "'"};
+      if (IsIntegerType(t->data_type())) {  // integer and bool outputs compare exactly
+        const TensorDesc& desc = cm.outputs()[oi];
+        auto exp = ToInts(*t);
+        if (!exp.ok()) return {Outcome::kFail, exp.status().ToString()};
+        if (Status s = CheckInt32Range(*exp, "expected output '" + name + "'"); !s.ok())
+          return {Outcome::kFail, s.ToString()};
+        if (desc.type == TensorType::kF32)
+          return {Outcome::kFail, "output '" + name + "' is an integer type but compiled as F32"};
+        if (desc.valid_shape != want->dims && !(want->dims.empty() && desc.element_count() == 1))
+          return {Outcome::kFail, "output '" + name + "' shape " + ShapeToString(desc.valid_shape) +
+                                      ", expected " + ShapeToString(want->dims)};
+        const std::vector<int64_t> got = OutputInts(desc, (*session)->output_data(oi));
+        if (got.size() != exp->size())
+          return {Outcome::kFail, "output '" + name + "' has " + std::to_string(got.size()) +
+                                      " values, expected " + std::to_string(exp->size())};
+        for (size_t i = 0; i < got.size(); ++i)
+          if (got[i] != (*exp)[i])
+            return {Outcome::kFail, "output '" + name + "': element " + std::to_string(i) + " is " +
+                                        std::to_string(got[i]) + ", expected " +
+                                        std::to_string((*exp)[i]) + " (exact)"};
+        continue;
+      }
       std::vector<float> got;
       if (Status s = (*session)->GetOutput(oi, &got); !s.ok())
         return {Outcome::kFail, s.ToString()};

@@ -29,10 +29,12 @@ Status LowerClamp(Lowerer& ctx, const Node& n) {
       }
     }
   }
-  if (!x.is_const && FuseClampIntoProducer(ctx, n, lo, hi)) return Status::Ok();
+  // Only F32 producers take a fused activation range.
+  if (!x.is_const && x.dtype == TensorType::kF32 && FuseClampIntoProducer(ctx, n, lo, hi))
+    return Status::Ok();
   const int in = ctx.Stored(x, x.is_const ? IdentityPerm(x.shape.size()) : x.perm, n.input(0));
   const Perm perm = x.is_const ? IdentityPerm(x.shape.size()) : x.perm;
-  const int out = ctx.NewTensor(n.output(0), Permute(x.shape, perm));
+  const int out = ctx.NewTensor(n.output(0), Permute(x.shape, perm), x.dtype);
   std::vector<AttrDef> attrs;
   if (lo > -kInf) attrs.push_back(AttrDef::Float("min", lo));
   if (hi < kInf) attrs.push_back(AttrDef::Float("max", hi));

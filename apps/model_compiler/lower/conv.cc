@@ -40,7 +40,7 @@ Status LowerAs2D(Lowerer& ctx, const Node& n, Status (*lower2d)(Lowerer&, const 
   const std::string base = n.output(0) + "/as2d";
   const Shape x4 = {x.shape[0], x.shape[1], 1, x.shape[2]};
   const int nlc = ctx.Stored(x, {0, 2, 1}, n.input(0));
-  const int x_nhwc = ctx.NewTensor(base + "_in", Permute(x4, kNHWC));
+  const int x_nhwc = ctx.NewTensor(base + "_in", Permute(x4, kNHWC), x.dtype);
   ctx.Emit(ctx.cur_name_ + "/to_2d", "Reshape", {nlc}, {x_nhwc}, {}, n.op_type());
   ctx.SetAct(base + "_in", x_nhwc, x4, kNHWC);
   Node n2 = n;
@@ -80,7 +80,7 @@ Status LowerAs2D(Lowerer& ctx, const Node& n, Status (*lower2d)(Lowerer&, const 
   const Value y = ctx.values_.at(base + "_out");
   const Shape y3 = {y.shape[0], y.shape[1], y.shape[3]};
   const int src = ctx.Stored(y, kNHWC, base + "_out");
-  const int out = ctx.NewTensor(n.output(0), {y3[0], y3[2], y3[1]});
+  const int out = ctx.NewTensor(n.output(0), {y3[0], y3[2], y3[1]}, y.dtype);
   ctx.Emit(ctx.cur_name_ + "/to_1d", "Reshape", {src}, {out}, {}, n.op_type());
   ctx.SetAct(n.output(0), out, y3, {0, 2, 1});
   return Status::Ok();

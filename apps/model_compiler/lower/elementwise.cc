@@ -226,6 +226,68 @@ Status FoldUnaryMath(Lowerer& ctx, const Node& n) {
   return Status::Ok();
 }
 
+Result<BroadcastOperands> StoreBroadcastOperands(Lowerer& ctx, const Node& n,
+                                                 const std::vector<const Value*>& values, size_t r,
+                                                 int bool_input) {
+  BroadcastOperands ops;
+  // One dtype: that of the activations; constants are materialized in it.
+  bool typed = false;
+  for (size_t k = 0; k < values.size(); ++k) {
+    const Value& v = *values[k];
+    if (v.is_const || static_cast<int>(k) == bool_input) continue;
+    if (typed && v.dtype != ops.dtype)
+      return ctx.Bad("input " + std::to_string(k) + " is " + DTypeName(v.dtype) +
+                     " but an earlier input is " + DTypeName(ops.dtype));
+    ops.dtype = v.dtype;
+    typed = true;
+  }
+  if (bool_input >= 0) {
+    const Value& c = *values[static_cast<size_t>(bool_input)];
+    if (!c.is_const && c.dtype != TensorType::kU8)
+      return ctx.Bad("input " + std::to_string(bool_input) + " is " + DTypeName(c.dtype) +
+                     ", expected bool (U8)");
+  }
+  // The layout of the result: that of an activation operand of full rank (NHWC preferred).
+  ops.target = IdentityPerm(r);
+  bool chosen = false;
+  for (const Value* v : values) {
+    if (v->is_const || v->shape.size() != r) continue;
+    if (!chosen || (v->perm == kNHWC && r == 4)) ops.target = v->perm;
+    chosen = true;
+  }
+  const Perm& target = ops.target;
+  for (size_t k = 0; k < values.size(); ++k) {
+    const Value& v = *values[k];
+    const int ki = static_cast<int>(k);
+    const std::string name =
+        ki < n.input_size() ? n.input(ki) : n.output(0) + "_operand" + std::to_string(k);
+    const TensorType const_dtype = static_cast<int>(k) == bool_input ? TensorType::kU8 : ops.dtype;
+    if (v.shape.size() == r) {
+      ops.tensors.push_back(ctx.Stored(v, target, name, const_dtype));
+      continue;
+    }
+    // Lower rank: numpy-align from the right, then view in the target order.
+    Shape full(r - v.shape.size(), 1);
+    full.insert(full.end(), v.shape.begin(), v.shape.end());
+    if (v.is_const) {
+      Value c = v;
+      c.shape = full;
+      c.c.shape = full;
+      ops.tensors.push_back(ctx.Stored(c, target, name, const_dtype));
+      continue;
+    }
+    const int logical = ctx.Logical(v, name);
+    const int t = ctx.NewTensor(name + "_r" + std::to_string(r), full, v.dtype);
+    ctx.Emit(ctx.cur_name_ + "/expand", "Reshape", {logical}, {t}, {}, n.op_type());
+    Value e;
+    e.tensor = t;
+    e.shape = full;
+    e.perm = IdentityPerm(r);
+    ops.tensors.push_back(ctx.Stored(e, target, name));
+  }
+  return ops;
+}
+
 Status LowerBinary(Lowerer& ctx, const Node& n) {
   const std::string& op = n.op_type();
   EDGERT_ASSIGN_OR_RETURN(BinaryArgs args, ReadBinary(ctx, n));
@@ -246,38 +308,14 @@ Status LowerBinary(Lowerer& ctx, const Node& n) {
     if (ln) return Status::Ok();
   }
 
-  // The layout of the result: that of an activation operand of full rank (NHWC preferred).
-  Perm target = IdentityPerm(r);
-  bool chosen = false;
-  for (const Value* v : {&a, &b}) {
-    if (v->is_const || v->shape.size() != r) continue;
-    if (!chosen || (v->perm == kNHWC && r == 4)) target = v->perm;
-    chosen = true;
-  }
-  auto operand = [&](const Value& v, const std::string& name) -> int {
-    if (v.shape.size() == r) return ctx.Stored(v, target, name);
-    // Lower rank: numpy-align from the right, then view in the target order.
-    Shape full(r - v.shape.size(), 1);
-    full.insert(full.end(), v.shape.begin(), v.shape.end());
-    if (v.is_const) {
-      Value c = v;
-      c.shape = full;
-      c.c.shape = full;
-      return ctx.Stored(c, target, name);
-    }
-    const int logical = ctx.Logical(v, name);
-    const int t = ctx.NewTensor(name + "_r" + std::to_string(r), full);
-    ctx.Emit(ctx.cur_name_ + "/expand", "Reshape", {logical}, {t}, {}, op);
-    Value e;
-    e.tensor = t;
-    e.shape = full;
-    e.perm = IdentityPerm(r);
-    return ctx.Stored(e, target, name);
-  };
-  const int ta = operand(a, n.input(0));
-  const int tb = operand(b, n.input(1));
-  const int out = ctx.NewTensor(n.output(0), Permute(out_shape, target));
-  ctx.Emit(ctx.cur_name_, op, {ta, tb}, {out}, {}, op);
+  EDGERT_ASSIGN_OR_RETURN(const BroadcastOperands ops, StoreBroadcastOperands(ctx, n, {&a, &b}, r));
+  const Perm& target = ops.target;
+  const int ta = ops.tensors[0];
+  const int tb = ops.tensors[1];
+  const int out = ctx.NewTensor(n.output(0), Permute(out_shape, target), ops.dtype);
+  std::vector<AttrDef> attrs;
+  if (op == "Mod") attrs.push_back(AttrDef::Int("fmod", AttrInt(n, "fmod", 0)));
+  ctx.Emit(ctx.cur_name_, op, {ta, tb}, {out}, attrs, op);
   ctx.SetAct(n.output(0), out, out_shape, target);
   return Status::Ok();
 }

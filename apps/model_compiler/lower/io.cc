@@ -48,9 +48,18 @@ Status Lowerer::SetUpInputs() {
     const bool image = ic.input_type_rt != "featuremap";
     if (!vi.type().has_tensor_type()) return Unsupported(label_ + ": " + who + " is not a tensor");
     const auto& tt = vi.type().tensor_type();
-    if (tt.elem_type() != onnx::TensorProto::FLOAT)
+    // Integer, bool and float16 inputs are featuremaps of their IR dtype (int64 narrowed to S32,
+    // bool U8): the user feeds them as they are, so nothing may convert or normalize them.
+    TensorType dtype = TensorType::kF32;
+    if (!IrDTypeOf(tt.elem_type(), &dtype))
       return Unsupported(label_ + ": " + who + " has element type " + ElemTypeName(tt.elem_type()) +
-                         "; only FLOAT inputs are supported");
+                         "; inputs may be FLOAT, FLOAT16, BOOL, UINT8, INT8, INT16, INT32 or "
+                         "INT64");
+    if (dtype != TensorType::kF32 && (image || ic.norm_type != "no_preprocess"))
+      return InvalidArgument(label_ + ": " + who + " has element type " +
+                             ElemTypeName(tt.elem_type()) + ": it must be input_type_rt " +
+                             "featuremap with norm_type no_preprocess (got input_type_rt '" +
+                             ic.input_type_rt + "', norm_type '" + ic.norm_type + "')");
     Shape onnx_shape;
     bool dynamic = false;
     std::string shape_text;
@@ -119,13 +128,12 @@ Status Lowerer::SetUpInputs() {
       EDGERT_ASSIGN_OR_RETURN(
           desc, SetUpImageInput(ic, who, vi.name(), Permute(shape, stored), &buf, &dense));
     } else {
-      auto d = MakeTensorDesc(vi.name(), TensorType::kF32, layout, valid,
-                              AlignmentRule{cfg_.row_align_bytes});
+      auto d = MakeTensorDesc(vi.name(), dtype, layout, valid, AlignmentRule{cfg_.row_align_bytes});
       if (!d.ok()) return InvalidArgument(label_ + ": " + who + ": " + d.status().message());
       desc = *d;
-      buf = NewTensor(vi.name(), desc.aligned_shape);
-      dense =
-          NewTensor(vi.name() + (IsIdentity(stored) ? "_dense" : "_nhwc"), Permute(shape, stored));
+      buf = NewTensor(vi.name(), desc.aligned_shape, dtype);
+      dense = NewTensor(vi.name() + (IsIdentity(stored) ? "_dense" : "_nhwc"),
+                        Permute(shape, stored), dtype);
       Emit(vi.name() + "_input_adapter", "InputAdapter", {buf}, {dense},
            {AttrDef::Ints("perm", ToInts(adapter))}, "");
     }
@@ -218,7 +226,18 @@ Status Lowerer::SetUpOutputs() {
     if (it == values_.end())
       return FormatError(label_ + ": graph output '" + o.name() + "' is produced by no node");
     const Value v = it->second;
-    int src = v.is_const ? Logical(v, o.name() + "_const") : v.tensor;
+    // The ONNX output's type says the dtype (int64 narrowed to S32, bool U8); an activation must
+    // already have it, or a lowering lost it.
+    TensorType want = v.is_const ? TensorType::kF32 : v.dtype;
+    const int elem = o.type().has_tensor_type() ? o.type().tensor_type().elem_type() : 0;
+    if (elem != 0 && !IrDTypeOf(elem, &want))
+      return Unsupported(label_ + ": output '" + o.name() + "' has element type " +
+                         ElemTypeName(elem) + ", which the IR has no dtype for");
+    if (!v.is_const && want != v.dtype)
+      return Unsupported(label_ + ": output '" + o.name() + "' is " + ElemTypeName(elem) +
+                         " in the model but the compiled graph computes it as " +
+                         DTypeName(v.dtype));
+    int src = v.is_const ? Logical(v, o.name() + "_const", want) : v.tensor;
     const Perm perm = v.is_const ? IdentityPerm(v.shape.size()) : v.perm;
     // The IO tensor takes the ONNX name; a graph tensor that had it gets a suffix.
     for (TensorDef& t : m_.tensors)
@@ -226,13 +245,12 @@ Status Lowerer::SetUpOutputs() {
         t.name = Unique(o.name() + (IsIdentity(perm) ? "_dense" : "_nhwc"), tensor_names_);
     tensor_names_.erase(o.name());
     const Layout layout = v.shape.size() == 4 ? Layout::kNCHW : Layout::kNone;
-    // An index result (ArgMax) is an S32 output; everything else F32.
     const TensorType type = m_.tensors[static_cast<size_t>(src)].dtype;
     auto desc =
         MakeTensorDesc(o.name(), type, layout, v.shape, AlignmentRule{cfg_.row_align_bytes});
     if (!desc.ok())
       return InvalidArgument(label_ + ": output '" + o.name() + "': " + desc.status().message());
-    const int buf = NewTensor(o.name(), desc->aligned_shape);
+    const int buf = NewTensor(o.name(), desc->aligned_shape, type);
     Emit(o.name() + "_output_adapter", "OutputAdapter", {src}, {buf},
          {AttrDef::Ints("perm", ToInts(InversePerm(perm)))}, "");
     IoDef io;

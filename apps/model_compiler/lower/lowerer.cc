@@ -10,8 +10,10 @@
 #include <cstring>
 #include <mutex>
 #include <sstream>
+#include <type_traits>
 
 #include "common/file_read.h"
+#include "edgert_internal/half.h"
 #include "model_compiler/lower/op_table.h"
 
 namespace edgert::compiler {
@@ -85,9 +87,56 @@ void Lowerer::SetConst(const std::string& name, Const c) {
   values_[name] = std::move(v);
 }
 
+bool IrDTypeOf(int onnx_type, TensorType* out) {
+  switch (onnx_type) {
+    case onnx::TensorProto::FLOAT:
+      *out = TensorType::kF32;
+      return true;
+    case onnx::TensorProto::FLOAT16:
+      *out = TensorType::kF16;
+      return true;
+    case onnx::TensorProto::BOOL:
+    case onnx::TensorProto::UINT8:
+      *out = TensorType::kU8;
+      return true;
+    case onnx::TensorProto::INT8:
+      *out = TensorType::kS8;
+      return true;
+    case onnx::TensorProto::INT16:
+      *out = TensorType::kS16;
+      return true;
+    case onnx::TensorProto::INT32:
+    case onnx::TensorProto::INT64:  // narrowed (IR.md "Tensors and layout")
+      *out = TensorType::kS32;
+      return true;
+    default:
+      return false;
+  }
+}
+
+const char* DTypeName(TensorType t) {
+  switch (t) {
+    case TensorType::kF32:
+      return "F32";
+    case TensorType::kF16:
+      return "F16";
+    case TensorType::kS32:
+      return "S32";
+    case TensorType::kS16:
+      return "S16";
+    case TensorType::kS8:
+      return "S8";
+    case TensorType::kU8:
+      return "U8";
+    default:
+      return "an image type";
+  }
+}
+
 void Lowerer::SetAct(const std::string& name, int tensor, Shape shape, Perm perm) {
   Value v;
   v.tensor = tensor;
+  v.dtype = m_.tensors[static_cast<size_t>(tensor)].dtype;
   v.shape = std::move(shape);
   v.perm = std::move(perm);
   values_[name] = std::move(v);
@@ -103,10 +152,11 @@ std::string Lowerer::Unique(const std::string& base, std::set<std::string>& used
   return n;
 }
 
-int Lowerer::NewTensor(const std::string& name, Shape stored) {
+int Lowerer::NewTensor(const std::string& name, Shape stored, TensorType dtype) {
   TensorDef t;
   t.name = Unique(name, tensor_names_);
   t.shape = std::move(stored);
+  t.dtype = dtype;
   m_.tensors.push_back(std::move(t));
   producer_.push_back(-1);
   aliases_.push_back(0);
@@ -116,6 +166,53 @@ int Lowerer::NewTensor(const std::string& name, Shape stored) {
 int Lowerer::ConstTensor(const std::string& name, Shape stored, const std::vector<float>& data) {
   const int t = NewTensor(name, std::move(stored));
   SetTensorFloats(m_.tensors[t], data);
+  return t;
+}
+
+namespace {
+
+template <typename T>
+void PutAs(const std::vector<int64_t>& v, std::vector<uint8_t>* out) {
+  out->resize(v.size() * sizeof(T));
+  for (size_t k = 0; k < v.size(); ++k) {
+    // Two's complement wrap, as ONNX Cast and numpy astype narrow integers.
+    const T x = static_cast<T>(static_cast<std::make_unsigned_t<T>>(static_cast<uint64_t>(v[k])));
+    std::memcpy(out->data() + k * sizeof(T), &x, sizeof(T));
+  }
+}
+
+}  // namespace
+
+int Lowerer::ConstTensorAs(const std::string& name, const Const& c, const Perm& want,
+                           TensorType dtype) {
+  if (dtype == TensorType::kF32)
+    return ConstTensor(name, Permute(c.shape, want), TransposeData(c.Floats(), c.shape, want));
+  const int t = NewTensor(name, Permute(c.shape, want), dtype);
+  std::vector<uint8_t>& data = m_.tensors[static_cast<size_t>(t)].data;
+  if (dtype == TensorType::kF16) {
+    const std::vector<float> f = TransposeData(c.Floats(), c.shape, want);
+    data.resize(f.size() * 2);
+    for (size_t k = 0; k < f.size(); ++k) {
+      const uint16_t h = FloatToHalf(f[k]);
+      std::memcpy(data.data() + 2 * k, &h, 2);
+    }
+    return t;
+  }
+  const std::vector<int64_t> v = TransposeData(c.Ints(), c.shape, want);
+  switch (dtype) {
+    case TensorType::kS32:
+      PutAs<int32_t>(v, &data);
+      break;
+    case TensorType::kS16:
+      PutAs<int16_t>(v, &data);
+      break;
+    case TensorType::kS8:
+      PutAs<int8_t>(v, &data);
+      break;
+    default:  // U8 (bool is 0/1); the guard admits no other dtype here
+      PutAs<uint8_t>(v, &data);
+      break;
+  }
   return t;
 }
 
@@ -135,9 +232,12 @@ int Lowerer::Emit(const std::string& name, const std::string& op, std::vector<in
   return idx;
 }
 
-int Lowerer::Stored(const Value& v, const Perm& want, const std::string& hint) {
+int Lowerer::Stored(const Value& v, const Perm& want, const std::string& hint,
+                    TensorType const_dtype) {
   if (v.is_const) {
-    return ConstTensor(hint, Permute(v.shape, want), TransposeData(v.c.Floats(), v.shape, want));
+    Const c = v.c;
+    c.shape = v.shape;  // a caller may view it at a higher rank
+    return ConstTensorAs(hint, c, want, const_dtype);
   }
   if (v.perm == want) return v.tensor;
   auto key = std::make_pair(v.tensor, want);
@@ -145,8 +245,8 @@ int Lowerer::Stored(const Value& v, const Perm& want, const std::string& hint) {
   const Perm inv = InversePerm(v.perm);
   Perm p(want.size());
   for (size_t i = 0; i < want.size(); ++i) p[i] = inv[want[i]];
-  const int out = NewTensor(m_.tensors[v.tensor].name + "_t", Permute(v.shape, want));
-  m_.tensors[out].dtype = m_.tensors[v.tensor].dtype;  // an S32 index tensor stays S32
+  const int out = NewTensor(m_.tensors[v.tensor].name + "_t", Permute(v.shape, want),
+                            m_.tensors[v.tensor].dtype);
   Emit(cur_name_ + "/transpose", "Transpose", {v.tensor}, {out}, {AttrDef::Ints("perm", ToInts(p))},
        "Transpose");
   transposed_[key] = out;
@@ -273,6 +373,8 @@ Status Lowerer::InferOnnxShapes() {
     return Status::Ok();
   }
   for (const auto& vi : copy.graph().value_info()) {
+    if (vi.type().has_tensor_type() && vi.type().tensor_type().elem_type() != 0)
+      onnx_types_[vi.name()] = vi.type().tensor_type().elem_type();
     if (!vi.type().has_tensor_type() || !vi.type().tensor_type().has_shape()) continue;
     Shape s;
     bool ok = true;
@@ -311,10 +413,22 @@ Result<ModelDef> Lowerer::Run() {
   EDGERT_RETURN_IF_ERROR(InferOnnxShapes());
 
   std::vector<std::string> mismatches;
+  // Nodes the dtype guard refuses are collected into one error; the nodes that read their
+  // outputs are skipped (their inputs were never bound).
+  std::vector<std::string> refused;
+  std::set<std::string> unbound;
   for (int i = 0; i < g.node_size(); ++i) {
     const Node& n = g.node(i);
     cur_name_ = n.name().empty() ? n.op_type() + "_" + std::to_string(i) : n.name();
     cur_op_ = n.op_type();
+    bool skip = false;
+    for (const auto& in : n.input()) skip = skip || unbound.count(in);
+    Status guard = skip ? Status::Ok() : CheckInputDTypes(n);
+    if (!guard.ok()) refused.push_back(guard.message());
+    if (skip || !guard.ok()) {
+      for (const auto& o : n.output()) unbound.insert(o);
+      continue;
+    }
     EDGERT_RETURN_IF_ERROR(LowerNode(n));
     for (const auto& o : n.output()) {
       if (o.empty()) continue;
@@ -326,6 +440,10 @@ Result<ModelDef> Lowerer::Run() {
                              ShapeToString(s->second));
     }
   }
+  if (!refused.empty())
+    return Unsupported(std::to_string(refused.size()) +
+                       " node(s) have run-time inputs of a dtype their op does not accept: " +
+                       Join(refused, "; "));
   if (!mismatches.empty())
     spdlog::warn("{}: shapes differ from onnx shape inference: {}", label_, Join(mismatches));
   EDGERT_RETURN_IF_ERROR(SetUpOutputs());
@@ -373,6 +491,22 @@ void Lowerer::Finish() {
   }
   for (IoDef& io : m_.outputs) io.tensor = use(io.tensor);
   m_.tensors = std::move(tensors);
+}
+
+Status Lowerer::CheckInputDTypes(const Node& n) const {
+  const OnnxOp* op = FindOnnxOp(n.op_type());
+  // An op without a lowering runs on constants only; LowerNode says so.
+  for (int k = 0; op && op->lower && k < n.input_size(); ++k) {
+    if (!Has(n, k)) continue;
+    auto it = values_.find(n.input(k));
+    if (it == values_.end() || it->second.is_const) continue;
+    const TensorType t = it->second.dtype;
+    if (!(op->dtypes & DTypeBit(t)))
+      return NotSupported("input " + std::to_string(k) + " '" + n.input(k) + "' is " +
+                          DTypeName(t) + "; " + n.op_type() + " accepts " +
+                          DTypeSetText(op->dtypes) + " run-time inputs");
+  }
+  return Status::Ok();
 }
 
 Status Lowerer::LowerNode(const Node& n) {

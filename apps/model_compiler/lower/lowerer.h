@@ -36,7 +36,16 @@ struct Value {
   int tensor = -1;  // IR tensor of an activation
   Shape shape;      // logical (ONNX) shape
   Perm perm;        // storage order of an activation
+  // The IR dtype of an activation (IR.md "Tensors and layout": ONNX bool is U8 0/1, int64 is
+  // narrowed to S32); set from its tensor by SetAct.
+  TensorType dtype = TensorType::kF32;
 };
+
+// The IR dtype of ONNX element type `t` for a run-time tensor (bool -> U8, int64 -> S32), or
+// false when the IR has none for it.
+bool IrDTypeOf(int onnx_type, TensorType* out);
+// "F32", "U8", ... for messages.
+const char* DTypeName(TensorType t);
 
 // IR node attributes and constant tensor data.
 AttrDef* FindIrAttr(NodeDef& n, const std::string& name);
@@ -46,6 +55,19 @@ std::vector<float> TensorFloats(const TensorDef& t);
 void SetTensorFloats(TensorDef& t, const std::vector<float>& v);
 
 class Lowerer;
+// The operands of a broadcasting elementwise node (inputs 0.. of `n`, `values`) as IR tensors of
+// the output's rank r, all in one stored order `target`: that of an activation operand of full
+// rank (NHWC preferred). Lower-rank operands are numpy-aligned from the right by a Reshape;
+// constants are materialized in `dtype`, the activations' (which must agree), except input
+// `bool_input` (Where's condition, -1 for none), which is U8 (elementwise.cc).
+struct BroadcastOperands {
+  Perm target;
+  std::vector<int> tensors;
+  TensorType dtype = TensorType::kF32;
+};
+Result<BroadcastOperands> StoreBroadcastOperands(Lowerer& ctx, const Node& n,
+                                                 const std::vector<const Value*>& values, size_t r,
+                                                 int bool_input = -1);
 // Explicit [top, left, bottom, right] pads of a 2-D conv or pool from pads/auto_pad (conv.cc).
 Result<std::array<int64_t, 4>> ConvPads(Lowerer& ctx, const Node& n, const Shape& in_hw,
                                         const Shape& k, const Shape& strides, const Shape& dil);
@@ -88,16 +110,22 @@ class Lowerer {
 
   // ---- IR building ----
   std::string Unique(const std::string& base, std::set<std::string>& used);
-  int NewTensor(const std::string& name, Shape stored);
+  int NewTensor(const std::string& name, Shape stored, TensorType dtype = TensorType::kF32);
   int ConstTensor(const std::string& name, Shape stored, const std::vector<float>& data);
+  // Constant `c` (logical order) transposed to `want`, as a tensor of `dtype` (integers are
+  // converted from the exact int64 values, floats truncated toward zero; F16 rounded to nearest
+  // even).
+  int ConstTensorAs(const std::string& name, const Const& c, const Perm& want, TensorType dtype);
   int Emit(const std::string& name, const std::string& op, std::vector<int> inputs,
            std::vector<int> outputs, std::vector<AttrDef> attrs, const std::string& source_op);
   // The IR tensor holding `v` stored in order `want`: a constant is materialized, an activation
-  // stored otherwise gets an IR Transpose (cached, so several consumers share one).
-  int Stored(const Value& v, const Perm& want, const std::string& hint);
+  // stored otherwise gets an IR Transpose (cached, so several consumers share one). A constant
+  // is materialized as `const_dtype` (the dtype of the activation it meets).
+  int Stored(const Value& v, const Perm& want, const std::string& hint,
+             TensorType const_dtype = TensorType::kF32);
   // An activation or constant as an IR tensor in logical (row-major ONNX) order.
-  int Logical(const Value& v, const std::string& hint) {
-    return Stored(v, IdentityPerm(v.shape.size()), hint);
+  int Logical(const Value& v, const std::string& hint, TensorType const_dtype = TensorType::kF32) {
+    return Stored(v, IdentityPerm(v.shape.size()), hint, const_dtype);
   }
   // The IR node that produced `name` when it may absorb its consumer: the tensor has one ONNX
   // consumer, one ONNX name and is no graph output; else -1.
@@ -145,6 +173,8 @@ class Lowerer {
   Status LowerNode(const Node& n);
   // Folds `n` when its entry has a fold function and its inputs allow it; *done says whether.
   Status Fold(const Node& n, bool* done);
+  // The dtype guard: every run-time input's dtype is one the op's table entry accepts.
+  Status CheckInputDTypes(const Node& n) const;
   void Finish();
 
   std::map<std::string, int> uses_;
@@ -154,6 +184,16 @@ class Lowerer {
   std::set<std::string> tensor_names_, node_names_;
   std::map<std::pair<int, Perm>, int> transposed_;
   std::map<std::string, Shape> onnx_shapes_;  // from onnx shape inference, for a cross-check
+
+ public:
+  // The IR dtype ONNX type inference gives value `name`; false when it gave none.
+  bool OnnxDType(const std::string& name, TensorType* out) const {
+    auto it = onnx_types_.find(name);
+    return it != onnx_types_.end() && IrDTypeOf(it->second, out);
+  }
+
+ private:
+  std::map<std::string, int> onnx_types_;  // ONNX element types from type inference
 };
 
 }  // namespace edgert::compiler

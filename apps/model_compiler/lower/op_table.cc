@@ -30,6 +30,11 @@ Status FoldNot(Lowerer& ctx, const Node& n);
 Status FoldWhere(Lowerer& ctx, const Node& n);
 Status FoldScatterND(Lowerer& ctx, const Node& n);
 Status LowerBinary(Lowerer& ctx, const Node& n);
+// logic.cc
+Status LowerCompare(Lowerer& ctx, const Node& n);
+Status LowerNot(Lowerer& ctx, const Node& n);
+Status LowerWhere(Lowerer& ctx, const Node& n);
+Status LowerCast(Lowerer& ctx, const Node& n);
 // index.cc
 Status LowerArgMinMax(Lowerer& ctx, const Node& n);
 // matmul.cc
@@ -79,7 +84,7 @@ std::vector<OnnxOp> MakeTable() {
   // One row per op: op, model opsets, lower, fold, fold_always, constant inputs, constraints.
   // clang-format off
   std::vector<OnnxOp> t = {
-      {"Add", 7, kMax, LowerBinary, FoldBinary, false, {}, "numpy broadcasting"},
+      {"Add", 7, kMax, LowerBinary, FoldBinary, false, {}, "numpy broadcasting", dt::kF32 | dt::kS32 | dt::kS16 | dt::kS8 | dt::kU8},
       {"ArgMax", 1, kMax, LowerArgMinMax, nullptr, false, {},
        "keepdims, select_last_index; an S32 output"},
       {"ArgMin", 1, kMax, LowerArgMinMax, nullptr, false, {},
@@ -91,11 +96,12 @@ std::vector<OnnxOp> MakeTable() {
        {{1, "scale"}, {2, "B"}, {3, "mean"}, {4, "var"}},
        "inference form; folded into the Conv/ConvTranspose before it when that has no other "
        "reader"},
-      {"Cast", 6, kMax, LowerIdentity, FoldCast, false, {},
-       "to FLOAT on run-time tensors; to other types on constants only"},
+      {"Cast", 6, kMax, LowerCast, FoldCast, false, {},
+       "between FLOAT, FLOAT16, INT8/16/32/64, UINT8 and BOOL (INT64 narrowed to S32; to BOOL from "
+       "FLOAT, INT32/64, UINT8, BOOL)", dt::kAny},
       {"Clip", 6, kMax, LowerClamp, nullptr, false, {{1, "min"}, {2, "max"}},
-       "fused into the producer when it can be"},
-      {"Concat", 4, kMax, LowerConcat, FoldConcat, false, {}, ""},
+       "fused into the producer when it can be", dt::kF32 | dt::kS32 | dt::kS16 | dt::kS8 | dt::kU8},
+      {"Concat", 4, kMax, LowerConcat, FoldConcat, false, {}, "", dt::kAny},
       {"Constant", 1, kMax, nullptr, FoldConstant, true, {}, "value, value_float(s), value_int(s)"},
       {"ConstantOfShape", 9, kMax, nullptr, FoldConstantOfShape, false, {{0, "the shape"}},
        "folded (constants only)"},
@@ -105,33 +111,33 @@ std::vector<OnnxOp> MakeTable() {
        {{1, "the weight"}, {2, "the bias"}},
        "1-D or 2-D (3-D or 4-D input); groups, dilations, pads, auto_pad, output_padding, "
        "output_shape"},
-      {"Div", 7, kMax, LowerBinary, FoldBinary, false, {}, "numpy broadcasting"},
+      {"Div", 7, kMax, LowerBinary, FoldBinary, false, {}, "numpy broadcasting", dt::kF32 | dt::kS32 | dt::kS16 | dt::kS8 | dt::kU8},
       {"Dropout", 1, kMax, LowerIdentity, FoldIdentity, false,
        {{1, "ratio", false}, {2, "training_mode"}},
        "inference: the data output is the input, the mask a constant all true; training_mode "
-       "false (or true with ratio 0)"},
+       "false (or true with ratio 0)", dt::kAny},
       {"Expand", 8, kMax, LowerExpand, FoldExpand, false, {{1, "the shape"}},
-       "numpy broadcasting both ways"},
-      {"Flatten", 1, kMax, LowerReshapeLike, FoldReshapeLike, false, {}, ""},
+       "numpy broadcasting both ways", dt::kAny},
+      {"Flatten", 1, kMax, LowerReshapeLike, FoldReshapeLike, false, {}, "", dt::kAny},
       {"Gather", 1, kMax, LowerGather, FoldGather, false, {{1, "indices"}},
-       "data a run-time tensor or a constant"},
+       "data a run-time tensor or a constant", dt::kAny},
       {"Gemm", 7, kMax, LowerGemm, nullptr, false, {{1, "B"}, {2, "C", false}},
        "2-D; C a constant broadcasting along N, or a run-time MxN tensor with beta 1"},
       {"GlobalAveragePool", 1, kMax, LowerPool, nullptr, false, {}, "3-D or 4-D input"},
       {"GlobalMaxPool", 1, kMax, LowerPool, nullptr, false, {}, "3-D or 4-D input"},
       {"HardSigmoid", 6, kMax, LowerUnary, nullptr, false, {}, ""},
       {"HardSwish", 14, kMax, LowerUnary, nullptr, false, {}, ""},
-      {"Identity", 1, kMax, LowerIdentity, FoldIdentity, false, {}, ""},
+      {"Identity", 1, kMax, LowerIdentity, FoldIdentity, false, {}, "", dt::kAny},
       {"LeakyRelu", 6, kMax, LowerUnary, nullptr, false, {}, ""},
       {"MatMul", 1, kMax, LowerMatMul, FoldMatMul, false, {{1, "B", false}},
        "numpy matmul, batch dims broadcast; a 2-D constant B runs as FullyConnected"},
       {"MaxPool", 1, kMax, LowerPool, nullptr, false, {},
        "1-D or 2-D (3-D or 4-D input); pads, auto_pad, ceil_mode, dilations; no Indices "
-       "output"},
+       "output", dt::kF32 | dt::kS32 | dt::kS16 | dt::kS8 | dt::kU8},
       {"Mul", 7, kMax, LowerBinary, FoldBinary, false, {},
-       "numpy broadcasting; x*sigmoid(x) becomes one Swish node"},
+       "numpy broadcasting; x*sigmoid(x) becomes one Swish node", dt::kF32 | dt::kS32 | dt::kS16 | dt::kS8 | dt::kU8},
       {"Pad", 2, kMax, LowerPad, nullptr, false, {{1, "pads"}, {2, "constant_value"}, {3, "axes"}},
-       "constant, reflect and edge modes"},
+       "constant, reflect and edge modes", dt::kAny},
       {"PRelu", 6, kMax, LowerPRelu, nullptr, false, {{1, "slope", false}},
        "slope broadcasts to X (numpy; at opset 6 a [C] slope is one per channel)"},
       {"ReduceMean", 1, kMax, LowerReduce, nullptr, false, {{1, "axes"}},
@@ -140,33 +146,39 @@ std::vector<OnnxOp> MakeTable() {
        "folded (constants only)"},
       {"Relu", 6, kMax, LowerClamp, nullptr, false, {}, "fused into the producer when it can be"},
       {"Reshape", 1, kMax, LowerReshapeLike, FoldReshapeLike, false, {{1, "the shape"}},
-       "allowzero"},
+       "allowzero", dt::kAny},
       {"Resize", 10, 17, LowerResize, nullptr, false,
        {{1, "roi (scales at opset 10)"}, {2, "scales"}, {3, "sizes"}},
        "4-D, H and W only; nearest, linear and cubic; every coordinate mode (tf_crop_and_resize: "
        "roi crops H and W only); no antialias or axes"},
-      {"Shape", 1, kMax, nullptr, FoldShape, true, {}, "folded: needs a static input shape"},
+      {"Shape", 1, kMax, nullptr, FoldShape, true, {}, "folded: needs a static input shape",
+       dt::kAny},
       {"Sigmoid", 6, kMax, LowerUnary, nullptr, false, {}, ""},
       {"Slice", 1, kMax, LowerSlice, FoldSlice, false,
-       {{1, "starts"}, {2, "ends"}, {3, "axes"}, {4, "steps"}}, ""},
+       {{1, "starts"}, {2, "ends"}, {3, "axes"}, {4, "steps"}}, "", dt::kAny},
       {"Softmax", 1, kMax, LowerSoftmax, nullptr, false, {}, "any axis"},
-      {"Split", 2, kMax, LowerSplit, nullptr, false, {{1, "split"}}, ""},
-      {"Squeeze", 1, kMax, LowerReshapeLike, FoldReshapeLike, false, {{1, "axes"}}, ""},
-      {"Sub", 7, kMax, LowerBinary, FoldBinary, false, {}, "numpy broadcasting"},
+      {"Split", 2, kMax, LowerSplit, nullptr, false, {{1, "split"}}, "", dt::kAny},
+      {"Squeeze", 1, kMax, LowerReshapeLike, FoldReshapeLike, false, {{1, "axes"}}, "", dt::kAny},
+      {"Sub", 7, kMax, LowerBinary, FoldBinary, false, {}, "numpy broadcasting", dt::kF32 | dt::kS32 | dt::kS16 | dt::kS8 | dt::kU8},
       {"Tanh", 6, kMax, LowerUnary, nullptr, false, {}, ""},
-      {"Tile", 6, kMax, LowerTile, FoldTile, false, {{1, "repeats"}}, ""},
+      {"Tile", 6, kMax, LowerTile, FoldTile, false, {{1, "repeats"}}, "", dt::kAny},
       {"Transpose", 1, kMax, LowerTranspose, FoldTranspose, false, {},
-       "moves no data by itself: consumers read the stored order they need"},
-      {"Unsqueeze", 1, kMax, LowerReshapeLike, FoldReshapeLike, false, {{1, "axes"}}, ""},
+       "moves no data by itself: consumers read the stored order they need", dt::kAny},
+      {"Unsqueeze", 1, kMax, LowerReshapeLike, FoldReshapeLike, false, {{1, "axes"}}, "",
+       dt::kAny},
       {"Upsample", 7, kMax, LowerResize, nullptr, false, {{1, "scales"}},
        "as Resize, asymmetric coordinates"},
       // Issue 14, elementwise family (ops-elem).
-      {"Equal", 7, kMax, nullptr, FoldCompareOrMod, false, {}, "folded (constants only)"},
-      {"Greater", 7, kMax, nullptr, FoldCompareOrMod, false, {}, "folded (constants only)"},
-      {"Less", 7, kMax, nullptr, FoldCompareOrMod, false, {}, "folded (constants only)"},
-      {"Mod", 10, kMax, nullptr, FoldCompareOrMod, false, {}, "folded (constants only); fmod"},
-      {"Not", 1, kMax, nullptr, FoldNot, false, {}, "folded (constants only)"},
-      {"Where", 9, kMax, nullptr, FoldWhere, false, {}, "folded (constants only)"},
+      {"Equal", 7, kMax, LowerCompare, FoldCompareOrMod, false, {}, "numpy broadcasting; a BOOL "
+       "output", dt::kF32 | dt::kS32 | dt::kU8},
+      {"Greater", 7, kMax, LowerCompare, FoldCompareOrMod, false, {}, "numpy broadcasting; a BOOL "
+       "output", dt::kF32 | dt::kS32},
+      {"Less", 7, kMax, LowerCompare, FoldCompareOrMod, false, {}, "numpy broadcasting; a BOOL "
+       "output", dt::kF32 | dt::kS32},
+      {"Mod", 10, kMax, LowerBinary, FoldCompareOrMod, false, {}, "fmod; F32 needs fmod 1", dt::kF32 | dt::kS32 | dt::kS16 | dt::kS8 | dt::kU8},
+      {"Not", 1, kMax, LowerNot, FoldNot, false, {}, "", dt::kU8},
+      {"Where", 9, kMax, LowerWhere, FoldWhere, false, {}, "numpy broadcasting of the three",
+       dt::kF32 | dt::kS32 | dt::kU8},
       {"ScatterND", 11, kMax, nullptr, FoldScatterND, false, {},
        "folded (constants only); every reduction"},
       {"Abs", 6, kMax, LowerUnary, FoldUnaryMath, false, {}, "float run-time tensors"},
@@ -202,6 +214,14 @@ std::string Opsets(const OnnxOp& op) {
   return std::to_string(op.opset_min) + "-" + std::to_string(op.opset_max);
 }
 
+// The constraints with the run-time dtypes when the op takes more than F32.
+std::string Constraints(const OnnxOp& op) {
+  std::string c = op.constraints;
+  if (op.dtypes != dt::kF32)
+    c += std::string(c.empty() ? "" : "; ") + "run-time inputs " + DTypeSetText(op.dtypes);
+  return c;
+}
+
 // How the op runs: in the engine, folded on constants, or both.
 const char* Kind(const OnnxOp& op) {
   if (!op.lower) return "folded";
@@ -209,6 +229,14 @@ const char* Kind(const OnnxOp& op) {
 }
 
 }  // namespace
+
+std::string DTypeSetText(DTypeSet s) {
+  std::vector<std::string> names;
+  for (TensorType t : {TensorType::kF32, TensorType::kF16, TensorType::kS32, TensorType::kS16,
+                       TensorType::kS8, TensorType::kU8})
+    if (s & DTypeBit(t)) names.push_back(DTypeName(t));
+  return Join(names);
+}
 
 const std::vector<OnnxOp>& OnnxOpTable() {
   static const std::vector<OnnxOp> table = MakeTable();
@@ -242,7 +270,8 @@ std::string FormatOpList(OpListFormat format) {
                      {"lowered", op.lower != nullptr},
                      {"folded", op.fold != nullptr},
                      {"constant_inputs", inputs},
-                     {"constraints", op.constraints}});
+                     {"constraints", op.constraints},
+                     {"dtypes", DTypeSetText(op.dtypes)}});
     }
     os << nlohmann::json{{"domain", "ai.onnx"}, {"ops", ops}}.dump(2) << "\n";
   } else if (format == OpListFormat::kMarkdown) {
@@ -250,14 +279,14 @@ std::string FormatOpList(OpListFormat format) {
        << "| --- | --- | --- | --- | --- |\n";
     for (const OnnxOp& op : OnnxOpTable())
       os << "| " << op.op << " | " << Opsets(op) << " | " << Kind(op) << " | "
-         << ConstInputsText(op) << " | " << op.constraints << " |\n";
+         << ConstInputsText(op) << " | " << Constraints(op) << " |\n";
   } else {
     os << "ONNX ops (domain ai.onnx) that model_compiler supports: op, model opsets, how it runs, "
           "inputs that must be constants, constraints\n";
     for (const OnnxOp& op : OnnxOpTable()) {
       os << op.op << "  opset " << Opsets(op) << "  " << Kind(op);
       if (!op.const_inputs.empty()) os << "  constant: " << ConstInputsText(op);
-      if (*op.constraints) os << "  - " << op.constraints;
+      if (!Constraints(op).empty()) os << "  - " << Constraints(op);
       os << "\n";
     }
   }

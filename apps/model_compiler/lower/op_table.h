@@ -5,10 +5,12 @@
 // compiler's support check, `model_compiler --list_ops`, the README op table and the node
 // conformance test's applicability check all read this table (op_table.cc).
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
 #include "edgert/status.h"
+#include "edgert/tensor_desc.h"
 
 namespace onnx {
 class NodeProto;
@@ -33,6 +35,21 @@ struct ConstInput {
   bool required = true;
 };
 
+// The dtypes an op accepts on its run-time inputs: one bit per IR TensorType.
+using DTypeSet = uint32_t;
+constexpr DTypeSet DTypeBit(TensorType t) { return 1u << static_cast<unsigned>(t); }
+namespace dt {
+constexpr DTypeSet kF32 = DTypeBit(TensorType::kF32);
+constexpr DTypeSet kF16 = DTypeBit(TensorType::kF16);
+constexpr DTypeSet kS32 = DTypeBit(TensorType::kS32);
+constexpr DTypeSet kS16 = DTypeBit(TensorType::kS16);
+constexpr DTypeSet kS8 = DTypeBit(TensorType::kS8);
+constexpr DTypeSet kU8 = DTypeBit(TensorType::kU8);  // also ONNX bool (0/1)
+constexpr DTypeSet kAny = kF32 | kF16 | kS32 | kS16 | kS8 | kU8;
+}  // namespace dt
+// "F32, S32" for messages and --list_ops.
+std::string DTypeSetText(DTypeSet s);
+
 struct OnnxOp {
   const char* op;  // ONNX op type, domain ai.onnx
   int opset_min;   // the model opsets (ai.onnx opset_import) whose form of the op is handled
@@ -42,6 +59,9 @@ struct OnnxOp {
   bool fold_always = false;  // fold even with run-time inputs (Shape reads only their shapes)
   std::vector<ConstInput> const_inputs;
   const char* constraints;  // one line for --list_ops and the README ("" for none)
+  // The dtypes every run-time input may have (the lowerer refuses others before lowering, so
+  // no lowering treats an integer tensor as F32). Enabling an integer kernel is adding its bit.
+  DTypeSet dtypes = dt::kF32;
 };
 
 // Every supported op, sorted by name.

@@ -61,7 +61,7 @@ Status LowerPool2D(Lowerer& ctx, const Node& n) {
   }
   attrs.push_back(AttrDef::Ints("pads", {pads[0], pads[1], pads[2], pads[3]}));
   const Shape out_shape = {x.shape[0], x.shape[1], out_hw[0], out_hw[1]};
-  const int out = ctx.NewTensor(n.output(0), Permute(out_shape, kNHWC));
+  const int out = ctx.NewTensor(n.output(0), Permute(out_shape, kNHWC), x.dtype);
   ctx.Emit(ctx.cur_name_, ir, {in}, {out}, attrs, op);
   ctx.SetAct(n.output(0), out, out_shape, kNHWC);
   return Status::Ok();

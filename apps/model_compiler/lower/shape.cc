@@ -288,7 +288,7 @@ Status EmitReshape(Lowerer& ctx, const Value& x, const Shape& out_shape,
     last = d;
   }
   const int in = in_order ? x.tensor : ctx.Logical(x, out_name);
-  const int out = ctx.NewTensor(out_name, out_shape);
+  const int out = ctx.NewTensor(out_name, out_shape, x.dtype);
   ctx.Emit(ctx.cur_name_, "Reshape", {in}, {out}, {}, source_op);
   ctx.SetAct(out_name, out, out_shape, IdentityPerm(out_shape.size()));
   return Status::Ok();
@@ -566,11 +566,8 @@ Status FoldSlice(Lowerer& ctx, const Node& n) {
 
 // ---- lowering ----
 
-// Identity, Dropout and Cast to float of an activation: the same tensor under a new name.
+// Identity and Dropout of an activation: the same tensor under a new name.
 Status LowerIdentity(Lowerer& ctx, const Node& n) {
-  if (n.op_type() == "Cast" && AttrInt(n, "to", 1) != onnx::TensorProto::FLOAT)
-    return ctx.NotSupported("Cast is supported only on constants (input '" + n.input(0) +
-                            "' is computed at run time)");
   if (n.op_type() == "Dropout") EDGERT_RETURN_IF_ERROR(CheckDropout(ctx, n));
   EDGERT_ASSIGN_OR_RETURN(const Value* x, ctx.In(n, 0));
   const Value v = *x;
@@ -603,7 +600,7 @@ Status LowerGather(Lowerer& ctx, const Node& n) {
   std::vector<int32_t> ids(g.ids.begin(), g.ids.end());
   t.data.resize(ids.size() * sizeof(int32_t));
   if (!ids.empty()) std::memcpy(t.data.data(), ids.data(), t.data.size());
-  const int out = ctx.NewTensor(n.output(0), g.out_shape);
+  const int out = ctx.NewTensor(n.output(0), g.out_shape, x.dtype);
   ctx.Emit(ctx.cur_name_, "Gather", {in, idx}, {out}, {AttrDef::Int("axis", g.axis)}, "Gather");
   ctx.SetAct(n.output(0), out, g.out_shape, IdentityPerm(g.out_shape.size()));
   return Status::Ok();
@@ -622,11 +619,12 @@ Status LowerExpand(Lowerer& ctx, const Node& n) {
   if (x.shape.size() < out_shape.size()) {
     Shape padded(out_shape.size() - x.shape.size(), 1);
     padded.insert(padded.end(), x.shape.begin(), x.shape.end());
-    const int r = ctx.NewTensor(n.input(0) + "_rank" + std::to_string(padded.size()), padded);
+    const int r =
+        ctx.NewTensor(n.input(0) + "_rank" + std::to_string(padded.size()), padded, x.dtype);
     ctx.Emit(ctx.cur_name_ + "/reshape", "Reshape", {in}, {r}, {}, "Expand");
     in = r;
   }
-  const int out = ctx.NewTensor(n.output(0), out_shape);
+  const int out = ctx.NewTensor(n.output(0), out_shape, x.dtype);
   ctx.Emit(ctx.cur_name_, "Expand", {in}, {out}, {}, "Expand");
   ctx.SetAct(n.output(0), out, out_shape, IdentityPerm(out_shape.size()));
   return Status::Ok();
@@ -643,7 +641,7 @@ Status LowerTile(Lowerer& ctx, const Node& n) {
     return Status::Ok();
   }
   const int in = ctx.Logical(x, n.input(0));
-  const int out = ctx.NewTensor(n.output(0), out_shape);
+  const int out = ctx.NewTensor(n.output(0), out_shape, x.dtype);
   ctx.Emit(ctx.cur_name_, "Tile", {in}, {out}, {AttrDef::Ints("repeats", reps)}, "Tile");
   ctx.SetAct(n.output(0), out, out_shape, IdentityPerm(out_shape.size()));
   return Status::Ok();
@@ -660,18 +658,20 @@ Status LowerConcat(Lowerer& ctx, const Node& n) {
   EDGERT_ASSIGN_OR_RETURN(ConcatSpec spec, ReadConcat(ctx, n));
   const size_t r = spec.out_shape.size();
   Perm target = IdentityPerm(r);
+  TensorType dtype = TensorType::kF32;
   for (const Value* v : spec.parts)
     if (!v->is_const) {
       target = v->perm;
+      dtype = v->dtype;
       break;
     }
   std::vector<int> tensors;
   for (size_t k = 0; k < spec.parts.size(); ++k) {
     if (Numel(spec.parts[k]->shape) == 0) continue;
-    tensors.push_back(ctx.Stored(*spec.parts[k], target, spec.names[k]));
+    tensors.push_back(ctx.Stored(*spec.parts[k], target, spec.names[k], dtype));
   }
   const int64_t stored_axis = InversePerm(target)[spec.axis];
-  const int out = ctx.NewTensor(n.output(0), Permute(spec.out_shape, target));
+  const int out = ctx.NewTensor(n.output(0), Permute(spec.out_shape, target), dtype);
   ctx.Emit(ctx.cur_name_, "Concat", tensors, {out}, {AttrDef::Int("axis", stored_axis)}, "Concat");
   ctx.SetAct(n.output(0), out, spec.out_shape, target);
   return Status::Ok();
@@ -708,7 +708,7 @@ Status LowerSplit(Lowerer& ctx, const Node& n) {
     Shape s = x.shape;
     s[axis] = sizes[k];
     out_shapes.push_back(s);
-    out_t.push_back(ctx.NewTensor(n.output(k), Permute(s, perm)));
+    out_t.push_back(ctx.NewTensor(n.output(k), Permute(s, perm), x.dtype));
   }
   ctx.Emit(ctx.cur_name_, "Split", {in}, out_t,
            {AttrDef::Int("axis", InversePerm(perm)[axis]), AttrDef::Ints("split", sizes)}, "Split");
@@ -723,7 +723,7 @@ Status LowerSlice(Lowerer& ctx, const Node& n) {
   EDGERT_ASSIGN_OR_RETURN(SliceSpec s, ReadSlice(ctx, n, x.shape));
   const Perm perm = x.perm;
   const int in = ctx.Stored(x, perm, n.input(0));
-  const int out = ctx.NewTensor(n.output(0), Permute(s.out_shape, perm));
+  const int out = ctx.NewTensor(n.output(0), Permute(s.out_shape, perm), x.dtype);
   ctx.Emit(
       ctx.cur_name_, "Slice", {in}, {out},
       {AttrDef::Ints("starts", Permute(s.begin, perm)), AttrDef::Ints("ends", Permute(s.end, perm)),
@@ -781,7 +781,7 @@ Status LowerPad(Lowerer& ctx, const Node& n) {
   std::vector<int64_t> ir_pads = Permute(begin, perm);
   const Shape pe = Permute(end, perm);
   ir_pads.insert(ir_pads.end(), pe.begin(), pe.end());
-  const int out = ctx.NewTensor(n.output(0), Permute(out_shape, perm));
+  const int out = ctx.NewTensor(n.output(0), Permute(out_shape, perm), x.dtype);
   ctx.Emit(ctx.cur_name_, "Pad", {in}, {out},
            {AttrDef::Ints("pads", ir_pads), AttrDef::String("mode", mode),
             AttrDef::Float("value", value)},

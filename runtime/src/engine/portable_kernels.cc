@@ -12,6 +12,7 @@
 #include "engine/elem_kernels.h"
 #include "engine/int_kernels.h"
 #include "engine/kernel.h"
+#include "engine/logic_kernels.h"
 #include "engine/resize_coords.h"
 #include "engine/tensor_kernels.h"
 
@@ -979,6 +980,7 @@ class PortableProviderImpl : public KernelProvider {
     Register(fb::OpType_AvgPool2D, f, Make<Pool2DKernel<false>>);
     for (const KernelRegistration& r : TensorKernels()) Register(r.op, r.dtype, r.factory);
     for (const KernelRegistration& r : IntKernels()) Register(r.op, r.dtype, r.factory);
+    for (const KernelRegistration& r : LogicKernels()) Register(r.op, r.dtype, r.factory);
   }
 };
 
