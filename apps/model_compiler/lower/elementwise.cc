@@ -228,19 +228,25 @@ Status FoldUnaryMath(Lowerer& ctx, const Node& n) {
 
 Result<BroadcastOperands> StoreBroadcastOperands(Lowerer& ctx, const Node& n,
                                                  const std::vector<const Value*>& values, size_t r,
-                                                 int bool_input) {
+                                                 int bool_input, int free_input) {
   BroadcastOperands ops;
+  // A constant's own dtype, where it keeps one.
+  auto own = [](const Value& v) {
+    return v.is_const ? (v.c.is_int ? TensorType::kS32 : TensorType::kF32) : v.dtype;
+  };
   // One dtype: that of the activations; constants are materialized in it.
   bool typed = false;
   for (size_t k = 0; k < values.size(); ++k) {
     const Value& v = *values[k];
-    if (v.is_const || static_cast<int>(k) == bool_input) continue;
+    const int ki = static_cast<int>(k);
+    if (v.is_const || ki == bool_input || ki == free_input) continue;
     if (typed && v.dtype != ops.dtype)
       return ctx.Bad("input " + std::to_string(k) + " is " + DTypeName(v.dtype) +
                      " but an earlier input is " + DTypeName(ops.dtype));
     ops.dtype = v.dtype;
     typed = true;
   }
+  if (!typed && !values.empty()) ops.dtype = own(*values[0]);
   if (bool_input >= 0) {
     const Value& c = *values[static_cast<size_t>(bool_input)];
     if (!c.is_const && c.dtype != TensorType::kU8)
@@ -261,7 +267,9 @@ Result<BroadcastOperands> StoreBroadcastOperands(Lowerer& ctx, const Node& n,
     const int ki = static_cast<int>(k);
     const std::string name =
         ki < n.input_size() ? n.input(ki) : n.output(0) + "_operand" + std::to_string(k);
-    const TensorType const_dtype = static_cast<int>(k) == bool_input ? TensorType::kU8 : ops.dtype;
+    const TensorType const_dtype = ki == bool_input   ? TensorType::kU8
+                                   : ki == free_input ? own(v)
+                                                      : ops.dtype;
     if (v.shape.size() == r) {
       ops.tensors.push_back(ctx.Stored(v, target, name, const_dtype));
       continue;
@@ -308,7 +316,13 @@ Status LowerBinary(Lowerer& ctx, const Node& n) {
     if (ln) return Status::Ok();
   }
 
-  EDGERT_ASSIGN_OR_RETURN(const BroadcastOperands ops, StoreBroadcastOperands(ctx, n, {&a, &b}, r));
+  // Pow's exponent may have another dtype than its base (ONNX Pow: T and T1); y has the base's.
+  const bool pow = op == "Pow";
+  EDGERT_ASSIGN_OR_RETURN(const BroadcastOperands ops,
+                          StoreBroadcastOperands(ctx, n, {&a, &b}, r, -1, pow ? 1 : -1));
+  if (pow && ops.dtype != TensorType::kF32 && ops.dtype != TensorType::kS32)
+    return ctx.NotSupported("Pow of a " + std::string(DTypeName(ops.dtype)) +
+                            " base: the base must be F32 or S32 (int64 narrowed)");
   const Perm& target = ops.target;
   const int ta = ops.tensors[0];
   const int tb = ops.tensors[1];

@@ -59,7 +59,10 @@ class Lowerer;
 // the output's rank r, all in one stored order `target`: that of an activation operand of full
 // rank (NHWC preferred). Lower-rank operands are numpy-aligned from the right by a Reshape;
 // constants are materialized in `dtype`, the activations' (which must agree), except input
-// `bool_input` (Where's condition, -1 for none), which is U8 (elementwise.cc).
+// `bool_input` (Where's condition, -1 for none), which is U8, and input `free_input` (Pow's
+// exponent, -1 for none), which keeps its own dtype: an activation's, or for a constant S32 when
+// it holds integers and F32 otherwise (elementwise.cc). With no typed activation (Pow of a
+// constant base) `dtype` is that of input 0, chosen the same way.
 struct BroadcastOperands {
   Perm target;
   std::vector<int> tensors;
@@ -67,7 +70,7 @@ struct BroadcastOperands {
 };
 Result<BroadcastOperands> StoreBroadcastOperands(Lowerer& ctx, const Node& n,
                                                  const std::vector<const Value*>& values, size_t r,
-                                                 int bool_input = -1);
+                                                 int bool_input = -1, int free_input = -1);
 // Explicit [top, left, bottom, right] pads of a 2-D conv or pool from pads/auto_pad (conv.cc).
 Result<std::array<int64_t, 4>> ConvPads(Lowerer& ctx, const Node& n, const Shape& in_hw,
                                         const Shape& k, const Shape& strides, const Shape& dil);
