@@ -161,11 +161,13 @@ Status LowerConvTranspose2D(Lowerer& ctx, const Node& n) {
     for (int d = 0; d < 2; ++d) {
       const int64_t total =
           strides[d] * (in_hw[d] - 1) + out_pad[d] + (k[d] - 1) * dil[d] + 1 - output_shape[d];
-      if (total < 0)
-        return ctx.NotSupported("output_shape larger than the full transposed convolution");
+      // ONNX's split of total_padding, with floor division (the reference implementation's):
+      // a negative total (output_shape beyond the full result) is an extra zero border, on the
+      // end side for an odd -1 and SAME_LOWER/NOTSET.
+      const int64_t half = total >= 0 ? total / 2 : -((-total + 1) / 2);
       const bool upper = auto_pad == "SAME_UPPER";
-      pads[d] = upper ? total / 2 : total - total / 2;
-      pads[d + 2] = upper ? total - total / 2 : total / 2;
+      pads[d] = upper ? half : total - half;
+      pads[d + 2] = upper ? total - half : half;
       out_hw[d] = output_shape[d];
     }
   } else {
@@ -198,13 +200,32 @@ Status LowerConvTranspose2D(Lowerer& ctx, const Node& n) {
   const int in = ctx.Stored(x, kNHWC, n.input(0));
   const int wt = ctx.ConstTensor(n.input(1), {cout, kh, kw, cin_g}, wir);
   const int bt = bias.empty() ? -1 : ctx.ConstTensor(n.input(2), {cout}, bias);
+  // Negative pads: the transposed convolution without them, then a zero border (IR Pad).
+  std::array<int64_t, 4> border{0, 0, 0, 0};
+  for (int i = 0; i < 4; ++i) {
+    border[i] = std::max<int64_t>(0, -pads[i]);
+    pads[i] = std::max<int64_t>(0, pads[i]);
+  }
   const Shape out_shape = {x.shape[0], cout, out_hw[0], out_hw[1]};
-  const int out = ctx.NewTensor(n.output(0), Permute(out_shape, kNHWC));
-  ctx.Emit(ctx.cur_name_, "ConvTranspose2D", {in, wt, bt}, {out},
+  const Shape conv_shape = {x.shape[0], cout, out_hw[0] - border[0] - border[2],
+                            out_hw[1] - border[1] - border[3]};
+  const bool bordered = conv_shape != out_shape;
+  const int conv_out =
+      ctx.NewTensor(bordered ? n.output(0) + "_unpadded" : n.output(0), Permute(conv_shape, kNHWC));
+  ctx.Emit(ctx.cur_name_, "ConvTranspose2D", {in, wt, bt}, {conv_out},
            {AttrDef::Ints("pads", {pads[0], pads[1], pads[2], pads[3]}),
             AttrDef::Ints("strides", strides), AttrDef::Ints("dilations", dil),
             AttrDef::Int("group", group), AttrDef::Ints("output_padding", out_pad)},
            "ConvTranspose");
+  int out = conv_out;
+  if (bordered) {
+    out = ctx.NewTensor(n.output(0), Permute(out_shape, kNHWC));
+    // NHWC pads: [N, H, W, C] begins, then ends.
+    ctx.Emit(ctx.cur_name_ + "/border", "Pad", {conv_out}, {out},
+             {AttrDef::Ints("pads", {0, border[0], border[1], 0, 0, border[2], border[3], 0}),
+              AttrDef::String("mode", "constant"), AttrDef::Float("value", 0.f)},
+             "ConvTranspose");
+  }
   ctx.SetAct(n.output(0), out, out_shape, kNHWC);
   return Status::Ok();
 }
