@@ -324,12 +324,21 @@ Status LowerBinary(Lowerer& ctx, const Node& n) {
     return ctx.NotSupported("Pow of a " + std::string(DTypeName(ops.dtype)) +
                             " base: the base must be F32 or S32 (int64 narrowed)");
   const Perm& target = ops.target;
-  const int ta = ops.tensors[0];
-  const int tb = ops.tensors[1];
-  const int out = ctx.NewTensor(n.output(0), Permute(out_shape, target), ops.dtype);
+  int ta = ops.tensors[0];
+  int tb = ops.tensors[1];
   std::vector<AttrDef> attrs;
   if (op == "Mod") attrs.push_back(AttrDef::Int("fmod", AttrInt(n, "fmod", 0)));
+  // F16 Mod runs in F32 between two Casts: fmod is exact, so is its result in binary16.
+  const bool via_f32 = op == "Mod" && ops.dtype == TensorType::kF16;
+  if (via_f32) {
+    ta = EmitCast(ctx, ta, TensorType::kF32, n.input(0) + "_f32", ctx.cur_name_ + "/cast_a");
+    tb = EmitCast(ctx, tb, TensorType::kF32, n.input(1) + "_f32", ctx.cur_name_ + "/cast_b");
+  }
+  const Shape stored = Permute(out_shape, target);
+  int out = ctx.NewTensor(via_f32 ? n.output(0) + "_f32" : n.output(0), stored,
+                          via_f32 ? TensorType::kF32 : ops.dtype);
   ctx.Emit(ctx.cur_name_, op, {ta, tb}, {out}, attrs, op);
+  if (via_f32) out = EmitCast(ctx, out, TensorType::kF16, n.output(0), ctx.cur_name_ + "/cast_y");
   ctx.SetAct(n.output(0), out, out_shape, target);
   return Status::Ok();
 }

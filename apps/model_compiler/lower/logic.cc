@@ -59,6 +59,13 @@ Status Bind(Lowerer& ctx, const Node& n, const Result<Value>& v) {
 
 }  // namespace
 
+int EmitCast(Lowerer& ctx, int tensor, TensorType to, const std::string& out_name,
+             const std::string& node_name) {
+  const int out = ctx.NewTensor(out_name, ctx.m_.tensors[static_cast<size_t>(tensor)].shape, to);
+  ctx.Emit(node_name, "Cast", {tensor}, {out}, {AttrDef::Int("to", FbDType(to))}, "Cast");
+  return out;
+}
+
 // Equal, Greater, Less: a, b of one dtype -> U8 0/1.
 Status LowerCompare(Lowerer& ctx, const Node& n) {
   EDGERT_ASSIGN_OR_RETURN(const Value* a, ctx.In(n, 0));
@@ -135,8 +142,7 @@ Status LowerCast(Lowerer& ctx, const Node& n) {
     ctx.SetAct(n.output(0), x.tensor, x.shape, x.perm);
     return Status::Ok();
   }
-  const int out = ctx.NewTensor(n.output(0), Permute(x.shape, x.perm), t);
-  ctx.Emit(ctx.cur_name_, "Cast", {x.tensor}, {out}, {AttrDef::Int("to", FbDType(t))}, "Cast");
+  const int out = EmitCast(ctx, x.tensor, t, n.output(0), ctx.cur_name_);
   ctx.SetAct(n.output(0), out, x.shape, x.perm);
   return Status::Ok();
 }

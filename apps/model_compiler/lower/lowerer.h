@@ -71,6 +71,10 @@ struct BroadcastOperands {
 Result<BroadcastOperands> StoreBroadcastOperands(Lowerer& ctx, const Node& n,
                                                  const std::vector<const Value*>& values, size_t r,
                                                  int bool_input = -1, int free_input = -1);
+// An IR Cast of IR tensor `tensor` (any layout) to dtype `to`, into a new tensor `out_name`
+// made by node `node_name`; returns that tensor (logic.cc).
+int EmitCast(Lowerer& ctx, int tensor, TensorType to, const std::string& out_name,
+             const std::string& node_name);
 // Explicit [top, left, bottom, right] pads of a 2-D conv or pool from pads/auto_pad (conv.cc).
 Result<std::array<int64_t, 4>> ConvPads(Lowerer& ctx, const Node& n, const Shape& in_hw,
                                         const Shape& k, const Shape& strides, const Shape& dil);

@@ -175,7 +175,7 @@ std::vector<OnnxOp> MakeTable() {
        "output", dt::kF32 | dt::kS32},
       {"Less", 7, kMax, LowerCompare, FoldCompareOrMod, false, {}, "numpy broadcasting; a BOOL "
        "output", dt::kF32 | dt::kS32},
-      {"Mod", 10, kMax, LowerBinary, FoldCompareOrMod, false, {}, "fmod; F32 needs fmod 1", dt::kF32 | dt::kS32 | dt::kS16 | dt::kS8 | dt::kU8},
+      {"Mod", 10, kMax, LowerBinary, FoldCompareOrMod, false, {}, "fmod; F32 and F16 need fmod 1", dt::kF32 | dt::kF16 | dt::kS32 | dt::kS16 | dt::kS8 | dt::kU8},
       {"Not", 1, kMax, LowerNot, FoldNot, false, {}, "", dt::kU8},
       {"Where", 9, kMax, LowerWhere, FoldWhere, false, {}, "numpy broadcasting of the three",
        dt::kF32 | dt::kS32 | dt::kU8},
