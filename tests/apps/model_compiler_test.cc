@@ -425,8 +425,9 @@ TEST(CompilerTest, SwishAndStandaloneBatchNorm) {
 
 // ---- LayerNorm and GELU written out (fusion.cc), run through the engine where it matters ----
 
-// Runs compiled model `m` on dense float32 inputs; returns output 0 (dense, float32).
-std::vector<float> RunCompiled(const ModelDef& m, const std::vector<std::vector<float>>& inputs) {
+// Runs compiled model `m` on dense float32 inputs; returns output `output` (dense, float32).
+std::vector<float> RunCompiled(const ModelDef& m, const std::vector<std::vector<float>>& inputs,
+                               size_t output = 0) {
   auto bytes = SerializeModelFile({m});
   EXPECT_TRUE(bytes.ok()) << bytes.status().ToString();
   if (!bytes.ok()) return {};
@@ -440,7 +441,7 @@ std::vector<float> RunCompiled(const ModelDef& m, const std::vector<std::vector<
     EXPECT_TRUE((*s)->SetInput(i, inputs[i].data(), inputs[i].size() * 4).ok());
   EXPECT_TRUE((*s)->Run().ok());
   std::vector<float> out;
-  EXPECT_TRUE((*s)->GetOutput(0, &out).ok());
+  EXPECT_TRUE((*s)->GetOutput(output, &out).ok());
   return out;
 }
 
@@ -465,6 +466,41 @@ TEST(CompilerTest, GraphWithoutInputsCompilesAndRuns) {
   EXPECT_EQ(m.outputs[0].desc.valid_shape, (std::vector<int64_t>{3, 2}));
   // Relu of [[-2, -1, 0], [1, 2, 3]] transposed.
   ExpectNear(RunCompiled(m, {}), {0, 1, 0, 2, 0, 3}, 0);
+}
+
+// Training-mode BatchNormalization (opset 15) on x [2, 2, 1, 2] (NCHW): Y from the batch
+// statistics of each channel, and the [C] running statistics, against float64 by hand.
+TEST(CompilerTest, TrainingModeBatchNormUsesBatchStatistics) {
+  Onnx o(15);
+  o.Input("x", {2, 2, 1, 2}).Output("y").Output("rm").Output("rv");
+  o.Init("s", {2}, {2, 0.5f}).Init("b", {2}, {1, -1});
+  o.Init("mean", {2}, {10, -4}).Init("var", {2}, {3, 0.5f});
+  auto* bn = o.Node("BatchNormalization", {"x", "s", "b", "mean", "var"}, {"y", "rm", "rv"}, "bn");
+  AttrI(bn, "training_mode", 1);
+  AttrF(bn, "momentum", 0.75f);
+  AttrF(bn, "epsilon", 0.25f);
+  const ModelDef m = CompileOk(o);
+  EXPECT_EQ(m.outputs.size(), 3u);
+  // Channel 0 holds {1, 3 | 5, 7} (mean 4, variance (9+1+1+9)/4 = 5), channel 1 holds
+  // {-2, 0 | 2, 8} (mean 2, variance (16+4+0+36)/4 = 14).
+  const std::vector<float> x = {1, 3, -2, 0, 5, 7, 2, 8};
+  const double k0 = 2 / std::sqrt(5.25), k1 = 0.5 / std::sqrt(14.25);
+  ExpectNear(RunCompiled(m, {x}),
+             {(1 - 4) * k0 + 1, (3 - 4) * k0 + 1, (-2 - 2) * k1 - 1, (0 - 2) * k1 - 1,
+              (5 - 4) * k0 + 1, (7 - 4) * k0 + 1, (2 - 2) * k1 - 1, (8 - 2) * k1 - 1},
+             1e-6);
+  ExpectNear(RunCompiled(m, {x}, 1), {10 * 0.75 + 4 * 0.25, -4 * 0.75 + 2 * 0.25}, 1e-6);
+  ExpectNear(RunCompiled(m, {x}, 2), {3 * 0.75 + 5 * 0.25, 0.5 * 0.75 + 14 * 0.25}, 1e-6);
+  // A run-time scale is refused, naming the node.
+  Onnx r(15);
+  r.Input("x", {2, 2, 1, 2}).Input("s", {2}).Output("y");
+  r.Init("b", {2}, {1, -1}).Init("mean", {2}, {0, 0}).Init("var", {2}, {1, 1});
+  AttrI(r.Node("BatchNormalization", {"x", "s", "b", "mean", "var"}, {"y"}, "bn"), "training_mode",
+        1);
+  auto bad = Compile(r);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_TRUE(Has(bad.status().message(), "'bn' (BatchNormalization)")) << bad.status().message();
+  EXPECT_TRUE(Has(bad.status().message(), "scale")) << bad.status().message();
 }
 
 // LayerNorm over the last axis (d values per row) in float64.

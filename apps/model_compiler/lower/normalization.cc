@@ -1,5 +1,6 @@
 // Normalization: BatchNormalization (inference), folded into the producing conv when it can be
-// (fusion.cc), else a per-channel Mul and Add; LayerNormalization (opset 17) as one LayerNorm.
+// (fusion.cc), else a per-channel Mul and Add; training-mode BatchNormalization (opset 14+)
+// written out in plain IR ops; LayerNormalization (opset 17) as one LayerNorm.
 
 #include <cmath>
 
@@ -7,6 +8,73 @@
 #include "model_compiler/lower/lowerer.h"
 
 namespace edgert::compiler {
+namespace {
+
+// Training-mode BatchNormalization (ONNX 14+, training_mode 1), from plain IR ops in x's storage
+// order, reducing over every stored axis but C's (NHWC: C last):
+//   m = mean(x), v = mean((x - m)^2)  (the batch mean and population variance)
+//   Y = (x - m) * (scale / sqrt(v + epsilon)) + B
+//   running_mean = mean * momentum + m * (1 - momentum), running_var likewise with v
+// (onnx/backend/test/case/node/batchnorm.py). The running statistics are [C] outputs: the
+// [1, .., C, .., 1] statistics reshaped.
+Status LowerBatchNormTraining(Lowerer& ctx, const Node& n, const Value& x, const Const& scale,
+                              const Const& shift, const Const& mean, const Const& var, float eps) {
+  if (x.is_const) return ctx.NotSupported("training-mode BatchNormalization of a constant");
+  const int64_t c = x.shape[1];
+  const float momentum = AttrFloat(n, "momentum", 0.9f);
+  const Shape stored = Permute(x.shape, x.perm);
+  std::vector<int64_t> axes;
+  Shape stat(stored.size(), 1);
+  for (size_t j = 0; j < stored.size(); ++j) {
+    if (x.perm[j] == 1) {
+      stat[j] = c;
+    } else {
+      axes.push_back(static_cast<int64_t>(j));
+    }
+  }
+  const std::vector<AttrDef> reduce = {AttrDef::Ints("axes", axes), AttrDef::Int("keepdims", 1)};
+  const std::string base = n.output(0) + "_bn";
+  // One IR node `step` of `ir_op` with a new output tensor (named `name` when it is an ONNX
+  // output, which also names the node when it is Y).
+  auto emit = [&](const std::string& step, const char* ir_op, std::vector<int> in,
+                  const Shape& shape, std::vector<AttrDef> attrs = {},
+                  const std::string& name = "") {
+    const int t = ctx.NewTensor(name.empty() ? base + "_" + step : name, shape);
+    ctx.Emit(name == n.output(0) ? ctx.cur_name_ : ctx.cur_name_ + "/" + step, ir_op, std::move(in),
+             {t}, std::move(attrs), n.op_type());
+    return t;
+  };
+  auto per_channel = [&](const std::string& step, std::vector<float> v) {
+    return ctx.ConstTensor(base + "_" + step, stat, v);
+  };
+  const int m = emit("mean", "ReduceMean", {x.tensor}, stat, reduce);
+  const int dev = emit("dev", "Sub", {x.tensor, m}, stored);
+  const int sq = emit("sq", "Mul", {dev, dev}, stored);
+  const int v = emit("var", "ReduceMean", {sq}, stat, reduce);
+  const int ve = emit("var_eps", "Add", {v, per_channel("eps", std::vector<float>(c, eps))}, stat);
+  const int sd = emit("std", "Sqrt", {ve}, stat);
+  const int k = emit("k", "Div", {per_channel("scale", scale.Floats()), sd}, stat);
+  const int scaled = emit("scaled", "Mul", {dev, k}, stored);
+  const int y =
+      emit("y", "Add", {scaled, per_channel("B", shift.Floats())}, stored, {}, n.output(0));
+  ctx.SetAct(n.output(0), y, x.shape, x.perm);
+  const Const* running[] = {&mean, &var};
+  const int batch[] = {m, v};
+  for (int i = 0; i < 2; ++i) {
+    if (i + 1 >= n.output_size() || n.output(i + 1).empty()) continue;
+    const std::string what = i == 0 ? "running_mean" : "running_var";
+    std::vector<float> old = running[i]->Floats();
+    for (float& f : old) f *= momentum;
+    const std::vector<float> keep(c, 1.f - momentum);
+    const int b = emit(what + "_new", "Mul", {batch[i], per_channel(what + "_k", keep)}, stat);
+    const int sum = emit(what, "Add", {b, per_channel(what + "_old", old)}, stat);
+    const int out = emit(what + "_1d", "Reshape", {sum}, {c}, {}, n.output(i + 1));
+    ctx.SetAct(n.output(i + 1), out, {c}, IdentityPerm(1));
+  }
+  return Status::Ok();
+}
+
+}  // namespace
 
 Status LowerBatchNorm(Lowerer& ctx, const Node& n) {
   EDGERT_ASSIGN_OR_RETURN(const Value* xp, ctx.In(n, 0));
@@ -20,6 +88,12 @@ Status LowerBatchNorm(Lowerer& ctx, const Node& n) {
   for (const Const* p : {&scale, &shift, &mean, &var})
     if (static_cast<int64_t>(p->size()) != c) return ctx.Bad("parameters must have C values");
   const float eps = AttrFloat(n, "epsilon", 1e-5f);
+  if (ctx.opset_ >= 14 && AttrInt(n, "training_mode", 0) != 0)
+    return LowerBatchNormTraining(ctx, n, x, scale, shift, mean, var, eps);
+  for (int k = 1; k < n.output_size(); ++k)
+    if (!n.output(k).empty())
+      return ctx.NotSupported("the training outputs (" + std::to_string(n.output_size()) +
+                              " outputs) before opset 14 or without training_mode 1");
   std::vector<float> s(c), t(c);
   const auto sf = scale.Floats(), bf = shift.Floats(), mf = mean.Floats(), vf = var.Floats();
   for (int64_t i = 0; i < c; ++i) {

@@ -94,8 +94,9 @@ std::vector<OnnxOp> MakeTable() {
        "dilations"},
       {"BatchNormalization", 9, kMax, LowerBatchNorm, nullptr, false,
        {{1, "scale"}, {2, "B"}, {3, "mean"}, {4, "var"}},
-       "inference form; folded into the Conv/ConvTranspose before it when that has no other "
-       "reader"},
+       "inference form folded into the Conv/ConvTranspose before it when that has no other "
+       "reader; training_mode 1 (opset 14+): batch statistics, running_mean and running_var "
+       "outputs"},
       {"Cast", 6, kMax, LowerCast, FoldCast, false, {},
        "between FLOAT, FLOAT16, INT8/16/32/64, UINT8 and BOOL (INT64 narrowed to S32; to BOOL from "
        "FLOAT, INT32/64, UINT8, BOOL)", dt::kAny},
