@@ -59,8 +59,8 @@ class ScatterNDKernel : public Kernel {
         if (i < 0 || i >= dim)
           return EngineError(where_ + ": index " + std::to_string(raw) + " of tuple " +
                              std::to_string(t) + " in '" + idx_->name +
-                             "' is out of range for dimension " + std::to_string(d) +
-                             " of size " + std::to_string(dim));
+                             "' is out of range for dimension " + std::to_string(d) + " of size " +
+                             std::to_string(dim));
         off = off * dim + i;
       }
       T* dst = y + off * slice_;
