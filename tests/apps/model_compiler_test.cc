@@ -863,6 +863,39 @@ TEST(CompilerTest, ScatterNDFoldsOnConstants) {
       << r.status().message();
 }
 
+TEST(CompilerTest, ScatterNDOnRunTimeDataBecomesOneNode) {
+  // Run-time data with constant indices and updates: one IR ScatterND in logical order, the
+  // indices narrowed to S32 as given (the engine normalizes -1).
+  Onnx o(16);
+  o.Input("x", {4, 2}).Output("y");
+  o.InitInts("rows", {2, 1}, {1, -1}).Init("upd", {2, 2}, {1.f, 2.f, 3.f, 4.f});
+  AttrS(o.Node("ScatterND", {"x", "rows", "upd"}, {"y"}), "reduction", "mul");
+  const ModelDef m = CompileOk(o);
+  const NodeDef* sc = FindOp(m, "ScatterND");
+  ASSERT_NE(sc, nullptr);
+  ASSERT_EQ(sc->inputs.size(), 3u);
+  const TensorDef& idx = m.tensors[sc->inputs[1]];
+  EXPECT_EQ(idx.dtype, TensorType::kS32);
+  ASSERT_EQ(idx.data.size(), 8u);
+  int32_t ids[2];
+  std::memcpy(ids, idx.data.data(), sizeof(ids));
+  EXPECT_EQ(ids[0], 1);
+  EXPECT_EQ(ids[1], -1);
+  EXPECT_EQ(Floats(m.tensors[sc->inputs[2]]), (std::vector<float>{1.f, 2.f, 3.f, 4.f}));
+  EXPECT_EQ(m.tensors[sc->outputs[0]].shape, (Shape{4, 2}));
+  ASSERT_NE(Attr(*sc, "reduction"), nullptr);
+  EXPECT_EQ(Attr(*sc, "reduction")->s, "mul");
+  // A constant index out of [-4, 3] is refused at compile time.
+  Onnx bad(16);
+  bad.Input("x", {4, 2}).Output("y");
+  bad.InitInts("rows", {1, 1}, {-5}).Init("upd", {1, 2}, {1.f, 2.f});
+  bad.Node("ScatterND", {"x", "rows", "upd"}, {"y"}, "scatter_oob");
+  auto r = Compile(bad);
+  ASSERT_FALSE(r.ok());
+  EXPECT_TRUE(Has(r.status().message(), "'scatter_oob' (ScatterND): index -5 is out of range"))
+      << r.status().message();
+}
+
 TEST(CompilerTest, BroadcastConstantsAreStoredInNhwcOrder) {
   Onnx o;
   o.Input("x", {1, 3, 2, 2}).Output("y");

@@ -1,7 +1,9 @@
-// The comparison, logic and cast kernels (runtime/src/engine/logic_kernels.cc) on typed tensors:
-// Equal, Greater, Less, Not, Where and Cast. References are hand-computed (IEEE and two's
-// complement facts written out here) or a naive per-element loop over broadcast indices, never
-// the engine's own broadcast plan. Shapes are tiny: this suite also runs under qemu.
+// The comparison, logic, cast and scatter kernels (runtime/src/engine/logic_kernels.cc,
+// scatter_kernels.cc) on typed tensors: Equal, Greater, Less, Not, Where, Cast and ScatterND.
+// References are hand-computed (IEEE and two's complement facts written out here) or a naive
+// per-element loop over broadcast indices, never the engine's own broadcast plan. Shapes are
+// tiny: this suite also runs under qemu.
+
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -325,6 +327,53 @@ TEST(CastTest, RefusesATargetThatIsNotTheOutputDtype) {
   EXPECT_FALSE(RunTyped("Cast", {F32({1}, {1})}, TensorType::kS32, {1},
                         {AttrDef::Int("to", FbDType(TensorType::kU8))}, &out)
                    .ok());
+}
+
+// ---- ScatterND (scatter_kernels.cc), hand-computed ----
+
+TEST(ScatterNDTest, RowsWithANegativeIndexReplacedOrAdded) {
+  // data 4x2 rows [1,2] [3,4] [5,6] [7,8]; indices [[-1], [1]] address rows 3 and 1.
+  const Typed data = F32({4, 2}, {1, 2, 3, 4, 5, 6, 7, 8});
+  const Typed idx = S32({2, 1}, {-1, 1});
+  const Typed upd = F32({2, 2}, {10, 11, 20, 21});
+  Typed y = RunNode("ScatterND", {data, idx, upd}, TensorType::kF32, {4, 2});
+  EXPECT_EQ(As<float>(y), (std::vector<float>{1, 2, 20, 21, 5, 6, 10, 11}));
+  y = RunNode("ScatterND", {data, idx, upd}, TensorType::kF32, {4, 2},
+              {AttrDef::String("reduction", "add")});
+  EXPECT_EQ(As<float>(y), (std::vector<float>{1, 2, 23, 25, 5, 6, 17, 19}));
+}
+
+TEST(ScatterNDTest, ElementsOfS32WithRepeatedIndicesMulAndMax) {
+  // data 2x3 [[1,2,3],[4,5,6]]; tuples (0,1), (-1,-1) = (1,2), (0,1) again.
+  const Typed data = S32({2, 3}, {1, 2, 3, 4, 5, 6});
+  const Typed idx = S32({3, 2}, {0, 1, -1, -1, 0, 1});
+  const Typed upd = S32({3}, {3, -2, 5});
+  // mul: y[0,1] = 2*3*5 = 30, y[1,2] = 6*-2 = -12.
+  Typed y = RunNode("ScatterND", {data, idx, upd}, TensorType::kS32, {2, 3},
+                    {AttrDef::String("reduction", "mul")});
+  EXPECT_EQ(As<int32_t>(y), (std::vector<int32_t>{1, 30, 3, 4, 5, -12}));
+  // max: y[0,1] = max(2,3,5) = 5, y[1,2] = max(6,-2) = 6.
+  y = RunNode("ScatterND", {data, idx, upd}, TensorType::kS32, {2, 3},
+              {AttrDef::String("reduction", "max")});
+  EXPECT_EQ(As<int32_t>(y), (std::vector<int32_t>{1, 5, 3, 4, 5, 6}));
+}
+
+TEST(ScatterNDTest, OutOfRangeIndexFailsRunNamingTheNode) {
+  const Typed data = F32({2, 3}, {1, 2, 3, 4, 5, 6});
+  const Typed upd = F32({2}, {7, 8});
+  for (int32_t bad : {2, -3}) {
+    SCOPED_TRACE(bad);
+    Typed out;
+    const Status s = RunTyped("ScatterND", {data, S32({2, 2}, {0, 1, bad, 0}), upd},
+                              TensorType::kF32, {2, 3}, {}, &out);
+    EXPECT_EQ(s.code(), StatusCode::kEngineError) << s.ToString();
+    EXPECT_NE(s.message().find("(ScatterND)"), std::string::npos) << s.ToString();
+    EXPECT_NE(s.message().find("index " + std::to_string(bad) +
+                               " of tuple 1 in 'in1_dense' is out of range for dimension 0 "
+                               "of size 2"),
+              std::string::npos)
+        << s.ToString();
+  }
 }
 
 }  // namespace

@@ -138,6 +138,29 @@ Status FoldWhere(Lowerer& ctx, const Node& n) {
   return Status::Ok();
 }
 
+namespace {
+
+// Checks ScatterND's attribute and shapes (data, indices, updates in logical order); *k gets the
+// length of an index tuple.
+Status CheckScatterND(Lowerer& ctx, const Node& n, const Shape& data, const Shape& is,
+                      const Shape& upd, size_t* k) {
+  const std::string red = AttrStr(n, "reduction", "none");
+  if (red != "none" && red != "add" && red != "mul" && red != "max" && red != "min")
+    return ctx.NotSupported("reduction '" + red + "'");
+  if (is.empty()) return ctx.Bad("indices must have rank >= 1");
+  const size_t r = data.size();
+  *k = static_cast<size_t>(is.back());
+  if (*k < 1 || *k > r) return ctx.Bad("indices' last dimension must be in [1, rank of data]");
+  Shape want(is.begin(), is.end() - 1);
+  want.insert(want.end(), data.begin() + static_cast<std::ptrdiff_t>(*k), data.end());
+  if (upd != want)
+    return ctx.Bad("updates have shape " + ShapeToString(upd) + ", expected " +
+                   ShapeToString(want));
+  return Status::Ok();
+}
+
+}  // namespace
+
 Status FoldScatterND(Lowerer& ctx, const Node& n) {
   EDGERT_ASSIGN_OR_RETURN(const Value* dp, ctx.In(n, 0));
   EDGERT_ASSIGN_OR_RETURN(const Value* ip, ctx.In(n, 1));
@@ -145,18 +168,10 @@ Status FoldScatterND(Lowerer& ctx, const Node& n) {
   const Const& data = dp->c;
   const Const& upd = up->c;
   const std::vector<int64_t> idx = ip->c.Ints();
-  const Shape& is = ip->c.shape;
   const std::string red = AttrStr(n, "reduction", "none");
-  if (red != "none" && red != "add" && red != "mul" && red != "max" && red != "min")
-    return ctx.NotSupported("reduction '" + red + "'");
-  if (is.empty()) return ctx.Bad("indices must have rank >= 1");
-  const size_t r = data.shape.size(), k = static_cast<size_t>(is.back());
-  if (k < 1 || k > r) return ctx.Bad("indices' last dimension must be in [1, rank of data]");
-  Shape want(is.begin(), is.end() - 1);
-  want.insert(want.end(), data.shape.begin() + static_cast<std::ptrdiff_t>(k), data.shape.end());
-  if (upd.shape != want)
-    return ctx.Bad("updates have shape " + ShapeToString(upd.shape) + ", expected " +
-                   ShapeToString(want));
+  size_t k = 0;
+  EDGERT_RETURN_IF_ERROR(CheckScatterND(ctx, n, data.shape, ip->c.shape, upd.shape, &k));
+  const size_t r = data.shape.size();
   int64_t slice = 1;
   for (size_t d = k; d < r; ++d) slice *= data.shape[d];
   Const c = data;
@@ -198,6 +213,44 @@ Status FoldScatterND(Lowerer& ctx, const Node& n) {
     }
   }
   ctx.SetConst(n.output(0), std::move(c));
+  return Status::Ok();
+}
+
+// ScatterND with a run-time input: one IR node on the three in logical order, data and updates
+// in data's dtype, indices S32 (constant ones are range-checked here, run-time ones by the
+// kernel).
+Status LowerScatterND(Lowerer& ctx, const Node& n) {
+  EDGERT_ASSIGN_OR_RETURN(const Value* dp, ctx.In(n, 0));
+  EDGERT_ASSIGN_OR_RETURN(const Value* ip, ctx.In(n, 1));
+  EDGERT_ASSIGN_OR_RETURN(const Value* up, ctx.In(n, 2));
+  const Value d = *dp, iv = *ip, u = *up;
+  size_t k = 0;
+  EDGERT_RETURN_IF_ERROR(CheckScatterND(ctx, n, d.shape, iv.shape, u.shape, &k));
+  // The dtype of a run-time data or updates, else (only indices at run time) ONNX's.
+  TensorType t = !d.is_const ? d.dtype : !u.is_const ? u.dtype : TensorType::kF32;
+  ctx.OnnxDType(n.output(0), &t);
+  if (!d.is_const && d.dtype != t)
+    return ctx.Bad("data is " + std::string(DTypeName(d.dtype)) + ", output " + DTypeName(t));
+  if (!u.is_const && u.dtype != t)
+    return ctx.Bad("updates are " + std::string(DTypeName(u.dtype)) + ", data " + DTypeName(t));
+  if (iv.is_const) {
+    const std::vector<int64_t> ids = iv.c.Ints();
+    for (size_t j = 0; j < ids.size(); ++j) {
+      const int64_t dim = d.shape[j % k];
+      if (ids[j] < -dim || ids[j] >= dim)
+        return ctx.Bad("index " + std::to_string(ids[j]) + " is out of range for dimension " +
+                       std::to_string(j % k) + " of size " + std::to_string(dim));
+    }
+  } else if (iv.dtype != TensorType::kS32) {
+    return ctx.Bad("indices are " + std::string(DTypeName(iv.dtype)) + ", expected S32");
+  }
+  const int in = ctx.Logical(d, n.input(0), t);
+  const int idx = ctx.Logical(iv, n.input(1), TensorType::kS32);
+  const int upd = ctx.Logical(u, n.input(2), t);
+  const int out = ctx.NewTensor(n.output(0), d.shape, t);
+  ctx.Emit(ctx.cur_name_, "ScatterND", {in, idx, upd}, {out},
+           {AttrDef::String("reduction", AttrStr(n, "reduction", "none"))}, "ScatterND");
+  ctx.SetAct(n.output(0), out, d.shape, IdentityPerm(d.shape.size()));
   return Status::Ok();
 }
 

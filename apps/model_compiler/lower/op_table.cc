@@ -29,6 +29,7 @@ Status FoldCompareOrMod(Lowerer& ctx, const Node& n);
 Status FoldNot(Lowerer& ctx, const Node& n);
 Status FoldWhere(Lowerer& ctx, const Node& n);
 Status FoldScatterND(Lowerer& ctx, const Node& n);
+Status LowerScatterND(Lowerer& ctx, const Node& n);
 Status LowerBinary(Lowerer& ctx, const Node& n);
 // logic.cc
 Status LowerCompare(Lowerer& ctx, const Node& n);
@@ -180,8 +181,8 @@ std::vector<OnnxOp> MakeTable() {
       {"Not", 1, kMax, LowerNot, FoldNot, false, {}, "", dt::kU8},
       {"Where", 9, kMax, LowerWhere, FoldWhere, false, {}, "numpy broadcasting of the three",
        dt::kF32 | dt::kS32 | dt::kU8},
-      {"ScatterND", 11, kMax, nullptr, FoldScatterND, false, {},
-       "folded (constants only); every reduction"},
+      {"ScatterND", 11, kMax, LowerScatterND, FoldScatterND, false, {},
+       "every reduction; S32 indices (INT64 narrowed)", dt::kF32 | dt::kS32 | dt::kS16 | dt::kS8 | dt::kU8},
       {"Abs", 6, kMax, LowerUnary, FoldUnaryMath, false, {}, "float run-time tensors"},
       {"Erf", 9, kMax, LowerUnary, FoldUnaryMath, false, {}, "part of a fused GELU when it can be"},
       {"Exp", 6, kMax, LowerUnary, FoldUnaryMath, false, {}, ""},

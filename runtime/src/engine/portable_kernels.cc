@@ -14,6 +14,7 @@
 #include "engine/kernel.h"
 #include "engine/logic_kernels.h"
 #include "engine/resize_coords.h"
+#include "engine/scatter_kernels.h"
 #include "engine/tensor_kernels.h"
 
 namespace edgert::engine {
@@ -981,6 +982,7 @@ class PortableProviderImpl : public KernelProvider {
     for (const KernelRegistration& r : TensorKernels()) Register(r.op, r.dtype, r.factory);
     for (const KernelRegistration& r : IntKernels()) Register(r.op, r.dtype, r.factory);
     for (const KernelRegistration& r : LogicKernels()) Register(r.op, r.dtype, r.factory);
+    for (const KernelRegistration& r : ScatterKernels()) Register(r.op, r.dtype, r.factory);
   }
 };
 

@@ -452,6 +452,35 @@ Status Gather(const NodeContext& ctx) {
   return Want(ctx, 0, want);
 }
 
+// ScatterND: data, indices (S32, last dim k in [1, rank of data]), updates (data's dtype, shape
+// indices.shape[:-1] + data.shape[k:]) -> data's shape and dtype.
+Status ScatterND(const NodeContext& ctx) {
+  EDGERT_RETURN_IF_ERROR(ctx.CheckArity(3, 3, 1));
+  const TensorRef& x = *ctx.inputs[0];
+  const TensorRef& idx = *ctx.inputs[1];
+  const TensorRef& upd = *ctx.inputs[2];
+  if (idx.dtype != fb::DType_S32)
+    return ctx.Error("indices '" + idx.name + "' is " + fb::EnumNameDType(idx.dtype) +
+                     ", expected S32");
+  if (idx.rank() < 1 || idx.shape.back() < 1 || idx.shape.back() > x.rank())
+    return ctx.Error("indices '" + idx.name + "' " + ShapeToString(idx.shape) +
+                     ": expected rank >= 1 and a last dimension in [1, " +
+                     std::to_string(x.rank()) + "]");
+  if (upd.dtype != x.dtype)
+    return ctx.Error("updates '" + upd.name + "' is " + fb::EnumNameDType(upd.dtype) +
+                     ", expected data's " + fb::EnumNameDType(x.dtype));
+  Shape want(idx.shape.begin(), idx.shape.end() - 1);
+  want.insert(want.end(), x.shape.begin() + idx.shape.back(), x.shape.end());
+  if (upd.shape != want)
+    return ctx.Error("updates '" + upd.name + "' " + ShapeToString(upd.shape) + ", expected " +
+                     ShapeToString(want));
+  const std::string red = ctx.Str("reduction", "none");
+  if (red != "none" && red != "add" && red != "mul" && red != "max" && red != "min")
+    return ctx.Error("reduction '" + red + "', expected none, add, mul, max or min");
+  EDGERT_RETURN_IF_ERROR(WantDType(ctx, 0, x.dtype));
+  return Want(ctx, 0, x.shape);
+}
+
 Status Expand(const NodeContext& ctx) {
   EDGERT_RETURN_IF_ERROR(ctx.CheckArity(1, 1, 1));
   const TensorRef& in = *ctx.inputs[0];
@@ -649,6 +678,8 @@ Status CheckNodeShapes(const NodeContext& ctx) {
     case fb::OpType_ArgMax:
     case fb::OpType_ArgMin:
       return ArgReduce(ctx);
+    case fb::OpType_ScatterND:
+      return ScatterND(ctx);
   }
   return ctx.Error(
       "op " + std::to_string(static_cast<int>(ctx.op)) +
