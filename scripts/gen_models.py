@@ -22,6 +22,7 @@ Models:
     dethead_tiny       DetHead with fewer channels,                 1x3x16x16   -> "det", "seg"
     vit                VisionTransformer (vit_b_16's code), ViT-S/16 width, 6 layers, 1x3x224x224
     convnext_tiny      torchvision convnext_tiny,                   1x3x224x224 -> "output" [1,1000]
+    swin_t             torchvision swin_t (full size, opset 17),    1x3x224x224 -> "output" [1,1000]
   and each of these at opset 13 (NAME_o13) and opset 17 (NAME_o17), small enough for qemu:
     vit                VisionTransformer, patch 8, 2 layers, dim 32, 1x3x32x32 -> "output" [1,10]
     swin               SwinTransformer (swin_t's code), dim 16, depths 2,2, window 4, 1x3x32x32
@@ -332,6 +333,8 @@ MODELS = {
     # depth, and torchvision's convnext_tiny as it is.
     "vit": (lambda: small_vit(224, 16, 6, 6, 384, 1536), (1, 3, 224, 224), ["output"], 17),
     "convnext_tiny": (convnext_tiny, (1, 3, 224, 224), ["output"], 17),
+    # torchvision's swin_t at full size (issue 14): 6280 ONNX nodes, host only.
+    "swin_t": (lambda: torchvision.models.swin_t(), (1, 3, 224, 224), ["output"], 17),
 }
 for _n, (_b, _s, _o) in MODERN.items():
     for _opset in (13, 17):

@@ -24,7 +24,7 @@ TEST_P(WholeModelTest, MatchesOnnxRuntime) {
 // SPPF, DFL head, in-graph anchors), unet (UNetStyle ending in ArgMax, an int64 reference);
 // swin (torchvision SwinTransformer: shifted windows, rank-6 window partition, the attention
 // mask folded from ScatterND/Mod/Where, Dropout exported with training_mode true and ratio 0);
-// vit and convnext_tiny are the bench sizes (host only).
+// vit and convnext_tiny are the bench sizes, swin_t is torchvision's at full size (host only).
 #ifdef EDGERT_WHOLEMODEL_TINY_ONLY
 // Under qemu, XNNPACK runs ~500x slower: only the small variants.
 INSTANTIATE_TEST_SUITE_P(Models, WholeModelTest,
@@ -40,7 +40,8 @@ INSTANTIATE_TEST_SUITE_P(Models, WholeModelTest,
                                            "mobilenet_v2_tiny_nv12", "dethead_tiny_nv12",
                                            "convnext_o13", "convnext_o17", "convnext_tiny",
                                            "vit_o13", "vit_o17", "yolov8_o13", "yolov8_o17",
-                                           "unet_o13", "unet_o17", "swin_o13", "swin_o17", "vit"));
+                                           "unet_o13", "unet_o17", "swin_o13", "swin_o17", "vit",
+                                           "swin_t"));
 #endif
 
 }  // namespace
