@@ -364,6 +364,27 @@ Status Lowerer::InferOnnxShapes() {
     shape->clear_dim();
     for (int64_t d : it->second.shape) shape->add_dim()->set_dim_value(d);
   }
+  // libonnx's conv/pool shape inference divides by strides and dilations (and others by group
+  // or blocksize): a 0 there is a division by zero (SIGFPE) inside libonnx, found by
+  // fuzz_onnx_import. Such a node is refused first, naming it.
+  for (int i = 0; i < copy.graph().node_size(); ++i) {
+    const Node& n = copy.graph().node(i);
+    for (const auto& a : n.attribute()) {
+      const std::string& an = a.name();
+      if (an != "strides" && an != "dilations" && an != "kernel_shape" && an != "group" &&
+          an != "blocksize")
+        continue;
+      std::vector<int64_t> vals(a.ints().begin(), a.ints().end());
+      if (a.has_i()) vals.push_back(a.i());
+      for (int64_t v : vals)
+        if (v <= 0)
+          return Status(StatusCode::kFormatError,
+                        label_ + ": node '" +
+                            (n.name().empty() ? "#" + std::to_string(i) : n.name()) + "' (" +
+                            n.op_type() + "): attribute " + a.name() + " has " + std::to_string(v) +
+                            "; every value must be >= 1");
+    }
+  }
   GuardConvTransposeInference();
   try {
     onnx::ShapeInferenceOptions opts{false, 0, false};
