@@ -108,10 +108,17 @@ class Session {
   // Where Create spent its time, in order: "graph" (tensor and node checks), "plan" (arena
   // plan), "arena" (allocation and zero fill), "threads" (the pool), "kernels" (wall time of all
   // kernel setups), then "kernels:<provider>" for each provider's kernel setups (weight packing,
-  // JIT, summed over the setup threads), declined tries included.
+  // JIT, summed over the setup threads), declined tries included. Before "kernels",
+  // "kernels_replanned" where a first set-up was discarded because a kernel did not honour the
+  // u8 plan (see u8_tensors; rare: a oneDNN decline that could not be foreseen).
   const std::vector<PhaseTiming>& setup_phases() const;
   // The start-up cache's work at Create (SessionOptions::cache_dir).
   const WeightCacheReport& weight_cache() const;
+  // How many int8 activations the arena holds as u8 (each value + 128) because the kernels on
+  // both sides work on u8: oneDNN's int8 convolutions on CPUs without VNNI, which otherwise
+  // convert their input at every Run. 0 with capture_intermediates, which shows every tensor as
+  // the model types it. Results are the same either way.
+  size_t u8_tensors() const;
 
  private:
   struct Impl;

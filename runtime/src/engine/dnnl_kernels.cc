@@ -44,6 +44,14 @@ constexpr float kInf = std::numeric_limits<float>::infinity();
 
 std::atomic<size_t> kernels_set_up{0};
 
+std::mutex decline_mutex;
+std::string decline_for_testing;  // SetDnnlInt8DeclineForTesting
+
+bool DeclinedForTesting(const std::string& node_name) {
+  const std::lock_guard<std::mutex> lock(decline_mutex);
+  return !decline_for_testing.empty() && node_name == decline_for_testing;
+}
+
 bool EnvSet(const char* name) {
   const char* v = std::getenv(name);
   return v && *v && std::strcmp(v, "0") != 0;
@@ -492,17 +500,51 @@ class F32ConvKernel : public DnnlConvKernel {
 //   costs each weight its low bit (mobilenet_v2 int8 against ORT: cosine 0.990); with u8 x,
 //   full-range weights saturate wherever two adjacent channels are both near the top of their
 //   range (0.987). So oneDNN takes a node only where saturation is impossible: x is handed over as
-//   u8 (x ^ 0x80, zero point + 128, converted at each Run into a kernel buffer) and every weight
-//   is within +-64, so 255 * (64 + 64) = 32640 fits 16 bits. model_compiler's
-//   `reduce_range: true` quantizes weights to that range (ONNX Runtime's reduce_range). Other
-//   nodes stay on XNNPACK, which widens to 16 bits before multiplying and is exact.
+//   u8 (x ^ 0x80, zero point + 128) and every weight is within +-64, so 255 * (64 + 64) = 32640
+//   fits 16 bits. model_compiler's `reduce_range: true` quantizes weights to that range (ONNX
+//   Runtime's reduce_range). Other nodes stay on XNNPACK, which widens to 16 bits before
+//   multiplying and is exact.
+// The u8 x. Where the session planned x as u8 (TensorRef::as_u8: its producer, another of these
+// kernels or a Quantize, writes it so, and all its consumers read it so), x is read in place.
+// Otherwise it is converted at each Run into a kernel buffer, one pass over x. Likewise y is
+// written as u8 (dst zero point + 128) where it is planned so.
 class QConv2DKernel : public DnnlConvKernel {
  public:
   static constexpr int kMaxWeight = 64;
+
+  // The checks that need no oneDNN primitive: geometry (into *g), shapes, and the two measured
+  // rules below. Declines what XNNPACK runs faster; with `vnni` false, also weights beyond
+  // +-kMaxWeight (reporting the bound's ISA as `isa`). PredictU8 asks the same question.
+  static Status Eligible(const NodeContext& ctx, bool vnni, const std::string& isa,
+                         ConvGeometry* g) {
+    if (ctx.op == fb::OpType_FullyConnected) {
+      // As a 1x1 convolution over its rows (see F32ConvKernel): on VNNI its
+      // reordered weights come from the start-up cache, where XNNPACK repacks them every time.
+      EDGERT_RETURN_IF_ERROR(ReadFcGeometry(ctx, g));
+    } else {
+      EDGERT_RETURN_IF_ERROR(ReadConvGeometry(ctx, false, g));
+    }
+    if (ctx.In(0)->elements() == 0 || ctx.Out(0)->elements() == 0)
+      return ctx.Decline("empty tensor");
+    // Measured on mobilenet_v2 (AVX2): XNNPACK's depthwise kernels are 2-4x faster, and below
+    // 32 output channels the u8 copy of x is too large a share of the work.
+    if (g->group > 1) return ctx.Decline("grouped int8 convolution: XNNPACK's is faster");
+    if (g->cout < 32) return ctx.Decline("fewer than 32 output channels: XNNPACK's is faster");
+    if (vnni) return Status::Ok();
+    const auto* wq = reinterpret_cast<const int8_t*>(ctx.In(1)->data);
+    int wmax = 0;
+    for (int64_t i = 0, e = ctx.In(1)->elements(); i < e; ++i)
+      wmax = std::max(wmax, std::abs(wq[i]));
+    if (wmax > kMaxWeight)
+      return ctx.Decline("weights reach +-" + std::to_string(wmax) + ", beyond the +-" +
+                         std::to_string(kMaxWeight) + " that " + isa + " (no VNNI) keeps exact");
+    return Status::Ok();
+  }
+
   Status Run(pthreadpool_t pool) override {
     const size_t n = x_u8_.size();
     if (n == 0) {
-      // the VNNI path reads s8 x in place
+      // the VNNI path reads s8 x in place, and every path reads a planned u8 x in place
     } else if (pool && threads_ > 1) {
       pthreadpool_parallelize_1d_tile_1d(pool, ToU8, this, n, (n + threads_ - 1) / threads_, 0);
     } else {
@@ -511,29 +553,24 @@ class QConv2DKernel : public DnnlConvKernel {
     return DnnlConvKernel::Run(pool);
   }
 
+  bool handles_u8() const override { return true; }
+
   Status Setup(const NodeContext& ctx, pthreadpool_t pool) override {
     EDGERT_RETURN_IF_ERROR(Begin(ctx, pool));
     EDGERT_RETURN_IF_ERROR(ctx.CheckArity(2, 3, 1));
+    if (DeclinedForTesting(ctx.name)) return ctx.Decline("declined for testing");
     QConvParams qp;
     EDGERT_RETURN_IF_ERROR(ReadQConvParams(ctx, &qp));
     ConvSpec spec;
-    if (ctx.op == fb::OpType_FullyConnected) {
-      // As a 1x1 convolution over its rows (see F32ConvKernel): on VNNI its
-      // reordered weights come from the start-up cache, where XNNPACK repacks them every time.
-      EDGERT_RETURN_IF_ERROR(ReadFcGeometry(ctx, &spec.g));
-    } else {
-      EDGERT_RETURN_IF_ERROR(ReadConvGeometry(ctx, false, &spec.g));
-    }
+    EDGERT_RETURN_IF_ERROR(Eligible(ctx, /*vnni=*/true, "", &spec.g));
     const TensorRef* x = ctx.In(0);
     const TensorRef* y = ctx.Out(0);
-    if (x->elements() == 0 || y->elements() == 0) return ctx.Decline("empty tensor");
-    // Measured on mobilenet_v2 (AVX2): XNNPACK's depthwise kernels are 2-4x faster, and below
-    // 32 output channels the u8 copy of x is too large a share of the work.
-    if (spec.g.group > 1) return ctx.Decline("grouped int8 convolution: XNNPACK's is faster");
-    if (spec.g.cout < 32) return ctx.Decline("fewer than 32 output channels: XNNPACK's is faster");
+    // A planned u8 tensor (TensorRef::as_u8) holds v + 128: its zero point is 128 higher. The
+    // clip below is relative to y's zero point, so it does not move.
     using dt = dnnl::memory::data_type;
+    const int32_t x_shift = x->as_u8 ? 128 : 0;
     spec.wei_dt = dt::s8;
-    spec.dst_dt = dt::s8;
+    spec.dst_dt = y->as_u8 ? dt::u8 : dt::s8;
     spec.bias_dt = dt::s32;
     spec.elem = 1;
     spec.w = ctx.In(1);
@@ -552,30 +589,26 @@ class QConv2DKernel : public DnnlConvKernel {
     }
     spec.attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
     spec.y = y->data;
+    zero_points_[1] = qp.y.zp() + (y->as_u8 ? 128 : 0);
     try {
-      // VNNI: s8 x in place, any weights.
-      spec.src_dt = dt::s8;
+      // VNNI: x in place (s8, or u8 where planned), any weights.
+      spec.src_dt = x->as_u8 ? dt::u8 : dt::s8;
       spec.x = x->data;
       spec.require_vnni = true;
-      zero_points_ = {qp.x.zp(), qp.y.zp()};
+      zero_points_[0] = qp.x.zp() + x_shift;
       Status s = Build(ctx, spec, ZeroPointArgs());
       if (s.code() != StatusCode::kUnsupported) return s;
       Reset();
-      // Without VNNI: a u8 copy of x, weights within +-64.
-      const auto* wq = reinterpret_cast<const int8_t*>(ctx.In(1)->data);
-      int wmax = 0;
-      for (int64_t i = 0, e = ctx.In(1)->elements(); i < e; ++i)
-        wmax = std::max(wmax, std::abs(wq[i]));
-      if (wmax > kMaxWeight)
-        return ctx.Decline("weights reach +-" + std::to_string(wmax) + ", beyond the +-" +
-                           std::to_string(kMaxWeight) + " that " + impl_ +
-                           " (no VNNI) keeps exact");
+      // Without VNNI: u8 x (planned, or a copy made at each Run), weights within +-64.
+      EDGERT_RETURN_IF_ERROR(Eligible(ctx, /*vnni=*/false, impl_, &spec.g));
       spec.src_dt = dt::u8;
       spec.require_vnni = false;
-      zero_points_ = {qp.x.zp() + 128, qp.y.zp()};
-      x_ = x->data;
-      x_u8_.assign(x->bytes(), 0);
-      spec.x = x_u8_.data();
+      zero_points_[0] = qp.x.zp() + 128;
+      if (!x->as_u8) {
+        x_ = x->data;
+        x_u8_.assign(x->bytes(), 0);
+        spec.x = x_u8_.data();
+      }
       return Build(ctx, spec, ZeroPointArgs());
     } catch (const dnnl::error& e) {
       // unimplemented or unsupported arguments: the int8 provider's XNNPACK kernel takes it
@@ -600,9 +633,9 @@ class QConv2DKernel : public DnnlConvKernel {
     for (size_t i = 0; i < count; ++i) u[i] = x[i] ^ 0x80;
   }
 
-  std::array<int32_t, 2> zero_points_{};  // x (s8, or as u8), y: read by oneDNN at every Run
+  std::array<int32_t, 2> zero_points_{};  // x, y as oneDNN reads them (u8: +128), at every Run
   const uint8_t* x_ = nullptr;
-  std::vector<uint8_t> x_u8_;  // empty on the VNNI path
+  std::vector<uint8_t> x_u8_;  // the per-Run u8 copy of x; empty where x is read in place
 };
 
 // MatMul of two tensors (IR.md): one oneDNN matmul per band of batch matrices, a band per thread
@@ -815,6 +848,27 @@ class DnnlProviderImpl : public KernelProvider {
     Register(fb::OpType_Gelu, fb::DType_F32, Make<DnnlGeluKernel>);
     Register(fb::OpType_LayerNorm, fb::DType_F32, Make<DnnlLayerNormKernel>);
   }
+
+  // An int8 convolution that QConv2DKernel takes reads and writes planned u8 tensors; without
+  // VNNI it gains, as it would otherwise convert x at each Run. One it declines goes to XNNPACK.
+  U8Prediction PredictU8(const NodeContext& ctx) const override {
+    U8Prediction p;
+    p.takes = true;
+    if (ctx.op != fb::OpType_Conv2D && ctx.op != fb::OpType_FullyConnected) return p;
+    if (!ctx.node || ctx.node->precision() != fb::Precision_Int8) return p;
+    bool vnni = false;
+    const std::string isa = DnnlIsa(&vnni);
+    ConvGeometry g;
+    QConvParams qp;
+    if (ctx.CheckArity(2, 3, 1).ok() && ReadQConvParams(ctx, &qp).ok() &&
+        QConv2DKernel::Eligible(ctx, vnni, isa, &g).ok()) {
+      p.reads = p.writes = true;
+      p.gains = !vnni;
+    } else {
+      p.takes = false;
+    }
+    return p;
+  }
 };
 
 }  // namespace
@@ -826,6 +880,11 @@ const KernelProvider* DnnlProvider() {
 }
 
 size_t DnnlKernelCountForTesting() { return kernels_set_up.load(); }
+
+void SetDnnlInt8DeclineForTesting(const std::string& node_name) {
+  const std::lock_guard<std::mutex> lock(decline_mutex);
+  decline_for_testing = node_name;
+}
 
 std::string DnnlIsa(bool* vnni) {
   *vnni = false;

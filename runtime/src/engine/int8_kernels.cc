@@ -60,33 +60,43 @@ class ConvertKernel : public Kernel {
                        fb::EnumNameDType(want_out));
     if (kConv != Conv::kQuantize) EDGERT_RETURN_IF_ERROR(ActQuant(ctx, in_, &qi_));
     if (kConv != Conv::kDequantize) EDGERT_RETURN_IF_ERROR(ActQuant(ctx, out_, &qo_));
+    // S8 held as u8 (TensorRef::as_u8) differs in the top bit only.
+    in_flip_ = in_->as_u8 ? 0x80 : 0;
+    out_flip_ = out_->as_u8 ? 0x80 : 0;
     return Status::Ok();
   }
   Status Run(pthreadpool_t) override {
     const int64_t n = in_->elements();
     if (kConv == Conv::kQuantize) {
       const float* x = in_->f32();
-      int8_t* y = reinterpret_cast<int8_t*>(out_->data);
+      uint8_t* y = out_->data;
       // x / s rather than x * (1/s): bit-exact with ONNX QuantizeLinear.
-      for (int64_t i = 0; i < n; ++i) y[i] = QuantizeScaled(x[i] / qo_.s(), qo_.zp());
+      for (int64_t i = 0; i < n; ++i)
+        y[i] = static_cast<uint8_t>(QuantizeScaled(x[i] / qo_.s(), qo_.zp())) ^ out_flip_;
     } else if (kConv == Conv::kDequantize) {
-      const int8_t* x = reinterpret_cast<const int8_t*>(in_->data);
+      const uint8_t* x = in_->data;
       float* y = out_->f32();
-      for (int64_t i = 0; i < n; ++i) y[i] = static_cast<float>(x[i] - qi_.zp()) * qi_.s();
+      for (int64_t i = 0; i < n; ++i)
+        y[i] = static_cast<float>(static_cast<int8_t>(x[i] ^ in_flip_) - qi_.zp()) * qi_.s();
     } else {
-      const int8_t* x = reinterpret_cast<const int8_t*>(in_->data);
-      int8_t* y = reinterpret_cast<int8_t*>(out_->data);
+      const uint8_t* x = in_->data;
+      uint8_t* y = out_->data;
       const float r = qi_.s() / qo_.s();
       for (int64_t i = 0; i < n; ++i)
-        y[i] = QuantizeScaled(static_cast<float>(x[i] - qi_.zp()) * r, qo_.zp());
+        y[i] = static_cast<uint8_t>(QuantizeScaled(
+                   static_cast<float>(static_cast<int8_t>(x[i] ^ in_flip_) - qi_.zp()) * r,
+                   qo_.zp())) ^
+               out_flip_;
     }
     return Status::Ok();
   }
+  bool handles_u8() const override { return true; }
 
  private:
   const TensorRef* in_ = nullptr;
   const TensorRef* out_ = nullptr;
   QParams qi_, qo_;
+  uint8_t in_flip_ = 0, out_flip_ = 0;  // 0x80 where the S8 tensor is held as u8
 };
 
 // ---- Conv2D / FullyConnected (qc8) ----
@@ -476,6 +486,16 @@ class Int8ProviderImpl : public KernelProvider {
       Register(op, s8, Make<WrapKernel, false>);
     for (fb::OpType op : {fb::OpType_Resize, fb::OpType_AvgPool2D})
       Register(op, s8, Make<WrapKernel, true>);
+  }
+
+  // The conversions read and write S8 held as u8 (ConvertKernel); they convert nothing more
+  // for it, so they never gain. Every other kernel here works on s8.
+  U8Prediction PredictU8(const NodeContext& ctx) const override {
+    U8Prediction p;
+    p.takes = true;
+    p.reads = ctx.op == fb::OpType_Dequantize || ctx.op == fb::OpType_Requantize;
+    p.writes = ctx.op == fb::OpType_Quantize || ctx.op == fb::OpType_Requantize;
+    return p;
   }
 };
 

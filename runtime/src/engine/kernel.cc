@@ -83,6 +83,12 @@ KernelFactory KernelProvider::Find(fb::OpType op, fb::DType dtype) const {
   return nullptr;
 }
 
+U8Prediction KernelProvider::PredictU8(const NodeContext&) const {
+  U8Prediction p;
+  p.takes = true;
+  return p;
+}
+
 void KernelProvider::Register(fb::OpType op, fb::DType dtype, KernelFactory factory) {
   entries_.push_back({op, dtype, factory});
 }
@@ -103,6 +109,7 @@ void SetDnnlEnabledForTesting(bool enabled) { dnnl_enabled = enabled; }
 #ifndef EDGERT_HAVE_DNNL
 const KernelProvider* DnnlProvider() { return nullptr; }
 size_t DnnlKernelCountForTesting() { return 0; }
+void SetDnnlInt8DeclineForTesting(const std::string&) {}
 std::string DnnlIsa(bool* vnni) {
   *vnni = false;
   return "";

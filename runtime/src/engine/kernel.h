@@ -34,6 +34,12 @@ struct TensorRef {
   bool constant = false;
   // The model input/output description when this tensor is a model input/output buffer.
   const TensorDesc* io = nullptr;
+  // An S8 activation the session planned to hold as u8 (PlanU8 in session.cc): every value v
+  // is stored as v ^ 0x80 (v + 128), so its zero point is 128 higher. Set only where the
+  // producer writes it so and every consumer reads it so, at least one of them instead of
+  // converting it at each Run (oneDNN's int8 convolutions without VNNI). Never set on model
+  // inputs and outputs, constants, or with SessionOptions::capture_intermediates.
+  bool as_u8 = false;
 
   int64_t elements() const {
     int64_t n = 1;
@@ -178,6 +184,20 @@ class Kernel {
   // For a kernel that runs another provider's kernel inside (the int8 provider's conversion
   // wrappers), that provider's name; nullptr otherwise.
   virtual const char* inner_provider() const { return nullptr; }
+  // Whether Setup honoured TensorRef::as_u8 on every input and output it was given. A kernel
+  // that did not (the default) reads and writes S8 as s8; the session then plans without u8.
+  virtual bool handles_u8() const { return false; }
+};
+
+// What the kernel a provider would set up for a node does with S8 activations held as u8
+// (TensorRef::as_u8), predicted from the node before any kernel is set up (KernelProvider::
+// PredictU8). A wrong `takes` or ability costs a second set-up of the model without u8 tensors,
+// never a wrong result: the session checks handles_u8() of every kernel that got one.
+struct U8Prediction {
+  bool takes = false;   // this provider runs the node (false: it declines; the next one is asked)
+  bool reads = false;   // reads input 0 in place when it is held as u8
+  bool gains = false;   // ... where it would otherwise convert input 0 to u8 at every Run
+  bool writes = false;  // writes output 0 as u8 when planned so
 };
 
 using KernelFactory = std::unique_ptr<Kernel> (*)();
@@ -196,6 +216,9 @@ class KernelProvider {
   const char* name() const { return name_; }
   // The factory for (op, dtype), or nullptr when this provider has none.
   KernelFactory Find(fb::OpType op, fb::DType dtype) const;
+  // For a node this provider has a factory for (Find): see U8Prediction. The default takes the
+  // node and has no u8 ability.
+  virtual U8Prediction PredictU8(const NodeContext& ctx) const;
 
  protected:
   void Register(fb::OpType op, fb::DType dtype, KernelFactory factory);
@@ -227,6 +250,9 @@ void SetXnnpackEnabledForTesting(bool enabled);
 void SetDnnlEnabledForTesting(bool enabled);
 // Tests only: how many oneDNN kernels this process has set up (0 where oneDNN is not built in).
 size_t DnnlKernelCountForTesting();
+// Tests only: oneDNN's int8 convolution declines the node of this name (empty: none) in sessions
+// created afterwards, though PredictU8 says it takes it: the session's replanning path.
+void SetDnnlInt8DeclineForTesting(const std::string& node_name);
 // The x86 ISA oneDNN's kernels use ("avx2", "avx512_core_vnni", ...; capped below VNNI by
 // EDGERT_DISABLE_VNNI=1), and in *vnni whether it has VNNI. "" and false where the oneDNN
 // provider is not built in or is disabled.

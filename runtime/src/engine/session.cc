@@ -185,6 +185,8 @@ struct NodeSetup {
   std::string provider;
   Status error;         // a failure other than a decline
   std::string reasons;  // every provider's reason to decline
+  // The kernel was given a tensor planned as u8 (TensorRef::as_u8) and did not honour it.
+  bool ignored_u8 = false;
 };
 
 // Asks `providers` in order for node `c`; adds each provider's setup time to ms[provider].
@@ -201,6 +203,10 @@ void SetUpNode(const std::string& at, const std::vector<const KernelProvider*>& 
     if (s.ok()) {
       r->provider = p->name();
       if (const char* inner = k->inner_provider()) r->provider += std::string("+") + inner;
+      if (!k->handles_u8()) {
+        for (const std::vector<TensorRef*>* ts : {&c.inputs, &c.outputs})
+          for (const TensorRef* t : *ts) r->ignored_u8 = r->ignored_u8 || (t && t->as_u8);
+      }
       r->kernel = std::move(k);
       return;
     }
@@ -236,6 +242,7 @@ struct Session::Impl {
   double last_run_ms = 0;
   bool has_run = false;
   std::vector<PhaseTiming> setup_phases;
+  size_t u8_tensors = 0;  // tensors planned as u8 (TensorRef::as_u8)
 
   ~Impl() {
     kernels.clear();
@@ -270,8 +277,15 @@ struct Session::Impl {
   Status CreateThreadPool();
   // The start-up cache of packed weights (SessionOptions::cache_dir), before the kernels.
   void OpenWeightCache();
-  // "kernels" and "kernels:<provider>": sets up every node that is not an alias.
+  // Which S8 activations are held as u8 (TensorRef::as_u8), before any kernel is set up.
+  void PlanU8(const GraphPlan& g);
+  // "kernels" and "kernels:<provider>": sets up every node that is not an alias. Where a kernel
+  // did not honour the u8 plan, everything is set up again without it ("kernels_replanned").
   Status SetUpKernels(const GraphPlan& g);
+  // Sets up the nodes `todo` on a team of threads into setups (per node) and adds each
+  // provider's time to worker_ms (per thread). With `fill`, one thread zero-fills the arena.
+  void SetUpNodes(const std::vector<int>& todo, bool fill, std::vector<NodeSetup>* setups,
+                  std::vector<std::vector<double>>* worker_ms, double* fill_ms);
   // "cache_write": writes what the kernels packed back to the cache.
   void SaveWeightCache();
   // The input/output buffers and the profile's per-node records.
@@ -316,6 +330,7 @@ Status Session::Impl::Build() {
   clock.End("threads");
 
   OpenWeightCache();
+  PlanU8(g);
   EDGERT_RETURN_IF_ERROR(SetUpKernels(g));  // records its own phases
   if (weight_cache) {
     clock.Restart();
@@ -552,35 +567,81 @@ Status Session::Impl::CreateThreadPool() {
   return Status::Ok();
 }
 
+// Issue 17, fewer passes: oneDNN's int8 convolutions without VNNI read x as u8, and converted
+// it at each Run. An S8 tensor whose producer can write it as u8 (another such convolution, a
+// Quantize) and whose consumers all read it so, at least one of them such a convolution, is
+// held as u8 instead: no conversion. What each node's kernel would do is predicted by the
+// provider that would take it (KernelProvider::PredictU8); SetUpKernels checks the kernels.
+void Session::Impl::PlanU8(const GraphPlan& g) {
+  // EDGERT_DISABLE_U8_PLAN=1 (read once) keeps every tensor s8: the before of a before/after.
+  static const bool disabled = [] {
+    const char* v = std::getenv("EDGERT_DISABLE_U8_PLAN");
+    return v && *v && std::strcmp(v, "0") != 0;
+  }();
+  // NodeOutput hands out the arena's bytes as the model's S8: keep them so.
+  if (disabled || options.capture_intermediates) return;
+  std::vector<engine::U8Prediction> pred(contexts.size());
+  for (const NodeContext& c : contexts) {
+    if (g.alias[static_cast<size_t>(c.index)]) continue;  // moves no data: no ability
+    for (const KernelProvider* p : providers_) {
+      if (!p->Find(c.op, KeyDType(c))) continue;
+      pred[static_cast<size_t>(c.index)] = p->PredictU8(c);
+      if (pred[static_cast<size_t>(c.index)].takes) break;
+    }
+  }
+  // Per tensor: every reader reads it as u8 (as input 0), and one of them gains.
+  std::vector<bool> all_read(tensors.size(), true), gains(tensors.size(), false);
+  for (const NodeContext& c : contexts) {
+    const engine::U8Prediction& p = pred[static_cast<size_t>(c.index)];
+    for (size_t i = 0; i < c.inputs.size(); ++i) {
+      if (!c.inputs[i]) continue;
+      const auto t = static_cast<size_t>(c.inputs[i]->index);
+      if (i != 0 || !p.takes || !p.reads) all_read[t] = false;
+      if (i == 0 && p.gains) gains[t] = true;
+    }
+  }
+  for (TensorRef& t : tensors) {
+    const auto ti = static_cast<size_t>(t.index);
+    const int producer = g.producer[ti];
+    if (producer < 0 || t.io || t.constant || t.dtype != fb::DType_S8 || !all_read[ti] ||
+        !gains[ti])
+      continue;
+    const NodeContext& c = contexts[static_cast<size_t>(producer)];
+    const engine::U8Prediction& p = pred[static_cast<size_t>(producer)];
+    if (!p.takes || !p.writes || c.outputs.size() != 1 || c.outputs[0] != &t ||
+        !engine::QuantOf(c, t).per_tensor())
+      continue;
+    t.as_u8 = true;
+    ++u8_tensors;
+  }
+}
+
 // Weight packing and JIT make up most of start-up, and nodes set up independently, so a team of
 // threads takes them in turn; results are read back in node order, so errors are what one
 // thread would report.
-Status Session::Impl::SetUpKernels(const GraphPlan& g) {
-  const size_t node_count = contexts.size();
-  std::vector<NodeSetup> setups(node_count);
-  std::vector<int> todo;
-  for (const NodeContext& c : contexts)
-    if (!g.alias[static_cast<size_t>(c.index)]) todo.push_back(c.index);
+void Session::Impl::SetUpNodes(const std::vector<int>& todo, bool fill,
+                               std::vector<NodeSetup>* setups,
+                               std::vector<std::vector<double>>* worker_ms, double* fill_ms) {
+  setups->clear();
+  setups->resize(contexts.size());
   const size_t workers = std::min(todo.size(), SetupThreads(options));
   // Per worker and provider: setup time, summed into the report afterwards.
-  std::vector<std::vector<double>> worker_ms(std::max<size_t>(workers, 1),
-                                             std::vector<double>(providers_.size(), 0.0));
+  worker_ms->assign(std::max<size_t>(workers, 1), std::vector<double>(providers_.size(), 0.0));
   std::atomic<size_t> next{0};
   // The first worker to start fills the arena, the others set kernels up meanwhile: kernels only
   // keep pointers into the arena at setup (kernel.h), and the team joins before the first Run.
-  std::atomic<bool> fill_taken{false};
-  double fill_ms = 0;
+  std::atomic<bool> fill_taken{!fill};
   auto work = [&](size_t w) {
     if (!fill_taken.exchange(true)) {
       const Clock::time_point t0 = Clock::now();
       arena.Fill();
-      fill_ms = Ms(t0, Clock::now());
+      *fill_ms = Ms(t0, Clock::now());
     }
     for (size_t i; (i = next.fetch_add(1, std::memory_order_relaxed)) < todo.size();) {
       NodeContext& c = contexts[static_cast<size_t>(todo[i])];
-      NodeSetup& r = setups[static_cast<size_t>(c.index)];
+      NodeSetup& r = (*setups)[static_cast<size_t>(c.index)];
       try {
-        SetUpNode(at_, providers_, c, pool, worker_ms[w], &r);
+        SetUpNode(at_, providers_, c, pool, (*worker_ms)[w], &r);
       } catch (const std::bad_alloc&) {
         r.error = EngineError(at_ + ": " + c.Where() + ": out of memory during setup");
       } catch (const std::exception& e) {
@@ -588,7 +649,6 @@ Status Session::Impl::SetUpKernels(const GraphPlan& g) {
       }
     }
   };
-  const Clock::time_point start = Clock::now();
   std::vector<std::thread> team;
   try {
     for (size_t w = 1; w < workers; ++w) team.emplace_back(work, w);
@@ -597,6 +657,33 @@ Status Session::Impl::SetUpKernels(const GraphPlan& g) {
   }
   work(0);
   for (std::thread& t : team) t.join();
+}
+
+Status Session::Impl::SetUpKernels(const GraphPlan& g) {
+  const size_t node_count = contexts.size();
+  std::vector<int> todo;
+  for (const NodeContext& c : contexts)
+    if (!g.alias[static_cast<size_t>(c.index)]) todo.push_back(c.index);
+  std::vector<NodeSetup> setups;
+  std::vector<std::vector<double>> worker_ms;
+  double fill_ms = 0;
+  Clock::time_point start = Clock::now();
+  SetUpNodes(todo, true, &setups, &worker_ms, &fill_ms);
+  if (std::any_of(setups.begin(), setups.end(), [](const NodeSetup& r) { return r.ignored_u8; })) {
+    // A kernel other than the one predicted took a node next to a u8 tensor (a decline oneDNN
+    // alone knows of): set everything up again with every tensor s8, as without the plan.
+    setups.clear();
+    for (TensorRef& t : tensors) t.as_u8 = false;
+    u8_tensors = 0;
+    // The cache holds pointers to the discarded kernels' weights.
+    if (weight_cache) {
+      weight_cache.reset();
+      OpenWeightCache();
+    }
+    setup_phases.push_back({"kernels_replanned", Ms(start, Clock::now())});
+    start = Clock::now();
+    SetUpNodes(todo, false, &setups, &worker_ms, &fill_ms);
+  }
   const double kernels_ms = Ms(start, Clock::now());
 
   kernels.resize(node_count);
@@ -769,6 +856,7 @@ Result<Session::TensorView> Session::NodeOutput(int node) const {
 size_t Session::arena_bytes() const { return impl_->arena_bytes; }
 
 const std::vector<PhaseTiming>& Session::setup_phases() const { return impl_->setup_phases; }
+size_t Session::u8_tensors() const { return impl_->u8_tensors; }
 const WeightCacheReport& Session::weight_cache() const { return impl_->weight_cache_report; }
 
 }  // namespace edgert
