@@ -8,13 +8,17 @@ each round's median, and the ratio is edgert / ORT (below 1.0 means edgert is fa
   /usr/bin/python3 scripts/bench.py [--models mobilenet_v2,resnet18,vit,convnext_tiny]
       [--threads 1,2]
       [--rounds 3] [--frames 50] [--warmup 10] [--scaling 1,2,4] [--profile] [--int8]
-      [--startup]
+      [--startup] [--u8_plan]
 
 --startup measures time to first result in fresh processes (warm file cache, cold process):
 edgert's load + session setup + first inference (perf --json, with its phase breakdown) against
 ORT's InferenceSession.create + first run, at 1 intra thread, over --rounds processes each. It
 also prints the load average and each perf process's CPU time (user + system, whole process),
 which a busy machine inflates far less than wall times.
+
+--u8_plan runs every int8 model on the path CPUs without VNNI take (EDGERT_DISABLE_VNNI=1), with
+int8 activations held as u8 between oneDNN's convolutions and without (EDGERT_DISABLE_U8_PLAN=1),
+alternately: the before and after of that plan, edgert only.
 
 vit (torchvision's VisionTransformer code, ViT-S/16 width, 6 layers) and convnext_tiny
 (torchvision) are f32 rows only: --int8, --startup, --profile and --scaling skip them. A model
@@ -39,15 +43,18 @@ HOST_BUILD = subprocess.run([os.path.join(ROOT, "scripts/preset_dir.sh"), "host"
                             capture_output=True, text=True).stdout.strip()
 
 
-def run(cmd):
-    p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+def run(cmd, env=None):
+    p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                       env=None if env is None else {**os.environ, **env})
     if p.returncode != 0:
         sys.exit(f"bench: {' '.join(cmd)} failed ({p.returncode}):\n{p.stderr[-2000:]}")
     return p.stdout
 
 
-def edgert(perf, model_bin, inp, intra, sessions, frames, warmup, profile_dir=None, cache_dir=None):
-    """perf --json's report, plus "process_cpu_ms": the process's user + system CPU time."""
+def edgert(perf, model_bin, inp, intra, sessions, frames, warmup, profile_dir=None, cache_dir=None,
+           env=None):
+    """perf --json's report, plus "process_cpu_ms": the process's user + system CPU time. `env`
+    adds environment variables for that process."""
     cmd = [perf, "--model_file", model_bin, "--input_file", inp, "--intra_threads", str(intra),
            "--thread_num", str(sessions), "--frame_count", str(frames), "--warmup", str(warmup),
            "--json"]
@@ -56,7 +63,7 @@ def edgert(perf, model_bin, inp, intra, sessions, frames, warmup, profile_dir=No
     if profile_dir:
         cmd += ["--profile_path", profile_dir]
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    report = json.loads(run(cmd))
+    report = json.loads(run(cmd, env))
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     report["process_cpu_ms"] = 1000 * (after.ru_utime - before.ru_utime + after.ru_stime -
                                        before.ru_stime)
@@ -129,6 +136,37 @@ def startup_row(label, runs, ort_ms, results):
 F32_ONLY = {"vit", "convnext_tiny"}
 
 
+def u8_plan(a, ready, results):
+    """--u8_plan: the non-VNNI int8 path with int8 activations held as u8 between oneDNN's
+    convolutions (Session::u8_tensors) against the same with EDGERT_DISABLE_U8_PLAN=1, where each
+    of those convolutions converts its input at every run. Alternately, in one run."""
+    print("\nu8 plan, non-VNNI path (EDGERT_DISABLE_VNNI=1): median ms with the plan and without "
+          "it (EDGERT_DISABLE_U8_PLAN=1)")
+    print(f"{'model':<22}{'threads':>8}{'u8 tensors':>11}{'plan':>9}{'no plan':>9}{'ratio':>8}")
+    for name in [n for n in ready if n not in F32_ONLY]:
+        for variant in ("_int8", "_int8_rr"):
+            model_bin = os.path.join(a.models_dir, name + variant + ".bin")
+            inp = os.path.join(a.models_dir, name + ".input.bin")
+            if not os.path.exists(model_bin):
+                sys.exit(f"bench: {model_bin} missing; run scripts/prepare_models.sh first")
+            for t in [int(x) for x in a.threads.split(",")]:
+                on, off, count = [], [], 0
+                for _ in range(a.rounds):
+                    r = edgert(a.perf, model_bin, inp, t, 1, a.frames, a.warmup,
+                               env={"EDGERT_DISABLE_VNNI": "1"})
+                    on.append(r["latency_median_ms"])
+                    count = r["u8_tensors"]
+                    off.append(edgert(a.perf, model_bin, inp, t, 1, a.frames, a.warmup,
+                                      env={"EDGERT_DISABLE_VNNI": "1",
+                                           "EDGERT_DISABLE_U8_PLAN": "1"})["latency_median_ms"])
+                e, o = statistics.median(on), statistics.median(off)
+                results.append({"model": name + variant, "threads": t, "u8_plan": True,
+                                "u8_tensors": count, "plan_median_ms": e, "no_plan_median_ms": o,
+                                "plan_rounds": on, "no_plan_rounds": off})
+                print(f"{name + variant:<22}{t:>8}{count:>11}{e:>9.3f}{o:>9.3f}{e / o:>8.3f}",
+                      flush=True)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--models", default="mobilenet_v2,resnet18,vit,convnext_tiny")
@@ -144,6 +182,9 @@ def main():
     ap.add_argument("--startup", action="store_true",
                     help="also time model file to first result (NAME.bin and NAME_int8.bin vs ORT on "
                          "NAME.onnx and the QDQ export), fresh process each round")
+    ap.add_argument("--u8_plan", action="store_true",
+                    help="int8 models on the non-VNNI path (EDGERT_DISABLE_VNNI=1) with the u8 "
+                         "plan and without it (EDGERT_DISABLE_U8_PLAN=1), alternately")
     ap.add_argument("--models_dir", default=os.path.join(ROOT, "build/models"))
     ap.add_argument("--perf", default=os.path.join(HOST_BUILD, "apps/perf"))
     ap.add_argument("--json_out", default="", help="also write all results as JSON here")
@@ -220,6 +261,8 @@ def main():
                                     "ort_int8_median_ms": q})
                     print(f"{name + variant:<22}{t:>8}{e:>11.3f}{f:>9.3f}{q:>8.3f}{e / f:>10.3f}"
                           f"{e / q:>9.3f}", flush=True)
+    if a.u8_plan:
+        u8_plan(a, ready, results)
     if a.startup:
         startup(a, results)
     if a.json_out:

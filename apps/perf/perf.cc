@@ -44,7 +44,11 @@ const char* kMetricHelp = R"(Metrics (all times in ms):
   session setup        creating thread 0's session and setting its inputs, by phase: graph,
                        plan (arena), arena (allocation), threads (pool), kernels (wall time of
                        the kernel setups, on up to 8 threads), kernels:<provider> (each
-                       provider's share: weight packing, JIT; summed over those threads)
+                       provider's share: weight packing, JIT; summed over those threads);
+                       kernels_replanned where a first kernel setup was redone without u8
+  u8 tensors           int8 activations held as u8 (value + 128) because the kernels on both
+                       sides work on u8: oneDNN's int8 convolutions on CPUs without VNNI read
+                       them in place instead of converting their input at every Run
   first inference      the first Run() of thread 0's session, after its setup; not in the stats
   start-up             model load time + session setup + first inference: file to first result
   latency              wall time of one Run() per frame; with --perf_fps, from the frame's
@@ -125,6 +129,7 @@ struct ThreadResult {
   double setup_ms = 0;
   std::vector<PhaseTiming> setup_phases;
   WeightCacheReport weight_cache;
+  size_t u8_tensors = 0;  // Session::u8_tensors
   std::atomic<int64_t> done{0};
   std::atomic<int64_t> sum_us{0};
   std::atomic<int64_t> max_us{0};
@@ -183,6 +188,7 @@ void PerfThread(Shared* sh, int index, ThreadResult* r) {
     session = std::move(*created);
     r->setup_phases = session->setup_phases();
     r->weight_cache = session->weight_cache();
+    r->u8_tensors = session->u8_tensors();
     for (size_t n = 0; n < sh->model->nodes().size(); ++n)
       r->providers.push_back(session->node_provider(static_cast<int>(n)));
     status = SetInputs(*session, sh->inputs);
@@ -558,6 +564,7 @@ int ReportPerf(const PerfParams& p, const PerfRun& run, std::ostream& out) {
     j["setup_phases_ms"] = nlohmann::json::object();
     for (const PhaseTiming& t : results[0]->setup_phases) j["setup_phases_ms"][t.phase] = t.ms;
     j["engine"] = EngineJson(engine);
+    j["u8_tensors"] = results[0]->u8_tensors;
     if (!p.model.cache_dir.empty()) {
       const WeightCacheReport& c = results[0]->weight_cache;
       j["weight_cache"] = {{"path", c.path},         {"hits", c.hits},       {"misses", c.misses},
@@ -590,6 +597,9 @@ int ReportPerf(const PerfParams& p, const PerfRun& run, std::ostream& out) {
       << "Measured phase: " << wall_ms << " ms\n"
       << "Cores: " << (p.run.core_id.empty() ? "any" : p.run.core_id) << "\n"
       << "Engine: " << EngineText(engine) << "\n";
+  if (results[0]->u8_tensors > 0)
+    out << "int8 tensors held as u8 between oneDNN kernels (no conversion pass): "
+        << results[0]->u8_tensors << "\n";
   if (p.run.perf_fps > 0) out << "Pacing: " << p.run.perf_fps << " frames/s\n";
   out << "=== Perf result ===\n"
       << "Model load time: " << load_ms << " ms (" << phases(file.load_phases()) << ")\n"
