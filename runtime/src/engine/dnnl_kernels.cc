@@ -210,6 +210,50 @@ class DnnlBandsKernel : public Kernel {
   }
 
  protected:
+  using Args = std::vector<std::pair<int, dnnl::memory>>;
+
+  // What every Setup starts with: the node's name for Run's errors, the process's oneDNN engine
+  // (declining without one) and the number of bands to aim for (the pool's threads).
+  Status Begin(const NodeContext& ctx, pthreadpool_t pool) {
+    where_ = ctx.Where();
+    std::string error;
+    engine_ = CpuEngine(&error);
+    if (!engine_) return ctx.Decline("onednn: " + error);
+    threads_ = pool ? static_cast<int64_t>(pthreadpool_get_threads_count(pool)) : 1;
+    return Status::Ok();
+  }
+
+  // Declines a primitive that only oneDNN's reference code implements (far slower than XNNPACK
+  // or the portable kernels).
+  static Status NotReference(const NodeContext& ctx, const dnnl::primitive_desc& pd) {
+    const std::string impl = pd.impl_info_str();
+    if (impl.compare(0, 3, "ref") == 0)
+      return ctx.Decline("onednn has only its reference implementation (" + impl + ")");
+    return Status::Ok();
+  }
+
+  // One more band: the primitive of `pd` on `args`, plus a scratchpad of its own where it wants
+  // one; NotReference first.
+  Status AddBand(const NodeContext& ctx, const dnnl::primitive_desc& pd, const Args& args) {
+    EDGERT_RETURN_IF_ERROR(NotReference(ctx, pd));
+    Band band;
+    band.stream = dnnl::stream(*engine_);
+    for (const auto& [arg, mem] : args) band.Add(arg, mem);
+    if (pd.scratchpad_desc().get_size() > 0)
+      band.Add(DNNL_ARG_SCRATCHPAD, dnnl::memory(pd.scratchpad_desc(), *engine_));
+    band.prim = dnnl::primitive(pd);
+    bands_.push_back(std::move(band));
+    return Status::Ok();
+  }
+
+  // Forgets the bands of a Setup that declined, before another try.
+  void ClearBands() { bands_.clear(); }
+
+  std::string where_;
+  const dnnl::engine* engine_ = nullptr;
+  int64_t threads_ = 1;
+
+ private:
   struct Band {
     dnnl::stream stream;
     dnnl::primitive prim;
@@ -222,10 +266,6 @@ class DnnlBandsKernel : public Kernel {
     }
   };
 
-  std::string where_;
-  std::vector<Band> bands_;
-
- private:
   // One band, on whichever pool thread pthreadpool gives it. The OpenMP team size is a
   // per-thread setting: 1 here, so oneDNN runs inline on this thread.
   static void RunBand(void* self, size_t i) {
@@ -238,6 +278,7 @@ class DnnlBandsKernel : public Kernel {
       k->failed_.store(true, std::memory_order_relaxed);
   }
 
+  std::vector<Band> bands_;
   std::atomic<bool> failed_{false};
 };
 
@@ -248,21 +289,10 @@ class DnnlBandsKernel : public Kernel {
 // input rows, which is re-read, not recomputed.
 class DnnlConvKernel : public DnnlBandsKernel {
  protected:
-  // The engine, the node's name for Run's errors and the number of bands (the pool's threads).
-  Status Begin(const NodeContext& ctx, pthreadpool_t pool) {
-    where_ = ctx.Where();
-    std::string error;
-    engine_ = CpuEngine(&error);
-    if (!engine_) return ctx.Decline("onednn: " + error);
-    threads_ = pool ? static_cast<int64_t>(pthreadpool_get_threads_count(pool)) : 1;
-    return Status::Ok();
-  }
-
   // Creates one primitive per band. Declines a band that only oneDNN's reference code
   // implements (far slower than XNNPACK); dnnl::error propagates to the caller. `shared_args`
   // (e.g. zero points) are bound to every band.
-  Status Build(const NodeContext& ctx, ConvSpec& spec,
-               const std::vector<std::pair<int, dnnl::memory>>& shared_args) {
+  Status Build(const NodeContext& ctx, ConvSpec& spec, const Args& shared_args) {
     using tag = dnnl::memory::format_tag;
     const ConvGeometry& g = spec.g;
     const dnnl::memory::dims w_dims =
@@ -311,39 +341,36 @@ class DnnlConvKernel : public DnnlBandsKernel {
           {g.strides[0], g.strides[1]}, {g.dilations[0] - 1, g.dilations[1] - 1}, {pt, g.pads[1]},
           {pb, g.pads[3]});
       const dnnl::convolution_forward::primitive_desc pd(desc, spec.attr, *engine_);
-      const std::string impl = pd.impl_info_str();
-      if (impl.compare(0, 3, "ref") == 0)
-        return ctx.Decline("onednn has only its reference implementation (" + impl + ")");
-      impl_ = impl;
-      if (spec.require_vnni && !ImplHasVnni(impl))
-        return ctx.Decline("onednn's implementation " + impl + " has no VNNI");
-      Band band;
-      band.stream = dnnl::stream(*engine_);
-      const dnnl::memory weights = Weights(ctx, pd.weights_desc(), user_w_md, *spec.w, band.stream);
-      band.Add(DNNL_ARG_SRC, dnnl::memory(x_md, *engine_, spec.x + x_off * spec.elem));
-      band.Add(DNNL_ARG_WEIGHTS, weights);
-      if (spec.b) band.Add(DNNL_ARG_BIAS, bias);
-      band.Add(DNNL_ARG_DST, dnnl::memory(y_md, *engine_, spec.y + y_off * spec.elem));
-      for (const auto& [arg, mem] : shared_args) band.Add(arg, mem);
-      if (pd.scratchpad_desc().get_size() > 0)
-        band.Add(DNNL_ARG_SCRATCHPAD, dnnl::memory(pd.scratchpad_desc(), *engine_));
-      band.prim = dnnl::primitive(pd);
-      bands_.push_back(std::move(band));
+      EDGERT_RETURN_IF_ERROR(NotReference(ctx, pd));
+      impl_ = pd.impl_info_str();
+      if (spec.require_vnni && !ImplHasVnni(impl_))
+        return ctx.Decline("onednn's implementation " + impl_ + " has no VNNI");
+      dnnl::stream stream(*engine_);
+      Args args = {{DNNL_ARG_SRC, dnnl::memory(x_md, *engine_, spec.x + x_off * spec.elem)},
+                   {DNNL_ARG_WEIGHTS, Weights(ctx, pd.weights_desc(), user_w_md, *spec.w, stream)},
+                   {DNNL_ARG_DST, dnnl::memory(y_md, *engine_, spec.y + y_off * spec.elem)}};
+      if (spec.b) args.emplace_back(DNNL_ARG_BIAS, bias);
+      args.insert(args.end(), shared_args.begin(), shared_args.end());
+      EDGERT_RETURN_IF_ERROR(AddBand(ctx, pd, args));
     }
+    // Offered to the start-up cache only now: a kernel that declines is destroyed with its
+    // weights, and the cache reads what it is offered when the session saves it.
+    for (const auto& [key, m] : fresh_weights_)
+      ctx.weight_cache->Put(key, m.get_data_handle(), m.get_desc().get_size());
+    fresh_weights_.clear();
     ++kernels_set_up;
     return Status::Ok();
   }
 
   // Forgets the bands, weights and bias of a Build that declined, before another try.
   void Reset() {
-    bands_.clear();
+    ClearBands();
     weights_.clear();
+    fresh_weights_.clear();
     weight_blocks_.clear();
     bias_.clear();
   }
 
-  const dnnl::engine* engine_ = nullptr;
-  int64_t threads_ = 1;
   std::string impl_;  // the implementation oneDNN chose (the last band's)
 
  private:
@@ -384,14 +411,15 @@ class DnnlConvKernel : public DnnlBandsKernel {
     } else {
       std::memcpy(weights.get_data_handle(), w.data, w.bytes());
     }
-    if (ctx.weight_cache) ctx.weight_cache->Put(key, weights.get_data_handle(), md.get_size());
+    if (ctx.weight_cache) fresh_weights_.emplace_back(key, weights);
     weights_.push_back(weights);
     return weights;
   }
 
   std::vector<std::shared_ptr<FreshMapping>> weight_blocks_;  // what weights_ may point into
   std::vector<dnnl::memory> weights_;
-  std::vector<uint8_t> bias_;  // a copy of the constant bias
+  std::vector<std::pair<uint64_t, dnnl::memory>> fresh_weights_;  // for the cache, once built
+  std::vector<uint8_t> bias_;                                     // a copy of the constant bias
 };
 
 // The fused activation range [activation_min, activation_max] as a oneDNN post-op: none,
@@ -618,7 +646,7 @@ class QConv2DKernel : public DnnlConvKernel {
 
  private:
   // The runtime zero points of x and y, bound to every band.
-  std::vector<std::pair<int, dnnl::memory>> ZeroPointArgs() {
+  Args ZeroPointArgs() {
     const dnnl::memory::desc zp_md({1}, dnnl::memory::data_type::s32, dnnl::memory::format_tag::a);
     return {
         {DNNL_ARG_ATTR_ZERO_POINTS | DNNL_ARG_SRC, dnnl::memory(zp_md, *engine_, &zero_points_[0])},
@@ -654,14 +682,10 @@ class DnnlMatMulKernel : public DnnlBandsKernel {
     MatMulGeometry g;
     EDGERT_RETURN_IF_ERROR(ReadMatMulGeometry(ctx, &g));
     if (a->rank() > DNNL_MAX_NDIMS) return ctx.Decline("onednn: rank above DNNL_MAX_NDIMS");
-    where_ = ctx.Where();
-    std::string error;
-    const dnnl::engine* engine = CpuEngine(&error);
-    if (!engine) return ctx.Decline("onednn: " + error);
+    EDGERT_RETURN_IF_ERROR(Begin(ctx, pool));
     const int64_t count = static_cast<int64_t>(g.a_offset.size());
     const bool broadcast = a->elements() != count * g.m * g.k || b->elements() != count * g.k * g.n;
-    const int64_t threads = pool ? static_cast<int64_t>(pthreadpool_get_threads_count(pool)) : 1;
-    const int64_t bands = broadcast ? 1 : std::max<int64_t>(1, std::min(threads, count));
+    const int64_t bands = broadcast ? 1 : std::max<int64_t>(1, std::min(threads_, count));
     using dims = dnnl::memory::dims;
     // Dense row-major f32 of shape `d`.
     auto md = [](const dims& d) {
@@ -679,19 +703,13 @@ class DnnlMatMulKernel : public DnnlBandsKernel {
       const dims ad = broadcast ? dims(a->shape) : dims{hi - lo, g.m, g.k};
       const dims bd = broadcast ? dims(b->shape) : dims{hi - lo, g.k, g.n};
       const dims yd = broadcast ? dims(y->shape) : dims{hi - lo, g.m, g.n};
-      const dnnl::matmul::primitive_desc pd(dnnl::matmul::desc(md(ad), md(bd), md(yd)), *engine);
-      const std::string impl = pd.impl_info_str();
-      if (impl.compare(0, 3, "ref") == 0)
-        return ctx.Decline("onednn has only its reference implementation (" + impl + ")");
-      Band band;
-      band.stream = dnnl::stream(*engine);
-      band.Add(DNNL_ARG_SRC, dnnl::memory(md(ad), *engine, a->f32() + lo * g.m * g.k));
-      band.Add(DNNL_ARG_WEIGHTS, dnnl::memory(md(bd), *engine, b->f32() + lo * g.k * g.n));
-      band.Add(DNNL_ARG_DST, dnnl::memory(md(yd), *engine, y->f32() + lo * g.m * g.n));
-      if (pd.scratchpad_desc().get_size() > 0)
-        band.Add(DNNL_ARG_SCRATCHPAD, dnnl::memory(pd.scratchpad_desc(), *engine));
-      band.prim = dnnl::primitive(pd);
-      bands_.push_back(std::move(band));
+      const dnnl::engine& e = *engine_;
+      const dnnl::matmul::primitive_desc pd(dnnl::matmul::desc(md(ad), md(bd), md(yd)), e);
+      EDGERT_RETURN_IF_ERROR(
+          AddBand(ctx, pd,
+                  {{DNNL_ARG_SRC, dnnl::memory(md(ad), e, a->f32() + lo * g.m * g.k)},
+                   {DNNL_ARG_WEIGHTS, dnnl::memory(md(bd), e, b->f32() + lo * g.k * g.n)},
+                   {DNNL_ARG_DST, dnnl::memory(md(yd), e, y->f32() + lo * g.m * g.n)}}));
     }
     ++kernels_set_up;
     return Status::Ok();
@@ -716,15 +734,11 @@ class DnnlGeluKernel : public DnnlBandsKernel {
     if (approx != "none" && approx != "tanh") return ctx.Decline("onednn: unknown approximate");
     const dnnl::algorithm alg =
         approx == "tanh" ? dnnl::algorithm::eltwise_gelu_tanh : dnnl::algorithm::eltwise_gelu_erf;
-    where_ = ctx.Where();
-    std::string error;
-    const dnnl::engine* engine = CpuEngine(&error);
-    if (!engine) return ctx.Decline("onednn: " + error);
+    EDGERT_RETURN_IF_ERROR(Begin(ctx, pool));
     const int64_t n = x->elements();
     if (n == 0) return ctx.Decline("onednn: empty tensor");
     // Bands of at least 16k elements: below that a thread's start costs more than it saves.
-    const int64_t threads = pool ? static_cast<int64_t>(pthreadpool_get_threads_count(pool)) : 1;
-    const int64_t bands = std::max<int64_t>(1, std::min(threads, n / 16384));
+    const int64_t bands = std::max<int64_t>(1, std::min(threads_, n / 16384));
     const OmpThreads omp(1);
     try {
       for (int64_t i = 0; i < bands; ++i) {
@@ -733,16 +747,11 @@ class DnnlGeluKernel : public DnnlBandsKernel {
                                     dnnl::memory::format_tag::a);
         const dnnl::eltwise_forward::primitive_desc pd(
             dnnl::eltwise_forward::desc(dnnl::prop_kind::forward_inference, alg, md, 0.f, 0.f),
-            *engine);
-        const std::string impl = pd.impl_info_str();
-        if (impl.compare(0, 3, "ref") == 0)
-          return ctx.Decline("onednn has only its reference implementation (" + impl + ")");
-        Band band;
-        band.stream = dnnl::stream(*engine);
-        band.Add(DNNL_ARG_SRC, dnnl::memory(md, *engine, x->f32() + lo));
-        band.Add(DNNL_ARG_DST, dnnl::memory(md, *engine, y->f32() + lo));
-        band.prim = dnnl::primitive(pd);
-        bands_.push_back(std::move(band));
+            *engine_);
+        EDGERT_RETURN_IF_ERROR(
+            AddBand(ctx, pd,
+                    {{DNNL_ARG_SRC, dnnl::memory(md, *engine_, x->f32() + lo)},
+                     {DNNL_ARG_DST, dnnl::memory(md, *engine_, y->f32() + lo)}}));
       }
     } catch (const dnnl::error& e) {
       return ctx.Decline(std::string("onednn: ") + e.what());  // the portable kernel takes it
@@ -783,13 +792,9 @@ class DnnlLayerNormKernel : public DnnlBandsKernel {
     for (int64_t v : norm) d *= v;
     const int64_t rows = d ? x->elements() / d : 0;
     if (rows == 0 || d == 0) return ctx.Decline("onednn: empty tensor");
-    where_ = ctx.Where();
-    std::string error;
-    const dnnl::engine* engine = CpuEngine(&error);
-    if (!engine) return ctx.Decline("onednn: " + error);
+    EDGERT_RETURN_IF_ERROR(Begin(ctx, pool));
     // Bands of at least 16k elements, as for Gelu.
-    const int64_t threads = pool ? static_cast<int64_t>(pthreadpool_get_threads_count(pool)) : 1;
-    const int64_t bands = std::max<int64_t>(1, std::min({threads, rows, rows * d / 16384}));
+    const int64_t bands = std::max<int64_t>(1, std::min({threads_, rows, rows * d / 16384}));
     auto flags = dnnl::normalization_flags::use_scale;
     if (bias) flags |= dnnl::normalization_flags::use_shift;
     const dnnl::memory::desc cd({d}, dnnl::memory::data_type::f32, dnnl::memory::format_tag::a);
@@ -802,26 +807,19 @@ class DnnlLayerNormKernel : public DnnlBandsKernel {
         const dnnl::layer_normalization_forward::primitive_desc pd(
             dnnl::layer_normalization_forward::desc(dnnl::prop_kind::forward_inference, md, eps,
                                                     flags),
-            *engine);
-        const std::string impl = pd.impl_info_str();
-        if (impl.compare(0, 3, "ref") == 0)
-          return ctx.Decline("onednn has only its reference implementation (" + impl + ")");
-        Band band;
-        band.stream = dnnl::stream(*engine);
-        band.Add(DNNL_ARG_SRC, dnnl::memory(md, *engine, x->f32() + lo * d));
-        band.Add(DNNL_ARG_DST, dnnl::memory(md, *engine, y->f32() + lo * d));
-        band.Add(DNNL_ARG_SCALE, dnnl::memory(cd, *engine, scale->f32()));
-        if (bias) band.Add(DNNL_ARG_SHIFT, dnnl::memory(cd, *engine, bias->f32()));
+            *engine_);
+        const dnnl::engine& e = *engine_;
+        Args args = {{DNNL_ARG_SRC, dnnl::memory(md, e, x->f32() + lo * d)},
+                     {DNNL_ARG_DST, dnnl::memory(md, e, y->f32() + lo * d)},
+                     {DNNL_ARG_SCALE, dnnl::memory(cd, e, scale->f32())}};
+        if (bias) args.emplace_back(DNNL_ARG_SHIFT, dnnl::memory(cd, e, bias->f32()));
         // Inference computes the statistics itself; should an implementation still want
         // somewhere to put them, it gets its own buffers.
         if (pd.mean_desc().get_size() > 0) {
-          band.Add(DNNL_ARG_MEAN, dnnl::memory(pd.mean_desc(), *engine));
-          band.Add(DNNL_ARG_VARIANCE, dnnl::memory(pd.variance_desc(), *engine));
+          args.emplace_back(DNNL_ARG_MEAN, dnnl::memory(pd.mean_desc(), e));
+          args.emplace_back(DNNL_ARG_VARIANCE, dnnl::memory(pd.variance_desc(), e));
         }
-        if (pd.scratchpad_desc().get_size() > 0)
-          band.Add(DNNL_ARG_SCRATCHPAD, dnnl::memory(pd.scratchpad_desc(), *engine));
-        band.prim = dnnl::primitive(pd);
-        bands_.push_back(std::move(band));
+        EDGERT_RETURN_IF_ERROR(AddBand(ctx, pd, args));
       }
     } catch (const dnnl::error& e) {
       return ctx.Decline(std::string("onednn: ") + e.what());  // the portable kernel takes it
