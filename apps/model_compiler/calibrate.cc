@@ -17,7 +17,9 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <iomanip>
 #include <limits>
+#include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "common/html_report.h"
@@ -450,34 +452,37 @@ Status WriteQuantReportHtml(const CalibrationResult& r, const std::string& path)
 }
 
 Status WriteQuantReport(const CalibrationResult& r, const std::string& prefix) {
-  std::ostringstream txt, js;
+  std::ostringstream txt;
   txt << "# edgert per-layer quantization report (calibration: " << r.method << ")\n";
   for (const auto& [m, c] : r.output_cosine)
     txt << "# final-output cosine with " << m << ": " << c << "\n";
   txt << "# float nodes:";
   for (const std::string& n : r.float_nodes) txt << " " << n;
   txt << "\n# sorted worst first (min of single and cumulative cosine)\n";
-  char line[512];
-  std::snprintf(line, sizeof line, "%-40s %-16s %14s %14s\n", "node", "op", "single_cosine",
-                "cumul_cosine");
-  txt << line;
-  js << "{\"calibration\":\"" << r.method << "\",\"layers\":[";
-  for (size_t i = 0; i < r.layers.size(); ++i) {
-    const LayerReport& l = r.layers[i];
-    std::snprintf(line, sizeof line, "%-40s %-16s %14.6f %14.6f\n", l.node.c_str(), l.op.c_str(),
-                  l.single_cosine, l.cumulative_cosine);
-    txt << line;
-    std::snprintf(
-        line, sizeof line,
-        "%s{\"node\":\"%s\",\"op\":\"%s\",\"single_cosine\":%.8f,\"cumulative_cosine\":%.8f}",
-        i ? "," : "", l.node.c_str(), l.op.c_str(), l.single_cosine, l.cumulative_cosine);
-    js << line;
+  // Columns as printf's "%-40s %-16s %14.6f %14.6f", without its fixed-size buffer: node names
+  // of any length stay whole.
+  auto row = [&txt](const std::string& node, const std::string& op, const auto& single,
+                    const auto& cumulative) {
+    txt << std::left << std::setw(40) << node << ' ' << std::setw(16) << op << ' ' << std::right
+        << std::fixed << std::setprecision(6) << std::setw(14) << single << ' ' << std::setw(14)
+        << cumulative << '\n';
+  };
+  row("node", "op", "single_cosine", "cumul_cosine");
+  // JSON through nlohmann: names with quotes, backslashes or control characters are escaped,
+  // and a NaN cosine (a layer whose output is all zeros) is null, not a bare nan.
+  nlohmann::json js = {{"calibration", r.method},
+                       {"layers", nlohmann::json::array()},
+                       {"float_nodes", r.float_nodes}};
+  for (const LayerReport& l : r.layers) {
+    row(l.node, l.op, l.single_cosine, l.cumulative_cosine);
+    js["layers"].push_back({{"node", l.node},
+                            {"op", l.op},
+                            {"single_cosine", l.single_cosine},
+                            {"cumulative_cosine", l.cumulative_cosine}});
   }
-  js << "],\"float_nodes\":[";
-  for (size_t i = 0; i < r.float_nodes.size(); ++i)
-    js << (i ? "," : "") << "\"" << r.float_nodes[i] << "\"";
-  js << "]}\n";
-  const std::string t = txt.str(), j = js.str();
+  const std::string t = txt.str();
+  // Invalid UTF-8 in a name (ONNX does not check) is replaced rather than thrown.
+  const std::string j = js.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
   EDGERT_RETURN_IF_ERROR(WriteFileAtomic(prefix + "_quant_report.txt", t.data(), t.size()));
   EDGERT_RETURN_IF_ERROR(WriteFileAtomic(prefix + "_quant_report.json", j.data(), j.size()));
   return WriteQuantReportHtml(r, prefix + "_quant_report.html");

@@ -9,6 +9,8 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <limits>
+#include <nlohmann/json.hpp>
 #include <set>
 
 #include "edgert/model.h"
@@ -255,6 +257,33 @@ TEST_F(DigitsInt8, ReportNamesAnInjectedOutlierLayerWorst) {
   std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   EXPECT_NE(text.find("/f/f.4/Conv"), std::string::npos);
   EXPECT_TRUE(std::filesystem::exists(dir + "/m_quant_report.json"));
+}
+
+// The report's JSON must survive any node name ONNX allows and a NaN cosine: quotes,
+// backslashes, control characters and names longer than any fixed buffer round-trip.
+TEST(QuantReport, JsonAndTextKeepHostileNamesWhole) {
+  CalibrationResult r;
+  r.method = "max";
+  const std::string quote = "/m/\"odd\\name\"\t/Conv";
+  const std::string longname = "/" + std::string(700, 'x') + "/Conv";
+  r.float_nodes = {quote};
+  r.layers = {{quote, "Conv2D", 0.5, 0.25},
+              {longname, "Add", std::numeric_limits<double>::quiet_NaN(), 0.75}};
+  const std::string dir = edgert::test::TempDir("quant_report_names");
+  ASSERT_TRUE(WriteQuantReport(r, dir + "/m").ok());
+  std::ifstream in(dir + "/m_quant_report.json");
+  const nlohmann::json j = nlohmann::json::parse(in);  // throws (fails the test) on bad JSON
+  EXPECT_EQ(j["calibration"], "max");
+  ASSERT_EQ(j["layers"].size(), 2u);
+  EXPECT_EQ(j["layers"][0]["node"], quote);
+  EXPECT_EQ(j["layers"][0]["single_cosine"], 0.5);
+  EXPECT_EQ(j["layers"][1]["node"], longname);
+  EXPECT_TRUE(j["layers"][1]["single_cosine"].is_null());
+  EXPECT_EQ(j["layers"][1]["cumulative_cosine"], 0.75);
+  EXPECT_EQ(j["float_nodes"], nlohmann::json::array({quote}));
+  std::ifstream tin(dir + "/m_quant_report.txt");
+  const std::string text((std::istreambuf_iterator<char>(tin)), std::istreambuf_iterator<char>());
+  EXPECT_NE(text.find(longname + " Add"), std::string::npos);
 }
 
 double Cosine(const float* a, const float* b, size_t n) {
