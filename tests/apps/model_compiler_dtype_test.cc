@@ -167,6 +167,20 @@ TEST(DtypeTest, TheGuardRefusesEveryMismatchedNodeInOneError) {
   EXPECT_EQ(msg.find("after"), std::string::npos) << msg;
 }
 
+TEST(DtypeTest, PowOfANarrowIntegerBaseIsRefusedNamingIt) {
+  // The guard admits Pow's narrow integer dtypes for the exponent; the base must still be F32
+  // or S32, the dtypes the run-time Pow kernels have.
+  onnx::ModelProto m =
+      Model({{"a", TP::UINT8, {4}}, {"e", TP::FLOAT, {4}}}, {{"y", TP::UINT8, {4}}});
+  Add(m, "Pow", {"a", "e"}, "y", "pow_u8");
+  auto def = Compile(m);
+  ASSERT_FALSE(def.ok());
+  EXPECT_EQ(def.status().code(), StatusCode::kUnsupported);
+  const std::string& msg = def.status().message();
+  EXPECT_NE(msg.find("pow_u8"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("Pow of a U8 base: the base must be F32 or S32"), std::string::npos) << msg;
+}
+
 TEST(DtypeTest, CastLowersToTheIrDtypeNumber) {
   onnx::ModelProto m = Model({{"x", TP::FLOAT, {4}}}, {{"y", TP::INT64, {4}}});
   IntAttr(Add(m, "Cast", {"x"}, "y", "cast"), "to", TP::INT64);
