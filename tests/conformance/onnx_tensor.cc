@@ -16,15 +16,60 @@ Result<onnx::TensorProto> ReadTensorProto(const std::string& path) {
 
 namespace {
 
-template <typename T>
-void FromRaw(const std::string& raw, std::vector<float>* out) {
-  const size_t n = raw.size() / sizeof(T);
+// t's values as Out: from raw_data, stored as Raw (little-endian, as ONNX writes it), or else
+// from `field`, the typed repeated field ONNX keeps that data type in (int32_data for the
+// narrow integers and bool).
+template <typename Raw, typename Out, typename Field>
+void Read(const onnx::TensorProto& t, const Field& field, std::vector<Out>* out) {
+  out->clear();
+  if (!t.has_raw_data()) {
+    for (const auto& v : field) out->push_back(static_cast<Out>(v));
+    return;
+  }
+  const std::string& raw = t.raw_data();
+  const size_t n = raw.size() / sizeof(Raw);
   out->resize(n);
   for (size_t i = 0; i < n; ++i) {
-    T v;
-    std::memcpy(&v, raw.data() + i * sizeof(T), sizeof(T));
-    (*out)[i] = static_cast<float>(v);
+    Raw v;
+    std::memcpy(&v, raw.data() + i * sizeof(Raw), sizeof(Raw));
+    (*out)[i] = static_cast<Out>(v);
   }
+}
+
+// The data type's values as Out; false for a type other than these.
+template <typename Out>
+bool ReadNumbers(const onnx::TensorProto& t, std::vector<Out>* out) {
+  using TP = onnx::TensorProto;
+  switch (t.data_type()) {
+    case TP::INT64:
+      Read<int64_t>(t, t.int64_data(), out);
+      return true;
+    case TP::INT32:
+      Read<int32_t>(t, t.int32_data(), out);
+      return true;
+    case TP::INT16:
+      Read<int16_t>(t, t.int32_data(), out);
+      return true;
+    case TP::INT8:
+      Read<int8_t>(t, t.int32_data(), out);
+      return true;
+    case TP::UINT8:
+    case TP::BOOL:
+      Read<uint8_t>(t, t.int32_data(), out);
+      return true;
+    default:
+      return false;
+  }
+}
+
+// A FormatError unless `count` values fill t's dims.
+Status CheckCount(const onnx::TensorProto& t, size_t count) {
+  int64_t n = 1;
+  for (int64_t d : t.dims()) n *= d;
+  if (static_cast<int64_t>(count) != n)
+    return FormatError("tensor '" + t.name() + "' has " + std::to_string(count) +
+                       " values for dims of " + std::to_string(n));
+  return Status::Ok();
 }
 
 }  // namespace
@@ -56,63 +101,17 @@ Result<FloatTensor> ToFloat(const onnx::TensorProto& t) {
   out.name = t.name();
   out.dims.assign(t.dims().begin(), t.dims().end());
   out.onnx_type = t.data_type();
-  const bool raw = t.has_raw_data();
-  switch (t.data_type()) {
-    case TP::FLOAT:
-      if (raw)
-        FromRaw<float>(t.raw_data(), &out.values);
-      else
-        out.values.assign(t.float_data().begin(), t.float_data().end());
-      break;
-    case TP::DOUBLE:
-      if (raw)
-        FromRaw<double>(t.raw_data(), &out.values);
-      else
-        for (double d : t.double_data()) out.values.push_back(static_cast<float>(d));
-      break;
-    case TP::INT64:
-      if (raw)
-        FromRaw<int64_t>(t.raw_data(), &out.values);
-      else
-        for (int64_t v : t.int64_data()) out.values.push_back(static_cast<float>(v));
-      break;
-    case TP::INT32:
-      if (raw)
-        FromRaw<int32_t>(t.raw_data(), &out.values);
-      else
-        for (int32_t v : t.int32_data()) out.values.push_back(static_cast<float>(v));
-      break;
-    case TP::INT16:
-      if (raw)
-        FromRaw<int16_t>(t.raw_data(), &out.values);
-      else
-        for (int32_t v : t.int32_data()) out.values.push_back(static_cast<float>(v));
-      break;
-    case TP::INT8:
-      if (raw)
-        FromRaw<int8_t>(t.raw_data(), &out.values);
-      else
-        for (int32_t v : t.int32_data()) out.values.push_back(static_cast<float>(v));
-      break;
-    case TP::UINT8:
-    case TP::BOOL:
-      if (raw)
-        FromRaw<uint8_t>(t.raw_data(), &out.values);
-      else
-        for (int32_t v : t.int32_data()) out.values.push_back(static_cast<float>(v));
-      break;
-    case TP::FLOAT16:
-      for (uint16_t h : HalfBits(t)) out.values.push_back(HalfValue(h));
-      break;
-    default:
-      return Unsupported("tensor '" + t.name() + "' has ONNX data type " +
-                         std::to_string(t.data_type()));
+  if (t.data_type() == TP::FLOAT) {
+    Read<float>(t, t.float_data(), &out.values);
+  } else if (t.data_type() == TP::DOUBLE) {
+    Read<double>(t, t.double_data(), &out.values);
+  } else if (t.data_type() == TP::FLOAT16) {
+    for (uint16_t h : HalfBits(t)) out.values.push_back(HalfValue(h));
+  } else if (!ReadNumbers(t, &out.values)) {
+    return Unsupported("tensor '" + t.name() + "' has ONNX data type " +
+                       std::to_string(t.data_type()));
   }
-  int64_t n = 1;
-  for (int64_t d : out.dims) n *= d;
-  if (static_cast<int64_t>(out.values.size()) != n)
-    return FormatError("tensor '" + t.name() + "' has " + std::to_string(out.values.size()) +
-                       " values for dims of " + std::to_string(n));
+  EDGERT_RETURN_IF_ERROR(CheckCount(t, out.values.size()));
   return out;
 }
 
@@ -122,66 +121,12 @@ bool IsIntegerType(int onnx_type) {
          onnx_type == TP::INT8 || onnx_type == TP::UINT8 || onnx_type == TP::BOOL;
 }
 
-namespace {
-
-template <typename T>
-void IntsFromRaw(const std::string& raw, std::vector<int64_t>* out) {
-  const size_t n = raw.size() / sizeof(T);
-  out->resize(n);
-  for (size_t i = 0; i < n; ++i) {
-    T v;
-    std::memcpy(&v, raw.data() + i * sizeof(T), sizeof(T));
-    (*out)[i] = static_cast<int64_t>(v);
-  }
-}
-
-}  // namespace
-
 Result<std::vector<int64_t>> ToInts(const onnx::TensorProto& t) {
-  using TP = onnx::TensorProto;
   std::vector<int64_t> v;
-  const bool raw = t.has_raw_data();
-  switch (t.data_type()) {
-    case TP::INT64:
-      if (raw)
-        IntsFromRaw<int64_t>(t.raw_data(), &v);
-      else
-        v.assign(t.int64_data().begin(), t.int64_data().end());
-      break;
-    case TP::INT32:
-      if (raw)
-        IntsFromRaw<int32_t>(t.raw_data(), &v);
-      else
-        v.assign(t.int32_data().begin(), t.int32_data().end());
-      break;
-    case TP::INT16:
-      if (raw)
-        IntsFromRaw<int16_t>(t.raw_data(), &v);
-      else
-        v.assign(t.int32_data().begin(), t.int32_data().end());
-      break;
-    case TP::INT8:
-      if (raw)
-        IntsFromRaw<int8_t>(t.raw_data(), &v);
-      else
-        v.assign(t.int32_data().begin(), t.int32_data().end());
-      break;
-    case TP::UINT8:
-    case TP::BOOL:
-      if (raw)
-        IntsFromRaw<uint8_t>(t.raw_data(), &v);
-      else
-        v.assign(t.int32_data().begin(), t.int32_data().end());
-      break;
-    default:
-      return Unsupported("tensor '" + t.name() + "' has ONNX data type " +
-                         std::to_string(t.data_type()) + ", not an integer or bool type");
-  }
-  int64_t n = 1;
-  for (int64_t d : t.dims()) n *= d;
-  if (static_cast<int64_t>(v.size()) != n)
-    return FormatError("tensor '" + t.name() + "' has " + std::to_string(v.size()) +
-                       " values for dims of " + std::to_string(n));
+  if (!ReadNumbers(t, &v))
+    return Unsupported("tensor '" + t.name() + "' has ONNX data type " +
+                       std::to_string(t.data_type()) + ", not an integer or bool type");
+  EDGERT_RETURN_IF_ERROR(CheckCount(t, v.size()));
   return v;
 }
 
