@@ -34,14 +34,17 @@ TEST(OnnxImportFuzzTest, NodeWithoutOutputIsAnError) {
 
 // A Reshape whose target's element count overflows int64 (UB in ReshapeTarget's product), and a
 // ConvTranspose whose X and W ranks differ, which the ONNX checker accepts but libonnx 1.12's
-// shape inference indexes out of range (SIGSEGV), and a MaxPool with a stride of 0, which
-// libonnx's conv/pool shape inference divides by (SIGFPE). All are clear errors now.
+// shape inference indexes out of range (SIGSEGV), a MaxPool with a stride of 0, which
+// libonnx's conv/pool shape inference divides by (SIGFPE), and a Conv whose input has rank 2
+// and whose weights rank 4, whose spatial dims libonnx's conv/pool shape inference read past
+// the end of (SIGSEGV). All are clear errors now.
 TEST(OnnxImportFuzzTest, ReshapeOverflowAndConvTransposeRanksAreErrors) {
   for (const auto& [name, fault] :
        {std::pair<const char*, const char*>{"crash-reshape-overflow",
                                             "(Reshape): shape[1] is -393472"},
         {"crash-convtranspose-rank-mismatch", "(ConvTranspose)"},
-        {"crash-maxpool-zero-stride", "(MaxPool): attribute strides has 0"}}) {
+        {"crash-maxpool-zero-stride", "(MaxPool): attribute strides has 0"},
+        {"crash-conv-rank2-input-rank4-weights", "(Conv): only 1-D and 2-D convolution"}}) {
     SCOPED_TRACE(name);
     const std::string bytes = ReadCorpus(name);
     ASSERT_FALSE(bytes.empty());

@@ -9,6 +9,7 @@
 
 #include <cstring>
 #include <mutex>
+#include <set>
 #include <sstream>
 #include <type_traits>
 
@@ -297,31 +298,44 @@ Status Lowerer::CheckSupported() {
 
 namespace {
 
-// libonnx 1.12's ConvTranspose shape inference indexes W's dim 1 and X's spatial dims without
-// checking ranks or attribute lengths, so a model the checker accepts can crash it (rank(X) !=
-// rank(W), found by fuzz_onnx_import). Each ConvTranspose schema's inference function is wrapped
-// once with the checks it assumes; a node that fails them gets no inferred shape, which costs
-// only the cross-check (edgert's own lowering reports the node). The registry hands out const
-// schemas; the objects themselves are not const, so setting the function is well-defined.
-void GuardConvTransposeInference() {
+// libonnx 1.12's conv and pool shape inference (convPoolShapeInference, and ConvTranspose's own)
+// indexes X's spatial dims by the kernel's rank and by its attribute lists without checking that
+// they agree, so a model the checker accepts can crash it, as fuzz_onnx_import found: a
+// ConvTranspose with rank(X) != rank(W), and a Conv with a rank-2 X and a rank-4 W, which reads
+// past the end of X's dims (SIGSEGV). Every version of these schemas gets its inference function
+// wrapped, once, in the checks it assumes; a node that fails them gets no inferred shape, which
+// costs only the cross-check (edgert's own lowering reports the node). The registry hands out
+// const schemas; the objects themselves are not const, so setting the function is well-defined.
+void GuardConvPoolInference() {
   static std::once_flag once;
   std::call_once(once, [] {
-    const onnx::OpSchema* seen = nullptr;
-    for (int version : {1, 1000}) {
-      const onnx::OpSchema* schema = onnx::OpSchemaRegistry::Schema("ConvTranspose", version);
-      if (!schema || schema == seen) continue;
-      seen = schema;
-      onnx::InferenceFunction original = schema->GetTypeAndShapeInferenceFunction();
-      const_cast<onnx::OpSchema*>(schema)->TypeAndShapeInferenceFunction(
-          [original](onnx::InferenceContext& ctx) {
-            if (ctx.getNumInputs() >= 2 && ctx.getInputType(0) && ctx.getInputType(1)) {
-              const onnx::TypeProto& x = *ctx.getInputType(0);
-              const onnx::TypeProto& w = *ctx.getInputType(1);
-              if (x.tensor_type().has_shape() || w.tensor_type().has_shape()) {
-                const int rank = x.tensor_type().shape().dim_size();
-                if (!x.tensor_type().has_shape() || !w.tensor_type().has_shape() || rank < 3 ||
-                    w.tensor_type().shape().dim_size() != rank)
-                  return;
+    struct Guarded {
+      const char* op;
+      int w;  // the weights' input, or -1
+    };
+    for (const Guarded& g :
+         {Guarded{"Conv", 1}, Guarded{"ConvTranspose", 1}, Guarded{"ConvInteger", 1},
+          Guarded{"QLinearConv", 3}, Guarded{"MaxPool", -1}, Guarded{"AveragePool", -1},
+          Guarded{"LpPool", -1}}) {
+      std::set<const onnx::OpSchema*> seen;
+      for (int version = 1; version <= 30; ++version) {
+        const onnx::OpSchema* schema = onnx::OpSchemaRegistry::Schema(g.op, version);
+        if (!schema || !seen.insert(schema).second) continue;
+        onnx::InferenceFunction original = schema->GetTypeAndShapeInferenceFunction();
+        const int wi = g.w;
+        const_cast<onnx::OpSchema*>(schema)->TypeAndShapeInferenceFunction(
+            [original, wi](onnx::InferenceContext& ctx) {
+              auto shape_of = [&ctx](int i) -> const onnx::TensorShapeProto* {
+                if (i < 0 || static_cast<size_t>(i) >= ctx.getNumInputs()) return nullptr;
+                const onnx::TypeProto* t = ctx.getInputType(static_cast<size_t>(i));
+                return t && t->tensor_type().has_shape() ? &t->tensor_type().shape() : nullptr;
+              };
+              const onnx::TensorShapeProto* x = shape_of(0);
+              const onnx::TensorShapeProto* w = shape_of(wi);
+              if (x || w) {
+                if (!x || (wi >= 0 && !w && !ctx.getAttribute("kernel_shape"))) return;
+                const int rank = x->dim_size();
+                if (rank < 3 || (w && w->dim_size() != rank)) return;
                 for (const char* name :
                      {"kernel_shape", "strides", "dilations", "output_padding", "output_shape"})
                   if (const auto* a = ctx.getAttribute(name); a && a->ints_size() != rank - 2)
@@ -329,9 +343,9 @@ void GuardConvTransposeInference() {
                 if (const auto* a = ctx.getAttribute("pads"); a && a->ints_size() != 2 * (rank - 2))
                   return;
               }
-            }
-            if (original) original(ctx);
-          });
+              if (original) original(ctx);
+            });
+      }
     }
   });
 }
@@ -385,7 +399,7 @@ Status Lowerer::InferOnnxShapes() {
                             "; every value must be >= 1");
     }
   }
-  GuardConvTransposeInference();
+  GuardConvPoolInference();
   try {
     onnx::ShapeInferenceOptions opts{false, 0, false};
     onnx::shape_inference::InferShapes(copy, onnx::OpSchemaRegistry::Instance(), opts);
