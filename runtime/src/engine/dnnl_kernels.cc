@@ -52,11 +52,6 @@ bool DeclinedForTesting(const std::string& node_name) {
   return !decline_for_testing.empty() && node_name == decline_for_testing;
 }
 
-bool EnvSet(const char* name) {
-  const char* v = std::getenv(name);
-  return v && *v && std::strcmp(v, "0") != 0;
-}
-
 // EDGERT_DISABLE_VNNI=1 (read once, before oneDNN's first use) caps oneDNN below every VNNI ISA
 // (avx512_core, which excludes both AVX512-VNNI and AVX-VNNI), so a VNNI machine runs exactly the
 // kernels a CPU without VNNI runs, and the +-64 weight rule below applies again.
@@ -541,10 +536,8 @@ class QConv2DKernel : public DnnlConvKernel {
   static constexpr int kMaxWeight = 64;
 
   // The checks that need no oneDNN primitive: geometry (into *g), shapes, and the two measured
-  // rules below. Declines what XNNPACK runs faster; with `vnni` false, also weights beyond
-  // +-kMaxWeight (reporting the bound's ISA as `isa`). PredictU8 asks the same question.
-  static Status Eligible(const NodeContext& ctx, bool vnni, const std::string& isa,
-                         ConvGeometry* g) {
+  // rules below, which leave to XNNPACK what it runs faster. PredictU8 asks the same questions.
+  static Status Eligible(const NodeContext& ctx, ConvGeometry* g) {
     if (ctx.op == fb::OpType_FullyConnected) {
       // As a 1x1 convolution over its rows (see F32ConvKernel): on VNNI its
       // reordered weights come from the start-up cache, where XNNPACK repacks them every time.
@@ -558,7 +551,12 @@ class QConv2DKernel : public DnnlConvKernel {
     // 32 output channels the u8 copy of x is too large a share of the work.
     if (g->group > 1) return ctx.Decline("grouped int8 convolution: XNNPACK's is faster");
     if (g->cout < 32) return ctx.Decline("fewer than 32 output channels: XNNPACK's is faster");
-    if (vnni) return Status::Ok();
+    return Status::Ok();
+  }
+
+  // Without VNNI: declines weights beyond +-kMaxWeight, which `isa` (the implementation oneDNN
+  // picked, for the message) would sum inexactly in 16 bits.
+  static Status WeightsFit16Bits(const NodeContext& ctx, const std::string& isa) {
     const auto* wq = reinterpret_cast<const int8_t*>(ctx.In(1)->data);
     int wmax = 0;
     for (int64_t i = 0, e = ctx.In(1)->elements(); i < e; ++i)
@@ -590,7 +588,7 @@ class QConv2DKernel : public DnnlConvKernel {
     QConvParams qp;
     EDGERT_RETURN_IF_ERROR(ReadQConvParams(ctx, &qp));
     ConvSpec spec;
-    EDGERT_RETURN_IF_ERROR(Eligible(ctx, /*vnni=*/true, "", &spec.g));
+    EDGERT_RETURN_IF_ERROR(Eligible(ctx, &spec.g));
     const TensorRef* x = ctx.In(0);
     const TensorRef* y = ctx.Out(0);
     // A planned u8 tensor (TensorRef::as_u8) holds v + 128: its zero point is 128 higher. The
@@ -628,7 +626,7 @@ class QConv2DKernel : public DnnlConvKernel {
       if (s.code() != StatusCode::kUnsupported) return s;
       Reset();
       // Without VNNI: u8 x (planned, or a copy made at each Run), weights within +-64.
-      EDGERT_RETURN_IF_ERROR(Eligible(ctx, /*vnni=*/false, impl_, &spec.g));
+      EDGERT_RETURN_IF_ERROR(WeightsFit16Bits(ctx, impl_));
       spec.src_dt = dt::u8;
       spec.require_vnni = false;
       zero_points_[0] = qp.x.zp() + 128;
@@ -859,7 +857,8 @@ class DnnlProviderImpl : public KernelProvider {
     ConvGeometry g;
     QConvParams qp;
     if (ctx.CheckArity(2, 3, 1).ok() && ReadQConvParams(ctx, &qp).ok() &&
-        QConv2DKernel::Eligible(ctx, vnni, isa, &g).ok()) {
+        QConv2DKernel::Eligible(ctx, &g).ok() &&
+        (vnni || QConv2DKernel::WeightsFit16Bits(ctx, isa).ok())) {
       p.reads = p.writes = true;
       p.gains = !vnni;
     } else {

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <cstdlib>
+#include <cstring>
 #include <limits>
 
 namespace edgert::engine {
@@ -81,6 +83,11 @@ KernelFactory KernelProvider::Find(fb::OpType op, fb::DType dtype) const {
   for (const Entry& e : entries_)
     if (e.op == op && e.dtype == dtype) return e.factory;
   return nullptr;
+}
+
+bool EnvSet(const char* name) {
+  const char* v = std::getenv(name);
+  return v && *v && std::strcmp(v, "0") != 0;
 }
 
 U8Prediction KernelProvider::PredictU8(const NodeContext&) const {

@@ -258,6 +258,10 @@ void SetDnnlInt8DeclineForTesting(const std::string& node_name);
 // provider is not built in or is disabled.
 std::string DnnlIsa(bool* vnni);
 
+// Whether environment variable `name` is set to something other than "" or "0" (the engine's
+// EDGERT_DISABLE_* switches; callers read it once).
+bool EnvSet(const char* name);
+
 // The factory of kernel K, constructed with the constants kArgs (Make<ConvKernel, true>).
 template <typename K, auto... kArgs>
 std::unique_ptr<Kernel> Make() {

@@ -574,10 +574,7 @@ Status Session::Impl::CreateThreadPool() {
 // provider that would take it (KernelProvider::PredictU8); SetUpKernels checks the kernels.
 void Session::Impl::PlanU8(const GraphPlan& g) {
   // EDGERT_DISABLE_U8_PLAN=1 (read once) keeps every tensor s8: the before of a before/after.
-  static const bool disabled = [] {
-    const char* v = std::getenv("EDGERT_DISABLE_U8_PLAN");
-    return v && *v && std::strcmp(v, "0") != 0;
-  }();
+  static const bool disabled = engine::EnvSet("EDGERT_DISABLE_U8_PLAN");
   // NodeOutput hands out the arena's bytes as the model's S8: keep them so.
   if (disabled || options.capture_intermediates) return;
   std::vector<engine::U8Prediction> pred(contexts.size());
